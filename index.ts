@@ -1,0 +1,44 @@
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, parsePipelineConfig, PipelineSettings } from "./pipeline/config";
+import { StockProcessor } from "./pipeline/processor";
+import { StockStorage } from "./pipeline/storage";
+
+/** Reads the stack's config; a bad value stops the program here, before any resource. */
+function readSettings(): PipelineSettings {
+    const config = new pulumi.Config();
+    try {
+        return parsePipelineConfig(key => config.get(key), config.name);
+    } catch (err) {
+        // RunError prints the message alone, without a stack trace of our own code.
+        if (err instanceof ConfigError) throw new pulumi.RunError(err.message);
+        throw err;
+    }
+}
+
+const settings = readSettings();
+
+const storage = new StockStorage("storage", {
+    tableName: settings.tableName,
+    bucketName: settings.bucketName,
+    dayIndex: settings.dayIndex,
+    rawArchiveAfterDays: settings.rawArchiveAfterDays,
+    rawArchiveStorageClass: settings.rawArchiveStorageClass,
+    protectData: settings.protectData,
+});
+
+const processor = new StockProcessor("processor", {
+    ...settings,
+    tableName: storage.tableName,
+    tableArn: storage.tableArn,
+    bucketName: storage.bucketName,
+    bucketArn: storage.bucketArn,
+});
+
+export const streamArn = settings.streamArn;
+export const tableName = storage.tableName;
+export const tableArn = storage.tableArn;
+export const bucketName = storage.bucketName;
+export const functionName = processor.functionName;
+export const functionArn = processor.functionArn;
+export const failureQueueUrl = processor.failureQueueUrl;
+export const alarmTopicArn = processor.alarmTopicArn;

@@ -1,0 +1,7 @@
+import type { KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
+
+export type ProcessorHandler = (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse>;
+
+export function createHandlerFromEnvironment(): ProcessorHandler {
+    return async () => ({ batchItemFailures: [] });
+}

@@ -1,0 +1,27 @@
+/**
+ * The storage layout, in one place: the Pulumi storage component, the processor's runtime code
+ * and the local pipeline (`npm run local`) all build the table and the object keys from these, so
+ * what runs on a laptop is what runs in AWS.
+ *
+ * No imports: the processor's runtime code uses this file, and it is serialized into the Lambda.
+ */
+
+/** The table's primary key: one item per symbol and tick timestamp. */
+export const TABLE_KEY = { partitionKey: "symbol", sortKey: "timestamp" } as const;
+
+/**
+ * The optional index for "all ticks of a day" queries. Its partition key is the day, so every
+ * write of a day lands on one partition of the index: fine for a few hundred writes a second, a
+ * hot partition (throttled index writes, which throttle the table) beyond that.
+ */
+export const DAY_INDEX = { name: "byDay", partitionKey: "day", sortKey: "timestamp" } as const;
+
+/** The table's attribute definitions (only key attributes are declared in DynamoDB). */
+export function tableAttributes(withDayIndex: boolean): { name: string; type: "S" }[] {
+    const names: string[] = [TABLE_KEY.partitionKey, TABLE_KEY.sortKey];
+    if (withDayIndex) names.push(DAY_INDEX.partitionKey);
+    return names.map(name => ({ name, type: "S" as const }));
+}
+
+/** Top-level prefixes of the bucket; the processor writes under these and nowhere else. */
+export const PREFIXES = { raw: "raw/", processed: "processed/", rejected: "rejected/" } as const;
