@@ -1,7 +1,127 @@
-import type { KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
+/**
+ * The processor's handler: plans the batch (pure), writes the items and objects in parallel,
+ * reports exactly the records whose writes still failed, and logs and measures each invocation.
+ *
+ * Serialized into the Lambda by Pulumi (`callbackFactory: createHandlerFromEnvironment`): no
+ * `@pulumi/*` imports here or in anything this file imports.
+ */
+import * as http from "http";
+import * as https from "https";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { S3Client } from "@aws-sdk/client-s3";
+import { Logger } from "@aws-lambda-powertools/logger";
+import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
+import { latestPerKey, planRecord, RecordPlan, tickKey } from "./batch";
+import { writeTicks } from "./dynamo";
+import { putObjects } from "./s3";
 
-export type ProcessorHandler = (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse>;
+export type ProcessorHandler = (event: KinesisStreamEvent, context?: Pick<Context, "getRemainingTimeInMillis">) => Promise<KinesisStreamBatchResponse>;
 
-export function createHandlerFromEnvironment(): ProcessorHandler {
-    return async () => ({ batchItemFailures: [] });
+/** What one invocation did: logged as one JSON line and published as metrics. */
+export interface BatchSummary {
+    received: number;
+    stored: number;
+    rejected: number;
+    failed: number;
+    durationMs: number;
+}
+
+export interface ProcessorDependencies {
+    tableName: string;
+    bucketName: string;
+    dynamo: DynamoDBDocumentClient;
+    s3: S3Client;
+    /** Object puts in flight at once: the S3 client's connection pool size. */
+    s3MaxInFlight: number;
+    /** Called once per invocation. */
+    observe: (summary: BatchSummary) => void;
+}
+
+/** Per-request limit: a hung connection must not eat the invocation's time. */
+const REQUEST_TIMEOUT_MS = 5000;
+/** Sockets per client: a batch of 100 ticks has 200 objects to put, all at once. */
+const CONNECTION_POOL = 256;
+const SERVICE = "stock-processor";
+const METRICS_NAMESPACE = "StockMarketPipeline";
+
+/**
+ * The time by which retries must stop: the function's remaining time less room for one more
+ * request to time out and for the response to be returned.
+ */
+export function retryDeadline(context: Pick<Context, "getRemainingTimeInMillis"> | undefined, now = Date.now()): number {
+    const remaining = context?.getRemainingTimeInMillis?.() ?? 30_000;
+    return now + remaining - Math.min(remaining / 2, REQUEST_TIMEOUT_MS + 1000);
+}
+
+/** The records to report: those with an object or their own (winning) item not written. */
+function failedRecords(plans: RecordPlan[], itemWriters: Set<RecordPlan>, failedItems: Set<string>, failedObjects: Set<string>): RecordPlan[] {
+    return plans.filter(plan =>
+        plan.puts.some(put => failedObjects.has(put.key)) ||
+        (itemWriters.has(plan) && failedItems.has(tickKey(plan.tick!))));
+}
+
+export function createHandler(deps: ProcessorDependencies): ProcessorHandler {
+    return async (event, context) => {
+        const started = Date.now();
+        const deadline = retryDeadline(context, started);
+        const plans = event.Records.map(planRecord);
+        const itemWriters = latestPerKey(plans);
+        const [failedItems, failedObjects] = await Promise.all([
+            writeTicks(deps.dynamo, deps.tableName, itemWriters.map(plan => plan.tick!), deadline),
+            putObjects(deps.s3, deps.bucketName, plans.flatMap(plan => plan.puts), deadline, deps.s3MaxInFlight),
+        ]);
+        const failed = failedRecords(plans, new Set(itemWriters), failedItems, failedObjects);
+        const failedSet = new Set(failed);
+        const done = plans.filter(plan => !failedSet.has(plan));
+        deps.observe({
+            received: plans.length,
+            stored: done.filter(plan => plan.tick).length,
+            rejected: done.filter(plan => !plan.tick).length,
+            failed: failed.length,
+            durationMs: Date.now() - started,
+        });
+        // The event source mapping retries from the lowest of these and never checkpoints past it.
+        return { batchItemFailures: failed.map(plan => ({ itemIdentifier: plan.sequenceNumber })) };
+    };
+}
+
+/** A keep-alive pool per client, and retries left to us (they know the deadline, the SDK's do not). */
+function clientConfig() {
+    const agent = { keepAlive: true, maxSockets: CONNECTION_POOL };
+    return {
+        maxAttempts: 1,
+        requestHandler: { requestTimeout: REQUEST_TIMEOUT_MS, connectionTimeout: 2000, httpAgent: new http.Agent(agent), httpsAgent: new https.Agent(agent) },
+    };
+}
+
+/** One structured JSON log line and three EMF metrics per invocation, through Powertools. */
+export function powertoolsObserver(): (summary: BatchSummary) => void {
+    const logger = new Logger({ serviceName: SERVICE });
+    const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE });
+    return summary => {
+        logger.info("batch processed", { ...summary });
+        metrics.addMetric("RecordsStored", MetricUnit.Count, summary.stored);
+        metrics.addMetric("RecordsRejected", MetricUnit.Count, summary.rejected);
+        metrics.addMetric("RecordsFailed", MetricUnit.Count, summary.failed);
+        metrics.publishStoredMetrics();
+    };
+}
+
+/**
+ * The handler as Lambda runs it, built once per container (the CallbackFunction's
+ * `callbackFactory`): clients and connection pools are created here and reused by every batch.
+ * Configured from the environment only: TABLE_NAME, BUCKET_NAME, the AWS SDK's own variables
+ * (AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_S3) and S3_FORCE_PATH_STYLE.
+ */
+export function createHandlerFromEnvironment(observe: (summary: BatchSummary) => void = powertoolsObserver()): ProcessorHandler {
+    const env = process.env;
+    const tableName = env.TABLE_NAME;
+    const bucketName = env.BUCKET_NAME;
+    if (!tableName || !bucketName) throw new Error("TABLE_NAME and BUCKET_NAME must be set");
+
+    const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig()));
+    const s3 = new S3Client({ ...clientConfig(), forcePathStyle: env.S3_FORCE_PATH_STYLE === "true" });
+    return createHandler({ tableName, bucketName, dynamo, s3, s3MaxInFlight: CONNECTION_POOL, observe });
 }

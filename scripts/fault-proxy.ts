@@ -1,0 +1,147 @@
+/**
+ * An HTTP proxy in front of an emulator that adds per-request latency and injects faults:
+ * 500 errors (as DynamoDB or S3 would send them) and, for DynamoDB, a BatchWriteItem answered
+ * with every item unprocessed. It records what it saw, so tests can count requests and know
+ * exactly which writes failed.
+ */
+import * as http from "http";
+import type { AddressInfo } from "net";
+
+/**
+ * A request's fate: forwarded, answered 500, or (DynamoDB BatchWriteItem) answered with the items
+ * that match `unprocessed` left unprocessed while the others are forwarded and written.
+ */
+export type Fault = "pass" | "error" | { unprocessed: (item: Record<string, any>) => boolean };
+
+export interface ProxiedRequest {
+    method: string;
+    url: string;
+    /** DynamoDB's operation (X-Amz-Target without the version), if any. */
+    operation?: string;
+    body: Buffer;
+}
+
+export type LoggedRequest = ProxiedRequest & { fault: Fault; heldBack: Record<string, any>[] };
+
+export interface FaultProxyOptions {
+    /** The emulator's endpoint, http://host:port. */
+    target: string;
+    /** Which service answers; shapes the injected errors. */
+    service: "dynamodb" | "s3";
+    /** Added to every request before it is forwarded (or failed). */
+    latencyMs?: number;
+    /** Decides each request's fate; everything passes by default. */
+    decide?: (request: ProxiedRequest) => Fault;
+}
+
+export interface FaultProxy {
+    endpoint: string;
+    /** Every request seen, with its fate (and the items held back as unprocessed, if any). */
+    log: LoggedRequest[];
+    setDecide(decide: (request: ProxiedRequest) => Fault): void;
+    close(): Promise<void>;
+}
+
+const ERRORS = {
+    dynamodb: { type: "application/x-amz-json-1.0", body: JSON.stringify({ __type: "com.amazonaws.dynamodb.v20120810#InternalServerError", message: "injected fault" }) },
+    s3: { type: "application/xml", body: "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>InternalError</Code><Message>injected fault</Message></Error>" },
+};
+
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+
+function readBody(request: http.IncomingMessage): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        request.on("data", chunk => chunks.push(chunk));
+        request.on("end", () => resolve(Buffer.concat(chunks)));
+        request.on("error", reject);
+    });
+}
+
+/**
+ * Splits a BatchWriteItem body into the part to forward and the items to answer as unprocessed.
+ * (The forwarded body no longer matches its signature; the emulators do not check signatures.)
+ */
+function splitBatchWrite(body: Buffer, unprocessed: (item: Record<string, any>) => boolean): { forwarded: Buffer; unprocessedItems: Record<string, unknown[]> } {
+    const request = JSON.parse(body.toString("utf8"));
+    const kept: Record<string, unknown[]> = {};
+    const heldBack: Record<string, unknown[]> = {};
+    for (const [table, writes] of Object.entries(request.RequestItems as Record<string, { PutRequest: { Item: Record<string, any> } }[]>)) {
+        const held = writes.filter(write => unprocessed(write.PutRequest.Item));
+        const rest = writes.filter(write => !unprocessed(write.PutRequest.Item));
+        if (held.length) heldBack[table] = held;
+        if (rest.length) kept[table] = rest;
+    }
+    const forwarded = Object.keys(kept).length ? Buffer.from(JSON.stringify({ ...request, RequestItems: kept })) : Buffer.alloc(0);
+    return { forwarded, unprocessedItems: heldBack };
+}
+
+export function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
+    const target = new URL(options.target);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
+    const log: FaultProxy["log"] = [];
+    let decide = options.decide ?? (() => "pass" as Fault);
+
+    const server = http.createServer(async (request, response) => {
+        const body = await readBody(request);
+        const amzTarget = request.headers["x-amz-target"];
+        const seen: ProxiedRequest = { method: request.method!, url: request.url!, operation: typeof amzTarget === "string" ? amzTarget.split(".").pop() : undefined, body };
+        const fault = decide(seen);
+        const logged: LoggedRequest = { ...seen, fault, heldBack: [] };
+        log.push(logged);
+        if (options.latencyMs) await sleep(options.latencyMs);
+
+        if (fault === "error") {
+            response.writeHead(500, { "content-type": ERRORS[options.service].type });
+            response.end(ERRORS[options.service].body);
+            return;
+        }
+        let forwarded = body;
+        let unprocessedItems: Record<string, unknown[]> = {};
+        if (typeof fault === "object") {
+            ({ forwarded, unprocessedItems } = splitBatchWrite(body, fault.unprocessed));
+            logged.heldBack = Object.values(unprocessedItems).flat().map(write => (write as { PutRequest: { Item: Record<string, any> } }).PutRequest.Item);
+            if (forwarded.length === 0) {
+                response.writeHead(200, { "content-type": "application/x-amz-json-1.0" });
+                response.end(JSON.stringify({ UnprocessedItems: unprocessedItems }));
+                return;
+            }
+        }
+        const upstream = http.request({
+            host: target.hostname, port: target.port, method: request.method, path: request.url, agent,
+            headers: { ...request.headers, "content-length": String(forwarded.length) },
+        }, async reply => {
+            if (typeof fault !== "object" || reply.statusCode !== 200) {
+                response.writeHead(reply.statusCode ?? 502, reply.headers);
+                reply.pipe(response);
+                return;
+            }
+            // Merge the items we held back into the emulator's answer.
+            const answer = JSON.parse((await readBody(reply)).toString("utf8"));
+            for (const [table, items] of Object.entries(unprocessedItems)) {
+                answer.UnprocessedItems = { ...answer.UnprocessedItems, [table]: [...(answer.UnprocessedItems?.[table] ?? []), ...items] };
+            }
+            response.writeHead(200, { "content-type": "application/x-amz-json-1.0" });
+            response.end(JSON.stringify(answer));
+        });
+        upstream.on("error", () => { response.destroy(); });
+        upstream.end(forwarded);
+    });
+    server.keepAliveTimeout = 60_000;
+
+    return new Promise(resolve => {
+        server.listen(0, "127.0.0.1", () => {
+            const { port } = server.address() as AddressInfo;
+            resolve({
+                endpoint: `http://127.0.0.1:${port}`,
+                log,
+                setDecide: next => { decide = next; },
+                close: () => new Promise(done => {
+                    server.closeAllConnections();
+                    agent.destroy();
+                    server.close(() => done());
+                }),
+            });
+        });
+    });
+}

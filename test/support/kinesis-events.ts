@@ -1,0 +1,36 @@
+import type { KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
+
+/** A realistic 56-digit Kinesis sequence number; `n` orders them. */
+export function sequenceNumber(n: number): string {
+    return `4959033827149025660855969253836157109592157598913658${String(n).padStart(4, "0")}`;
+}
+
+export const ARRIVAL = 1795876200.123; // 2026-11-28T14:30:00.123Z
+
+/** One Kinesis record as an event source mapping delivers it. */
+export function kinesisRecord(data: string | Uint8Array, n: number, shardId = "shardId-000000000000"): KinesisStreamRecord {
+    const seq = sequenceNumber(n);
+    return {
+        eventID: `${shardId}:${seq}`,
+        eventName: "aws:kinesis:record",
+        eventSource: "aws:kinesis",
+        eventVersion: "1.0",
+        eventSourceARN: "arn:aws:kinesis:us-east-1:123456789012:stream/stock-market-stream",
+        awsRegion: "us-east-1",
+        invokeIdentityArn: "arn:aws:iam::123456789012:role/processor",
+        kinesis: {
+            kinesisSchemaVersion: "1.0",
+            partitionKey: "AAPL",
+            sequenceNumber: seq,
+            data: Buffer.from(data).toString("base64"),
+            approximateArrivalTimestamp: ARRIVAL,
+        },
+    };
+}
+
+/** An event of records numbered from `first`, in order. */
+export function kinesisEvent(payloads: (string | Uint8Array)[], first = 1): KinesisStreamEvent {
+    return { Records: payloads.map((data, i) => kinesisRecord(data, first + i)) };
+}
+
+export const tick = (symbol: string, price: string, timestamp: string) => `{"symbol":"${symbol}","price":${price},"timestamp":"${timestamp}"}`;

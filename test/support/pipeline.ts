@@ -1,0 +1,86 @@
+/**
+ * The processor against real emulators, behind fault proxies: each test gets its own table and
+ * bucket and a handler built exactly as in Lambda (createHandlerFromEnvironment, from env vars).
+ */
+import type { KinesisStreamEvent } from "aws-lambda";
+import { BatchSummary, createHandlerFromEnvironment, ProcessorHandler } from "../../pipeline/runtime/handler";
+import type { StoredTick } from "../../pipeline/runtime/tick";
+import { Emulator, EMULATOR_CREDENTIALS, EMULATOR_REGION, startDynalite, startS3rver } from "../../scripts/emulators";
+import { FaultProxy, startFaultProxy } from "../../scripts/fault-proxy";
+import { createRecordBucket, createTickTable, dynamoClient, getObject, listKeys, s3Client, scanTicks } from "../../scripts/local-resources";
+
+export interface Emulators {
+    dynamo: Emulator;
+    s3: Emulator;
+    dynamoProxy: FaultProxy;
+    s3Proxy: FaultProxy;
+    close(): Promise<void>;
+}
+
+export async function startEmulators(): Promise<Emulators> {
+    const [dynamo, s3] = await Promise.all([startDynalite(), startS3rver()]);
+    const [dynamoProxy, s3Proxy] = await Promise.all([
+        startFaultProxy({ target: dynamo.endpoint, service: "dynamodb" }),
+        startFaultProxy({ target: s3.endpoint, service: "s3" }),
+    ]);
+    return {
+        dynamo, s3, dynamoProxy, s3Proxy,
+        close: async () => {
+            await Promise.all([dynamoProxy.close(), s3Proxy.close()]);
+            await Promise.all([dynamo.close(), s3.close()]);
+        },
+    };
+}
+
+let counter = 0;
+
+export interface TestPipeline {
+    tableName: string;
+    bucketName: string;
+    handler: ProcessorHandler;
+    summaries: BatchSummary[];
+    /** Invokes with a context that leaves `remainingMs` to the deadline. */
+    invoke(event: KinesisStreamEvent, remainingMs?: number): Promise<string[]>;
+    items(): Promise<StoredTick[]>;
+    keys(prefix?: string): Promise<string[]>;
+    object(key: string): Promise<Buffer>;
+}
+
+/** Environment the Lambda would have, pointing at the emulators (through the proxies). */
+export function lambdaEnvironment(emulators: Emulators, tableName: string, bucketName: string, direct = false): Record<string, string> {
+    return {
+        AWS_REGION: EMULATOR_REGION,
+        AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
+        AWS_ENDPOINT_URL_DYNAMODB: direct ? emulators.dynamo.endpoint : emulators.dynamoProxy.endpoint,
+        AWS_ENDPOINT_URL_S3: direct ? emulators.s3.endpoint : emulators.s3Proxy.endpoint,
+        S3_FORCE_PATH_STYLE: "true",
+        TABLE_NAME: tableName,
+        BUCKET_NAME: bucketName,
+    };
+}
+
+/** A fresh table and bucket, and a handler configured for them from the environment. */
+export async function freshPipeline(emulators: Emulators): Promise<TestPipeline> {
+    counter++;
+    const tableName = `ticks-${counter}`;
+    const bucketName = `records-${counter}`;
+    const dynamo = dynamoClient(emulators.dynamo.endpoint);
+    const s3 = s3Client(emulators.s3.endpoint);
+    await createTickTable(dynamo, tableName);
+    await createRecordBucket(s3, bucketName);
+
+    Object.assign(process.env, lambdaEnvironment(emulators, tableName, bucketName));
+    const summaries: BatchSummary[] = [];
+    const handler = createHandlerFromEnvironment(summary => summaries.push(summary));
+    return {
+        tableName, bucketName, handler, summaries,
+        invoke: async (event, remainingMs = 20_000) => {
+            const response = await handler(event, { getRemainingTimeInMillis: () => remainingMs });
+            return response.batchItemFailures.map(failure => failure.itemIdentifier);
+        },
+        items: () => scanTicks(dynamo, tableName),
+        keys: prefix => listKeys(s3, bucketName, prefix),
+        object: key => getObject(s3, bucketName, key),
+    };
+}
