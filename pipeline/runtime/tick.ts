@@ -1,5 +1,5 @@
 // Pure core of the stream processor: decodes one Kinesis record's bytes into a validated tick or a
-// rejection reason (see /work/shared/processing-contract.md, "A tick is valid when").
+// rejection reason (the processing contract's "A tick is valid when").
 //
 // This file is serialized into the Lambda by Pulumi's closure serializer, so it holds only top-level
 // function declarations and constants, no classes and no module-level mutable state. Regular
