@@ -37,6 +37,13 @@ export class LambdaProcess {
             for (const waiting of this.pending.values()) waiting.reject(new Error(`the function's process exited (${code})`));
             this.pending.clear();
         });
+        // A send racing the process's death reports through the send callback; never crash the parent.
+        child.on("error", () => undefined);
+    }
+
+    /** False once the process has exited or its IPC channel closed (then it cannot be invoked). */
+    get alive(): boolean {
+        return this.child.exitCode === null && this.child.signalCode === null && this.child.connected;
     }
 
     static start(options: LambdaProcessOptions): Promise<LambdaProcess> {
@@ -48,9 +55,14 @@ export class LambdaProcess {
             stdio: options.inheritOutput ? ["ignore", "inherit", "inherit", "ipc"] : ["ignore", "ignore", "pipe", "ipc"],
         });
         let stderr = "";
-        child.stderr?.on("data", chunk => { stderr += chunk; });
+        const collect = (chunk: Buffer) => { stderr += chunk; };
+        child.stderr?.on("data", collect);
         return new Promise((resolve, reject) => {
-            child.once("message", () => resolve(new LambdaProcess(child)));
+            child.once("message", () => {
+                // Only the start-up errors are worth keeping; afterwards the output is discarded.
+                child.stderr?.off("data", collect).resume();
+                resolve(new LambdaProcess(child));
+            });
             child.once("exit", code => reject(new Error(`the function's process exited (${code}) before it was ready: ${stderr}`)));
         });
     }
@@ -60,7 +72,11 @@ export class LambdaProcess {
         const id = this.nextId++;
         return new Promise((resolve, reject) => {
             this.pending.set(id, { resolve, reject });
-            this.child.send({ id, event, timeoutMs });
+            this.child.send({ id, event, timeoutMs }, error => {
+                if (!error) return;
+                this.pending.delete(id);
+                reject(new Error(`the function's process exited: ${error.message}`));
+            });
         });
     }
 
