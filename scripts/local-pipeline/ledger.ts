@@ -1,0 +1,73 @@
+/**
+ * What happened to every record the producer put, by sequence number: acknowledged by the
+ * function (the mapping checkpointed past it), given up to the failure destination, or still in
+ * flight. Drives the live progress, the end of the run and the latency figures; the final counts
+ * come from what DynamoDB and S3 hold (summary.ts), not from here.
+ */
+import type { PutRecord } from "./producer";
+
+type Fate = { acknowledgedAt: number } | { gaveUp: true };
+
+export class Ledger {
+    private readonly records = new Map<string, PutRecord>();
+    /** Fates can arrive before the producer hears back from PutRecords: kept until then. */
+    private readonly fates = new Map<string, Fate>();
+    private readonly latenciesMs: number[] = [];
+    produced = 0;
+    acknowledgedValid = 0;
+    acknowledgedMalformed = 0;
+    gaveUp = 0;
+
+    register(records: PutRecord[]): void {
+        for (const record of records) {
+            if (this.records.has(record.sequenceNumber)) continue;
+            this.records.set(record.sequenceNumber, record);
+            this.produced++;
+            const fate = this.fates.get(record.sequenceNumber);
+            if (fate) this.count(record, fate);
+        }
+    }
+
+    acknowledge(sequenceNumbers: string[], at = Date.now()): void {
+        for (const sequenceNumber of sequenceNumbers) this.settle(sequenceNumber, { acknowledgedAt: at });
+    }
+
+    giveUp(sequenceNumbers: string[]): void {
+        for (const sequenceNumber of sequenceNumbers) this.settle(sequenceNumber, { gaveUp: true });
+    }
+
+    get inFlight(): number {
+        return this.produced - this.acknowledgedValid - this.acknowledgedMalformed - this.gaveUp;
+    }
+
+    /** Every record this run produced (not those of earlier runs in a kept data folder). */
+    entries(): PutRecord[] {
+        return [...this.records.values()];
+    }
+
+    isGivenUp(sequenceNumber: string): boolean {
+        return "gaveUp" in (this.fates.get(sequenceNumber) ?? {});
+    }
+
+    /** Milliseconds from each record's production to the response for the batch that completed it. */
+    latencies(): number[] {
+        return [...this.latenciesMs];
+    }
+
+    private settle(sequenceNumber: string, fate: Fate): void {
+        if (this.fates.has(sequenceNumber)) return; // a redelivery after the record was done
+        this.fates.set(sequenceNumber, fate);
+        const record = this.records.get(sequenceNumber);
+        if (record) this.count(record, fate);
+    }
+
+    private count(record: PutRecord, fate: Fate): void {
+        if ("gaveUp" in fate) {
+            this.gaveUp++;
+            return;
+        }
+        if (record.malformed) this.acknowledgedMalformed++;
+        else this.acknowledgedValid++;
+        this.latenciesMs.push(Math.max(0, fate.acknowledgedAt - record.producedAt));
+    }
+}

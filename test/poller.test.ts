@@ -1,0 +1,226 @@
+import { PutRecordsCommand } from "@aws-sdk/client-kinesis";
+import type { KinesisClient } from "@aws-sdk/client-kinesis";
+import type { KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
+import { expect } from "chai";
+import { DEFAULTS } from "../pipeline/config";
+import { Emulator, startKinesalite } from "../scripts/emulators";
+import { BatchRecord, Checkpoint, InvocationOutcome, nextCheckpoint } from "../scripts/local-pipeline/checkpoint";
+import { FailureDestinationMessage, PollerSettings, ShardPoller } from "../scripts/local-pipeline/poller";
+import { ensureStream, localKinesisClient, openShardIds } from "../scripts/local-pipeline/stream";
+
+const NOW = Date.parse("2026-11-28T14:30:00Z");
+// Realistic Kinesis sequence numbers: 56 digits, beyond a double's precision.
+const seq = (n: number) => `4965${String(n).padStart(52, "0")}`;
+const batchOf = (...ns: number[]): BatchRecord[] => ns.map(n => ({ sequenceNumber: seq(n), approximateArrivalTimestamp: NOW - 1000 }));
+const ok: InvocationOutcome = { response: { batchItemFailures: [] } };
+const failing = (...ns: number[]): InvocationOutcome => ({ response: { batchItemFailures: ns.map(n => ({ itemIdentifier: seq(n) })) } });
+const thrown: InvocationOutcome = { error: new Error("boom") };
+const limits = { maximumRetryAttempts: 10, maximumRecordAgeInSeconds: 86400 };
+
+describe("the event source mapping's checkpoint rule", () => {
+    const batch = batchOf(1, 2, 3, 4, 5);
+
+    it("advances past the batch when every record succeeds", () => {
+        expect(nextCheckpoint(batch, ok, 0, limits, NOW)).to.deep.equal({ action: "advance", sequenceNumber: seq(5) });
+    });
+
+    it("counts a missing or null batchItemFailures, or no response at all, as success", () => {
+        for (const response of [{} as KinesisStreamBatchResponse, { batchItemFailures: null } as unknown as KinesisStreamBatchResponse, null, undefined]) {
+            expect(nextCheckpoint(batch, { response }, 0, limits, NOW).action).to.equal("advance");
+        }
+    });
+
+    it("retries from the lowest failed sequence number, even when failures are listed out of order", () => {
+        expect(nextCheckpoint(batch, failing(4, 2, 5), 0, limits, NOW)).to.deep.equal({ action: "retry-from", sequenceNumber: seq(2), attempt: 1 });
+    });
+
+    it("compares sequence numbers as integers, not as text or doubles", () => {
+        const uneven: BatchRecord[] = [{ sequenceNumber: "9", approximateArrivalTimestamp: NOW }, { sequenceNumber: "10", approximateArrivalTimestamp: NOW }];
+        const response = { batchItemFailures: [{ itemIdentifier: "10" }, { itemIdentifier: "9" }] };
+        expect(nextCheckpoint(uneven, { response }, 0, limits, NOW)).to.include({ sequenceNumber: "9" });
+        const close = batchOf(1, 2);
+        expect(nextCheckpoint(close, failing(2, 1), 0, limits, NOW)).to.include({ sequenceNumber: seq(1) });
+    });
+
+    it("retries the whole batch after a function error", () => {
+        expect(nextCheckpoint(batch, thrown, 0, limits, NOW)).to.deep.equal({ action: "retry-from", sequenceNumber: seq(1), attempt: 1 });
+    });
+
+    it("treats an itemIdentifier that is not in the batch, empty or missing as a failure of the whole batch, as Lambda does", () => {
+        const strays = [failing(9), failing(3, 9), { response: { batchItemFailures: [{ itemIdentifier: "" }] } }, { response: { batchItemFailures: [{}] } } as unknown as InvocationOutcome];
+        for (const outcome of strays) {
+            expect(nextCheckpoint(batch, outcome, 0, limits, NOW)).to.deep.equal({ action: "retry-from", sequenceNumber: seq(1), attempt: 1 });
+        }
+    });
+
+    it("counts retries up: the retry after attempt n is attempt n + 1", () => {
+        expect(nextCheckpoint(batch, failing(3), 4, limits, NOW)).to.deep.equal({ action: "retry-from", sequenceNumber: seq(3), attempt: 5 });
+    });
+
+    it("gives up once the retries are spent, handing the records from the checkpoint on to the destination", () => {
+        const decision = nextCheckpoint(batch, failing(3), 10, limits, NOW);
+        expect(decision).to.deep.equal({
+            action: "give-up",
+            sequenceNumber: seq(3),
+            lastSequenceNumber: seq(5),
+            condition: "RetryAttemptsExhausted",
+            discarded: batchOf(3, 4, 5),
+        });
+    });
+
+    it("gives up a whole batch on a function error once the retries are spent", () => {
+        const decision = nextCheckpoint(batch, thrown, 10, limits, NOW) as Extract<Checkpoint, { action: "give-up" }>;
+        expect(decision.action).to.equal("give-up");
+        expect(decision.discarded).to.deep.equal(batch);
+    });
+
+    it("gives up at the first failure when maximumRetryAttempts is 0", () => {
+        expect(nextCheckpoint(batch, thrown, 0, 0, NOW).action).to.equal("give-up");
+    });
+
+    it("gives up when the records to retry are older than maximumRecordAgeInSeconds", () => {
+        const old = [{ sequenceNumber: seq(1), approximateArrivalTimestamp: NOW - 61_000 }];
+        const decision = nextCheckpoint(old, thrown, 0, { maximumRetryAttempts: 10, maximumRecordAgeInSeconds: 60 }, NOW);
+        expect(decision).to.include({ action: "give-up", condition: "RecordAgeExceeded" });
+        expect(nextCheckpoint(old, thrown, 0, { maximumRetryAttempts: 10, maximumRecordAgeInSeconds: -1 }, NOW).action).to.equal("retry-from");
+    });
+
+    it("does not apply the retry bound or the age limit to a batch that succeeds", () => {
+        const old = [{ sequenceNumber: seq(1), approximateArrivalTimestamp: 0 }];
+        expect(nextCheckpoint(old, ok, 99, { maximumRetryAttempts: 0, maximumRecordAgeInSeconds: 60 }, NOW).action).to.equal("advance");
+    });
+});
+
+describe("the retry bound", () => {
+    /** Feeds nextCheckpoint's own decisions back to it, as the poller does, until the shard moves on. */
+    function invocationsUntilTheShardMovesOn(outcome: InvocationOutcome, maximumRetryAttempts: number): { invocations: number; last: Checkpoint } {
+        let attempt = 0;
+        for (let invocations = 1; invocations < 100_000; invocations++) {
+            const last = nextCheckpoint(batchOf(1, 2, 3), outcome, attempt, maximumRetryAttempts, NOW);
+            if (last.action !== "retry-from") return { invocations, last };
+            attempt = last.attempt;
+        }
+        throw new Error("never moved on");
+    }
+
+    it("holds a shard for maximumRetryAttempts + 1 invocations of a batch that always fails, then moves on", () => {
+        expect(invocationsUntilTheShardMovesOn(thrown, DEFAULTS.maximumRetryAttempts)).to.deep.include({ invocations: DEFAULTS.maximumRetryAttempts + 1 });
+        expect(invocationsUntilTheShardMovesOn(failing(2), 3).invocations).to.equal(4);
+        expect(invocationsUntilTheShardMovesOn(failing(2), 0).invocations).to.equal(1);
+    });
+
+    it("moves on by giving the failing records up, never by advancing over them", () => {
+        expect(invocationsUntilTheShardMovesOn(failing(2), 3).last).to.include({ action: "give-up", sequenceNumber: seq(2) });
+    });
+});
+
+describe("a shard poller on kinesalite", function () {
+    this.timeout(30_000);
+    let kinesalite: Emulator;
+    let kinesis: KinesisClient;
+    let streamArn: string;
+    let shardId: string;
+    let streamCount = 0;
+    let streamName: string;
+
+    before(async () => {
+        kinesalite = await startKinesalite();
+        kinesis = localKinesisClient(kinesalite.endpoint);
+    });
+    after(async () => {
+        kinesis?.destroy();
+        await kinesalite?.close();
+    });
+    beforeEach(async () => {
+        streamName = `poller-test-${++streamCount}`;
+        streamArn = (await ensureStream(kinesis, streamName, 1)).streamArn;
+        [shardId] = await openShardIds(kinesis, streamName);
+    });
+
+    async function put(count: number): Promise<string[]> {
+        const records = Array.from({ length: count }, (_, i) => ({ Data: Buffer.from(`{"n":${i}}`), PartitionKey: "p" }));
+        const { Records } = await kinesis.send(new PutRecordsCommand({ StreamName: streamName, Records: records }));
+        return Records!.map(record => record.SequenceNumber!);
+    }
+
+    /** Runs a poller with a fake function until `done` holds, and returns what it saw. */
+    async function poll(settings: Partial<PollerSettings>, invoke: (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse>, done: (seen: { acknowledged: string[]; gaveUp: FailureDestinationMessage[] }) => boolean) {
+        const seen = { acknowledged: [] as string[], gaveUp: [] as FailureDestinationMessage[], given: [] as string[], batches: [] as string[][] };
+        const poller = new ShardPoller(kinesis, { streamName, streamArn, shardId, region: "us-east-1", functionArn: "arn:aws:lambda:us-east-1:000000000000:function:f" }, {
+            batchSize: 100, startingPosition: "TRIM_HORIZON", maximumRetryAttempts: 10, maximumRecordAgeInSeconds: 86400, idlePollMs: 20, ...settings,
+        }, {
+            invoke: event => {
+                seen.batches.push(event.Records.map(record => record.kinesis.sequenceNumber));
+                return invoke(event);
+            },
+            acknowledged: sequenceNumbers => seen.acknowledged.push(...sequenceNumbers),
+            gaveUp: (message, sequenceNumbers) => {
+                seen.gaveUp.push(message);
+                seen.given.push(...sequenceNumbers);
+            },
+            invoked: () => undefined,
+            warn: message => { throw new Error(message); },
+        });
+        await poller.start();
+        const deadline = Date.now() + 10_000;
+        while (!done(seen) && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 20));
+        await poller.stop();
+        return seen;
+    }
+
+    it("builds the event Lambda would: base64 data, eventID shard:sequence, the stream's ARN", async () => {
+        const [sequenceNumber] = await put(1);
+        let event: KinesisStreamEvent | undefined;
+        await poll({}, async received => { event = received; return { batchItemFailures: [] }; }, seen => seen.acknowledged.length === 1);
+        const [record] = event!.Records;
+        expect(record).to.deep.include({ eventSource: "aws:kinesis", eventName: "aws:kinesis:record", eventID: `${shardId}:${sequenceNumber}`, eventSourceARN: streamArn });
+        expect(Buffer.from(record.kinesis.data, "base64").toString()).to.equal('{"n":0}');
+        expect(record.kinesis.approximateArrivalTimestamp).to.be.closeTo(Date.now() / 1000, 30);
+    });
+
+    it("redelivers from the lowest reported failure and acknowledges every record exactly once", async () => {
+        const sequenceNumbers = await put(10);
+        let failedOnce = false;
+        const seen = await poll({}, async () => {
+            if (failedOnce) return { batchItemFailures: [] };
+            failedOnce = true;
+            return { batchItemFailures: [{ itemIdentifier: sequenceNumbers[7] }, { itemIdentifier: sequenceNumbers[4] }] };
+        }, s => s.acknowledged.length >= 10);
+        expect(seen.batches[0]).to.deep.equal(sequenceNumbers);
+        expect(seen.batches[1]).to.deep.equal(sequenceNumbers.slice(4));
+        expect(seen.acknowledged).to.deep.equal(sequenceNumbers);
+    });
+
+    it("sends a batch that keeps failing to the failure destination after the retry bound, then moves past it", async () => {
+        const poisoned = await put(5);
+        let healthy: string[] = [];
+        const seen = await poll({ maximumRetryAttempts: 2 }, async event => {
+            if (event.Records.some(record => poisoned.includes(record.kinesis.sequenceNumber))) throw new Error("poison");
+            return { batchItemFailures: [] };
+        }, s => {
+            if (s.gaveUp.length === 1 && healthy.length === 0) put(3).then(numbers => { healthy = numbers; });
+            return healthy.length > 0 && s.acknowledged.length === 3;
+        });
+        expect(seen.batches.slice(0, 3)).to.deep.equal([poisoned, poisoned, poisoned]);
+        expect(seen.given).to.deep.equal(poisoned);
+        expect(seen.acknowledged).to.deep.equal(healthy);
+        const [message] = seen.gaveUp;
+        expect(message.requestContext).to.include({ condition: "RetryAttemptsExhausted", approximateInvokeCount: 3 });
+        expect(message.responseContext).to.include({ functionError: "Unhandled" });
+        expect(message.KinesisBatchInfo).to.include({ shardId, streamArn, startSequenceNumber: poisoned[0], endSequenceNumber: poisoned[4], batchSize: 5 });
+    });
+
+    it("starts at LATEST after the records already in the stream", async () => {
+        await put(3);
+        const acknowledged: string[] = [];
+        const poller = new ShardPoller(kinesis, { streamName, streamArn, shardId, region: "us-east-1", functionArn: "f" },
+            { batchSize: 100, startingPosition: "LATEST", maximumRetryAttempts: 1, maximumRecordAgeInSeconds: -1, idlePollMs: 20 },
+            { invoke: async () => ({ batchItemFailures: [] }), acknowledged: numbers => acknowledged.push(...numbers), gaveUp: () => undefined, invoked: () => undefined, warn: () => undefined });
+        await poller.start();
+        const later = await put(2);
+        const deadline = Date.now() + 10_000;
+        while (acknowledged.length < 2 && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 20));
+        await poller.stop();
+        expect(acknowledged).to.deep.equal(later);
+    });
+});
