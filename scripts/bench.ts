@@ -312,7 +312,7 @@ async function main(): Promise<number> {
 
         console.log(`${options.batches} timed batches of ${options.batchSize} valid ticks per contender (after ${options.warmUps} warm-up batch${options.warmUps === 1 ? "" : "es"}); ` +
             `added latency per request: DynamoDB ${options.dynamoLatencyMs} ms, S3 ${options.s3LatencyMs} ms; ` +
-            `Node ${process.version}, ${os.cpus().length} CPUs (emulators and proxies in a child process; ` +
+            `Node ${process.version}, ${os.cpus().length} CPUs (s3rver in a process of its own, dynalite and the proxies in another; ` +
             `s3rver's files in ${s3rverDir ? RAM_DISK : os.tmpdir()}).`);
         const events = eventFactory();
         const results: Result[] = [];
