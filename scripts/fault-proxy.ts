@@ -8,10 +8,11 @@ import * as http from "http";
 import type { AddressInfo } from "net";
 
 /**
- * A request's fate: forwarded, answered 500, or (DynamoDB BatchWriteItem) answered with the items
- * that match `unprocessed` left unprocessed while the others are forwarded and written.
+ * A request's fate: forwarded; answered 500 (a transient error); refused for good (S3: 403
+ * AccessDenied, DynamoDB: 400 ValidationException); or (DynamoDB BatchWriteItem) answered with the
+ * items that match `unprocessed` left unprocessed while the others are forwarded and written.
  */
-export type Fault = "pass" | "error" | { unprocessed: (item: Record<string, any>) => boolean };
+export type Fault = "pass" | "error" | "refuse" | { unprocessed: (item: Record<string, any>) => boolean };
 
 export interface ProxiedRequest {
     method: string;
@@ -39,12 +40,15 @@ export interface FaultProxy {
     /** Every request seen, with its fate (and the items held back as unprocessed, if any). */
     log: LoggedRequest[];
     setDecide(decide: (request: ProxiedRequest) => Fault): void;
+    setLatency(ms: number): void;
     close(): Promise<void>;
 }
 
+const dynamoError = (status: number, type: string) => ({ status, type: "application/x-amz-json-1.0", body: JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${type}`, message: "injected fault" }) });
+const s3Error = (status: number, code: string) => ({ status, type: "application/xml", body: `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>injected fault</Message></Error>` });
 const ERRORS = {
-    dynamodb: { type: "application/x-amz-json-1.0", body: JSON.stringify({ __type: "com.amazonaws.dynamodb.v20120810#InternalServerError", message: "injected fault" }) },
-    s3: { type: "application/xml", body: "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>InternalError</Code><Message>injected fault</Message></Error>" },
+    error: { dynamodb: dynamoError(500, "InternalServerError"), s3: s3Error(500, "InternalError") },
+    refuse: { dynamodb: dynamoError(400, "ValidationException"), s3: s3Error(403, "AccessDenied") },
 };
 
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
@@ -81,6 +85,7 @@ export function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy>
     const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
     const log: FaultProxy["log"] = [];
     let decide = options.decide ?? (() => "pass" as Fault);
+    let latencyMs = options.latencyMs ?? 0;
 
     const server = http.createServer(async (request, response) => {
         const body = await readBody(request);
@@ -89,11 +94,12 @@ export function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy>
         const fault = decide(seen);
         const logged: LoggedRequest = { ...seen, fault, heldBack: [] };
         log.push(logged);
-        if (options.latencyMs) await sleep(options.latencyMs);
+        if (latencyMs) await sleep(latencyMs);
 
-        if (fault === "error") {
-            response.writeHead(500, { "content-type": ERRORS[options.service].type });
-            response.end(ERRORS[options.service].body);
+        if (fault === "error" || fault === "refuse") {
+            const answer = ERRORS[fault][options.service];
+            response.writeHead(answer.status, { "content-type": answer.type });
+            response.end(answer.body);
             return;
         }
         let forwarded = body;
@@ -136,6 +142,7 @@ export function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy>
                 endpoint: `http://127.0.0.1:${port}`,
                 log,
                 setDecide: next => { decide = next; },
+                setLatency: ms => { latencyMs = ms; },
                 close: () => new Promise(done => {
                     server.closeAllConnections();
                     agent.destroy();

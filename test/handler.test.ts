@@ -17,6 +17,7 @@ describe("the processor against DynamoDB and S3 emulators", function () {
     beforeEach(async () => {
         emulators.dynamoProxy.setDecide(() => "pass");
         emulators.s3Proxy.setDecide(() => "pass");
+        emulators.s3Proxy.setLatency(0);
         pipeline = await freshPipeline(emulators);
     });
 
@@ -155,6 +156,47 @@ describe("the processor against DynamoDB and S3 emulators", function () {
             expect(await pipeline.invoke(event, 1500)).to.deep.equal(seqs(1));
             expect(await pipeline.keys("processed/")).to.have.length(1);
             expect(await pipeline.keys("rejected/")).to.have.length(1);
+        });
+
+        it("reports a record S3 refuses for good at once, without retrying it, and says why in the log line", async () => {
+            const refused = sequenceNumber(2);
+            emulators.s3Proxy.setDecide(request => (s3KeyOf(request).includes(refused) ? "refuse" : "pass"));
+            const seen = emulators.s3Proxy.log.length;
+            const started = Date.now();
+            const event = kinesisEvent([tick("AAPL", "1", "2026-11-28T10:00:00"), tick("AAPL", "2", "2026-11-28T10:00:01")]);
+            expect(await pipeline.invoke(event, 30_000)).to.deep.equal([refused]);
+            expect(Date.now() - started, "no waiting for the deadline").to.be.below(5_000);
+            const attempts = emulators.s3Proxy.log.slice(seen).filter(r => s3KeyOf(r).includes(refused));
+            expect(attempts, "one attempt per object of the refused record").to.have.length(2);
+            expect(pipeline.summaries[0].errors).to.have.property("AccessDenied");
+        });
+
+        it("isolates a tick DynamoDB refuses for good: only its record is reported, the rest of its request is written", async () => {
+            const mentionsMsft = (request: ProxiedRequest) => request.body.toString("utf8").includes('"MSFT"');
+            emulators.dynamoProxy.setDecide(request => (mentionsMsft(request) ? "refuse" : "pass"));
+            const event = kinesisEvent([tick("AAPL", "1", "2026-11-28T10:00:00"), tick("MSFT", "2", "2026-11-28T10:00:00"), tick("IBM", "3", "2026-11-28T10:00:00")]);
+            expect(await pipeline.invoke(event, 30_000)).to.deep.equal(seqs(2));
+            expect((await pipeline.items()).map(t => t.symbol).sort()).to.deep.equal(["AAPL", "IBM"]);
+            expect(pipeline.summaries[0].errors).to.have.property("ValidationException");
+        });
+
+        it("stops at the deadline with the batch half written and reports exactly the records not yet written", async () => {
+            emulators.s3Proxy.setLatency(500);
+            const payloads = Array.from({ length: 150 }, (_, i) => tick(`S${i}`, "1", "2026-11-28T10:00:00"));
+            const event = kinesisEvent(payloads);
+            // 300 puts, 256 at a time, 500 ms each: the second wave would start after the deadline (750 ms).
+            const reported = await pipeline.invoke(event, 1_500);
+            expect(reported.length).to.be.above(0);
+
+            const processed = new Set((await pipeline.keys("processed/")).map(key => key.match(/(\d{56})\.json$/)![1]));
+            const raw = new Set((await pipeline.keys("raw/")).map(key => key.match(/(\d{56})\.json$/)![1]));
+            const unstored = event.Records.map(r => r.kinesis.sequenceNumber).filter(seq => !processed.has(seq) || !raw.has(seq));
+            expect([...reported].sort()).to.deep.equal(unstored.sort());
+
+            emulators.s3Proxy.setLatency(0);
+            const lowest = [...reported].sort()[0];
+            expect(await pipeline.invoke({ Records: event.Records.filter(r => r.kinesis.sequenceNumber >= lowest) })).to.deep.equal([]);
+            expect(await pipeline.keys("processed/")).to.have.length(150);
         });
 
         it("stores every valid record exactly once when a share of all requests fail, reporting only unstored ones", async () => {

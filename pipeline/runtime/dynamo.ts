@@ -1,8 +1,8 @@
 /** The DynamoDB adapter: writes ticks with BatchWriteItem, exact prices, retries within the deadline. */
-import { BatchWriteCommand, DynamoDBDocumentClient, NumberValue } from "@aws-sdk/lib-dynamodb";
+import { BatchWriteCommand, DynamoDBDocumentClient, NumberValue, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { StoredTick } from "./tick";
 import { tickKey } from "./batch";
-import { isTransient, mapConcurrent, retryUntilDeadline } from "./retry";
+import { isTransient, Outcome, writeAll } from "./retry";
 
 /** BatchWriteItem's limit. */
 const ITEMS_PER_REQUEST = 25;
@@ -19,30 +19,49 @@ function chunks<T>(items: T[], size: number): T[][] {
 }
 
 /**
+ * A request refused for good (e.g. a ValidationException) would fail all 25 ticks of its chunk on
+ * every redelivery: put them one by one instead, so that only the culprit fails.
+ */
+async function putOneByOne(client: DynamoDBDocumentClient, tableName: string, ticks: StoredTick[], onError: (error: unknown) => void): Promise<Outcome<StoredTick>> {
+    const outcome: Outcome<StoredTick> = { retry: [], failed: [] };
+    await Promise.all(ticks.map(async tick => {
+        try {
+            await client.send(new PutCommand({ TableName: tableName, Item: toItem(tick) }));
+        } catch (error) {
+            onError(error);
+            (isTransient(error) ? outcome.retry : outcome.failed).push(tick);
+        }
+    }));
+    return outcome;
+}
+
+/**
  * Writes every tick (keys must be unique), 25 per request, requests in parallel; retries
  * `UnprocessedItems` and transient errors with backoff until the deadline.
+ * The client must unmarshal with `wrapNumbers` (unprocessed items come back unmarshalled).
  * Returns the keys (see `tickKey`) of the ticks that could not be written.
  */
-export async function writeTicks(client: DynamoDBDocumentClient, tableName: string, ticks: StoredTick[], deadline: number): Promise<Set<string>> {
-    const failed = new Set<string>();
-    const attempt = async (pending: StoredTick[]): Promise<StoredTick[]> => {
-        const retries = await mapConcurrent(chunks(pending, ITEMS_PER_REQUEST), PARALLEL_REQUESTS, async chunk => {
+export async function writeTicks(client: DynamoDBDocumentClient, tableName: string, ticks: StoredTick[], deadline: number, onError: (error: unknown) => void): Promise<Set<string>> {
+    const failed = await writeAll({
+        items: ticks,
+        deadline,
+        concurrency: PARALLEL_REQUESTS,
+        group: pending => chunks(pending, ITEMS_PER_REQUEST),
+        onError,
+        send: async chunk => {
             try {
                 const { UnprocessedItems } = await client.send(new BatchWriteCommand({
                     RequestItems: { [tableName]: chunk.map(tick => ({ PutRequest: { Item: toItem(tick) } })) },
                 }));
-                // Unprocessed items come back unmarshalled (prices as doubles): resend our own copies.
+                // Resend our own copies: the returned ones went through unmarshalling.
                 const unprocessed = new Set((UnprocessedItems?.[tableName] ?? []).map(request => tickKey(request.PutRequest!.Item as StoredTick)));
-                return chunk.filter(tick => unprocessed.has(tickKey(tick)));
+                return { retry: chunk.filter(tick => unprocessed.has(tickKey(tick))), failed: [] };
             } catch (error) {
-                if (isTransient(error)) return chunk;
-                chunk.forEach(tick => failed.add(tickKey(tick)));
-                return [];
+                if (isTransient(error) || chunk.length === 1) throw error;
+                onError(error);
+                return putOneByOne(client, tableName, chunk, onError);
             }
-        });
-        return retries.flat();
-    };
-    const gaveUp = await retryUntilDeadline(ticks, deadline, attempt);
-    gaveUp.forEach(tick => failed.add(tickKey(tick)));
-    return failed;
+        },
+    });
+    return new Set(failed.map(tickKey));
 }

@@ -26,6 +26,8 @@ export interface BatchSummary {
     rejected: number;
     failed: number;
     durationMs: number;
+    /** The first message of each kind of error the writes met, e.g. {"AccessDenied": "…"}; absent when none. */
+    errors?: Record<string, string>;
 }
 
 export interface ProcessorDependencies {
@@ -39,7 +41,8 @@ export interface ProcessorDependencies {
     observe: (summary: BatchSummary) => void;
 }
 
-/** Per-request limit: a hung connection must not eat the invocation's time. */
+/** Per-request limits: a hung connection must not eat the invocation's time. */
+const CONNECTION_TIMEOUT_MS = 2000;
 const REQUEST_TIMEOUT_MS = 5000;
 /** Sockets per client: a batch of 100 ticks has 200 objects to put, all at once. */
 const CONNECTION_POOL = 256;
@@ -47,12 +50,22 @@ const SERVICE = "stock-processor";
 const METRICS_NAMESPACE = "StockMarketPipeline";
 
 /**
- * The time by which retries must stop: the function's remaining time less room for one more
- * request to time out and for the response to be returned.
+ * The time after which no request starts and no retry is waited for: the function's remaining
+ * time less room for a request started just before to time out, and for the response.
  */
 export function retryDeadline(context: Pick<Context, "getRemainingTimeInMillis"> | undefined, now = Date.now()): number {
     const remaining = context?.getRemainingTimeInMillis?.() ?? 30_000;
-    return now + remaining - Math.min(remaining / 2, REQUEST_TIMEOUT_MS + 1000);
+    return now + remaining - Math.min(remaining / 2, CONNECTION_TIMEOUT_MS + REQUEST_TIMEOUT_MS + 1000);
+}
+
+/** Keeps the first message of each kind of error, so a failing invocation says why. */
+function errorSampler() {
+    const samples: Record<string, string> = {};
+    const note = (error: unknown) => {
+        const { name = "Error", message = String(error) } = error as { name?: string; message?: string };
+        samples[name] ??= message;
+    };
+    return { note, samples };
 }
 
 /** The records to report: those with an object or their own (winning) item not written. */
@@ -68,9 +81,10 @@ export function createHandler(deps: ProcessorDependencies): ProcessorHandler {
         const deadline = retryDeadline(context, started);
         const plans = event.Records.map(planRecord);
         const itemWriters = latestPerKey(plans);
+        const errors = errorSampler();
         const [failedItems, failedObjects] = await Promise.all([
-            writeTicks(deps.dynamo, deps.tableName, itemWriters.map(plan => plan.tick!), deadline),
-            putObjects(deps.s3, deps.bucketName, plans.flatMap(plan => plan.puts), deadline, deps.s3MaxInFlight),
+            writeTicks(deps.dynamo, deps.tableName, itemWriters.map(plan => plan.tick!), deadline, errors.note),
+            putObjects(deps.s3, deps.bucketName, plans.flatMap(plan => plan.puts), deadline, deps.s3MaxInFlight, errors.note),
         ]);
         const failed = failedRecords(plans, new Set(itemWriters), failedItems, failedObjects);
         const failedSet = new Set(failed);
@@ -81,6 +95,7 @@ export function createHandler(deps: ProcessorDependencies): ProcessorHandler {
             rejected: done.filter(plan => !plan.tick).length,
             failed: failed.length,
             durationMs: Date.now() - started,
+            ...(Object.keys(errors.samples).length ? { errors: errors.samples } : {}),
         });
         // The event source mapping retries from the lowest of these and never checkpoints past it.
         return { batchItemFailures: failed.map(plan => ({ itemIdentifier: plan.sequenceNumber })) };
@@ -92,7 +107,7 @@ function clientConfig() {
     const agent = { keepAlive: true, maxSockets: CONNECTION_POOL };
     return {
         maxAttempts: 1,
-        requestHandler: { requestTimeout: REQUEST_TIMEOUT_MS, connectionTimeout: 2000, httpAgent: new http.Agent(agent), httpsAgent: new https.Agent(agent) },
+        requestHandler: { requestTimeout: REQUEST_TIMEOUT_MS, connectionTimeout: CONNECTION_TIMEOUT_MS, httpAgent: new http.Agent(agent), httpsAgent: new https.Agent(agent) },
     };
 }
 
@@ -101,7 +116,8 @@ export function powertoolsObserver(): (summary: BatchSummary) => void {
     const logger = new Logger({ serviceName: SERVICE });
     const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE });
     return summary => {
-        logger.info("batch processed", { ...summary });
+        // A batch with records left for redelivery is worth a look: log it as a warning.
+        (summary.failed > 0 ? logger.warn : logger.info).call(logger, "batch processed", { ...summary });
         metrics.addMetric("RecordsStored", MetricUnit.Count, summary.stored);
         metrics.addMetric("RecordsRejected", MetricUnit.Count, summary.rejected);
         metrics.addMetric("RecordsFailed", MetricUnit.Count, summary.failed);
@@ -121,7 +137,8 @@ export function createHandlerFromEnvironment(observe: (summary: BatchSummary) =>
     const bucketName = env.BUCKET_NAME;
     if (!tableName || !bucketName) throw new Error("TABLE_NAME and BUCKET_NAME must be set");
 
-    const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig()));
+    // wrapNumbers: unprocessed items come back unmarshalled, and a price beyond a double must not throw.
+    const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig()), { unmarshallOptions: { wrapNumbers: true } });
     const s3 = new S3Client({
         ...clientConfig(),
         forcePathStyle: env.S3_FORCE_PATH_STYLE === "true",

@@ -1,29 +1,22 @@
 /** The S3 adapter: all of a batch's objects in flight together, retried within the deadline. */
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { ObjectPut } from "./batch";
-import { isTransient, mapConcurrent, retryUntilDeadline } from "./retry";
+import { writeAll } from "./retry";
 
 /**
  * Puts every object; retries transient errors with backoff until the deadline.
  * `maxInFlight` should match the client's connection pool so no request waits for a socket
  * long enough to time out. Returns the keys that could not be written.
  */
-export async function putObjects(client: S3Client, bucket: string, puts: ObjectPut[], deadline: number, maxInFlight: number): Promise<Set<string>> {
-    const failed = new Set<string>();
-    const attempt = async (pending: ObjectPut[]): Promise<ObjectPut[]> => {
-        const retries = await mapConcurrent(pending, maxInFlight, async put => {
-            try {
-                await client.send(new PutObjectCommand({ Bucket: bucket, Key: put.key, Body: put.body, ContentType: "application/json" }));
-                return [];
-            } catch (error) {
-                if (isTransient(error)) return [put];
-                failed.add(put.key);
-                return [];
-            }
-        });
-        return retries.flat();
-    };
-    const gaveUp = await retryUntilDeadline(puts, deadline, attempt);
-    gaveUp.forEach(put => failed.add(put.key));
-    return failed;
+export async function putObjects(client: S3Client, bucket: string, puts: ObjectPut[], deadline: number, maxInFlight: number, onError: (error: unknown) => void): Promise<Set<string>> {
+    const failed = await writeAll({
+        items: puts,
+        deadline,
+        concurrency: maxInFlight,
+        onError,
+        send: async ([put]) => {
+            await client.send(new PutObjectCommand({ Bucket: bucket, Key: put.key, Body: put.body, ContentType: "application/json" }));
+        },
+    });
+    return new Set(failed.map(put => put.key));
 }
