@@ -51,7 +51,7 @@ export const DEFAULTS = {
     startingPositionTimestamp: "",
     parallelizationFactor: 1,
     maximumRetryAttempts: 10,
-    maximumRecordAgeInSeconds: 86400,
+    maximumRecordAgeInSeconds: 21600,
     memorySize: 512,
     timeout: 60,
     logRetentionDays: 30,
@@ -71,7 +71,8 @@ export class ConfigError extends Error {
 }
 
 const KINESIS_STREAM_ARN = /^arn:aws[a-z-]*:kinesis:[a-z]{2}(-[a-z]+)+-\d:\d{12}:stream\/[A-Za-z0-9_.-]{1,128}$/;
-const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z]{2}(-[a-z]+)+-\d:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+$/;
+// A key ARN, not an alias ARN: IAM does not authorize kms:Decrypt on a key through its alias.
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z]{2}(-[a-z]+)+-\d:\d{12}:key\/[A-Za-z0-9-]+$/;
 const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
 // S3's rules for general purpose buckets: 3-63 of a-z 0-9 . -, starting and ending alphanumeric.
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -136,7 +137,7 @@ export function parsePipelineConfig(read: ConfigReader, namespace = "stock-marke
 
     return {
         streamArn,
-        streamKmsKeyArn: optional("streamKmsKeyArn", KMS_KEY_ARN, "expected a KMS key ARN"),
+        streamKmsKeyArn: optional("streamKmsKeyArn", KMS_KEY_ARN, "expected a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID, not an alias)"),
         tableName: optional("tableName", TABLE_NAME, "expected 3-255 characters of A-Z a-z 0-9 _ . -"),
         bucketName: optional("bucketName", BUCKET_NAME, "expected a bucket name: 3-63 characters of a-z 0-9 . -, starting and ending with a letter or digit"),
         dayIndex: boolean("dayIndex"),
@@ -148,6 +149,8 @@ export function parsePipelineConfig(read: ConfigReader, namespace = "stock-marke
         // Finite on purpose: -1 (forever) would let one poisoned batch block its shard until the
         // records expire from the stream.
         maximumRetryAttempts: integer("maximumRetryAttempts", 0, 10000),
+        // Well inside the stream's retention (24 h by default): a record given up on for its age
+        // can still be read again from the stream, using the coordinates in the failure queue.
         maximumRecordAgeInSeconds: integer("maximumRecordAgeInSeconds", 60, 604800),
         memorySize: integer("memorySize", 128, 10240),
         timeout: integer("timeout", 1, 900),

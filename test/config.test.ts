@@ -33,7 +33,7 @@ describe("stack config", () => {
             startingPositionTimestamp: undefined,
             parallelizationFactor: 1,
             maximumRetryAttempts: 10,
-            maximumRecordAgeInSeconds: 86400,
+            maximumRecordAgeInSeconds: 21600,
             memorySize: 512,
             timeout: 60,
             logRetentionDays: 30,
@@ -95,6 +95,7 @@ describe("stack config", () => {
         ["protectData as yes", { protectData: "yes" }, /protectData: expected true or false, got "yes"/],
         ["an alarm email without a domain", { alarmEmail: "oncall" }, /alarmEmail: expected an email address/],
         ["an IA transition before 30 days", { rawArchiveAfterDays: "7" }, /rawArchiveAfterDays: STANDARD_IA needs at least 30 days/],
+        ["a KMS alias instead of a key", { streamKmsKeyArn: "arn:aws:kms:us-east-1:123456789012:alias/stream" }, /streamKmsKeyArn: expected a KMS key ARN/],
         ["an unknown storage class", { rawArchiveStorageClass: "COLD" }, /rawArchiveStorageClass: expected one of STANDARD_IA/],
     ];
     for (const [what, values, message] of badValues) {
