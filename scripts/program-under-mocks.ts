@@ -19,15 +19,34 @@ export interface ProgramRun {
 const PROJECT = "stock-market-pipeline";
 const PROGRAM = path.resolve(__dirname, "../index.ts");
 
+/** ARNs in the formats AWS gives each resource type, so that policies are checked against real shapes. */
+const ARN_FORMATS: Record<string, (name: string) => string> = {
+    "aws:dynamodb/table:Table": name => `arn:aws:dynamodb:us-east-1:123456789012:table/${name}`,
+    "aws:s3/bucket:Bucket": name => `arn:aws:s3:::${name}`,
+    "aws:cloudwatch/logGroup:LogGroup": name => `arn:aws:logs:us-east-1:123456789012:log-group:${name}`,
+    "aws:sqs/queue:Queue": name => `arn:aws:sqs:us-east-1:123456789012:${name}`,
+    "aws:iam/role:Role": name => `arn:aws:iam::123456789012:role/${name}`,
+    "aws:lambda/function:Function": name => `arn:aws:lambda:us-east-1:123456789012:function:${name}`,
+    "aws:sns/topic:Topic": name => `arn:aws:sns:us-east-1:123456789012:${name}`,
+};
+
+/** The physical name the mocks give a resource: its configured name, or Pulumi-style auto-naming. */
+export function fakeName(type: string, name: string, inputs: Record<string, any>): string {
+    const configured = type === "aws:s3/bucket:Bucket" ? inputs.bucket : inputs.name;
+    return configured ?? (inputs.namePrefix ? `${inputs.namePrefix}abc123` : `${name}-abc123`);
+}
+
+/** The ARN the mocks give a declared resource. */
+export function fakeArn(resource: DeclaredResource): string {
+    const format = ARN_FORMATS[resource.type] ?? (name => `arn:aws:${resource.type.split(":")[1].split("/")[0]}:us-east-1:123456789012:${name}`);
+    return format(fakeName(resource.type, resource.name, resource.inputs));
+}
+
 /** Outputs a real provider would report, derived from the inputs so that wiring can be checked. */
 function fakeState(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
-    const service = type === "aws:cloudwatch/logGroup:LogGroup" ? "logs" : type.split(":")[1].split("/")[0];
-    const physicalName = inputs.name ?? (inputs.namePrefix ? `${inputs.namePrefix}abc123` : `${name}-abc123`);
-    const state: Record<string, any> = { ...inputs, name: physicalName, arn: `arn:aws:${service}:us-east-1:123456789012:${physicalName}` };
-    if (type === "aws:s3/bucket:Bucket") {
-        state.bucket = inputs.bucket ?? `${name}-abc123`;
-        state.arn = `arn:aws:s3:::${state.bucket}`;
-    }
+    const physicalName = fakeName(type, name, inputs);
+    const state: Record<string, any> = { ...inputs, name: physicalName, arn: fakeArn({ type, name, inputs }) };
+    if (type === "aws:s3/bucket:Bucket") state.bucket = physicalName;
     if (type === "aws:sqs/queue:Queue") state.url = `https://sqs.us-east-1.amazonaws.com/123456789012/${physicalName}`;
     return state;
 }

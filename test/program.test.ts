@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { StockStorage } from "../pipeline/storage";
-import { DeclaredResource, ProgramRun, runProgram, STREAM_ARN } from "../scripts/program-under-mocks";
+import { fakeArn, ProgramRun, runProgram, STREAM_ARN } from "../scripts/program-under-mocks";
 
 const T = {
     table: "aws:dynamodb/table:Table",
@@ -28,8 +28,6 @@ function statements(run: ProgramRun): Statement[] {
     return (JSON.parse(run.one(T.rolePolicy).inputs.policy) as { Statement: Statement[] }).Statement;
 }
 
-/** The fake ARN the mocks give a resource: arn:aws:SERVICE:us-east-1:123456789012:NAME. */
-const arnOf = (resource: DeclaredResource, service: string) => `arn:aws:${service}:us-east-1:123456789012:${resource.inputs.name ?? `${resource.name}-abc123`}`;
 
 describe("the Pulumi program with nothing but streamArn set", () => {
     let run: ProgramRun;
@@ -119,7 +117,7 @@ describe("the Pulumi program with nothing but streamArn set", () => {
         });
 
         it("uses the component's own role", () => {
-            expect(run.one(T.function).inputs.role).to.equal(arnOf(run.one(T.role), "iam"));
+            expect(run.one(T.function).inputs.role).to.equal(fakeArn(run.one(T.role)));
         });
 
         it("ships no AWS SDK, Smithy or Pulumi package in its code", async () => {
@@ -136,7 +134,7 @@ describe("the Pulumi program with nothing but streamArn set", () => {
             const mapping = run.one(T.mapping).inputs;
             expect(mapping).to.include({
                 eventSourceArn: STREAM_ARN,
-                functionName: arnOf(run.one(T.function), "lambda"),
+                functionName: fakeArn(run.one(T.function)),
                 batchSize: 100,
                 startingPosition: "LATEST",
                 parallelizationFactor: 1,
@@ -148,13 +146,13 @@ describe("the Pulumi program with nothing but streamArn set", () => {
         it("reports partial batch failures, bisects failing batches and bounds the retries", () => {
             const mapping = run.one(T.mapping).inputs;
             expect(mapping.functionResponseTypes).to.deep.equal(["ReportBatchItemFailures"]);
-            expect(mapping).to.include({ bisectBatchOnFunctionError: true, maximumRetryAttempts: 10, maximumRecordAgeInSeconds: 86400 });
+            expect(mapping).to.include({ bisectBatchOnFunctionError: true, maximumRetryAttempts: 10, maximumRecordAgeInSeconds: 21600 });
         });
 
         it("sends records it gives up on to an encrypted failure queue", () => {
             const queue = run.one(T.queue);
             expect(queue.inputs.sqsManagedSseEnabled).to.equal(true);
-            expect(run.one(T.mapping).inputs.destinationConfig).to.deep.equal({ onFailure: { destinationArn: arnOf(queue, "sqs") } });
+            expect(run.one(T.mapping).inputs.destinationConfig).to.deep.equal({ onFailure: { destinationArn: fakeArn(queue) } });
         });
     });
 
@@ -163,7 +161,7 @@ describe("the Pulumi program with nothing but streamArn set", () => {
             const alarms = run.all(T.alarm).map(a => a.inputs);
             expect(alarms.map(a => `${a.namespace}/${a.metricName}`).sort()).to.deep.equal(
                 ["AWS/Lambda/Errors", "AWS/Lambda/IteratorAge", "AWS/SQS/ApproximateNumberOfMessagesVisible"]);
-            const topicArn = arnOf(run.one(T.topic), "sns");
+            const topicArn = fakeArn(run.one(T.topic));
             for (const alarm of alarms) expect(alarm.alarmActions).to.deep.equal([topicArn]);
             const iteratorAge = alarms.find(a => a.metricName === "IteratorAge")!;
             expect(iteratorAge).to.include({ threshold: 60000, statistic: "Maximum" });
@@ -195,13 +193,13 @@ describe("the Pulumi program with nothing but streamArn set", () => {
 
         it("scopes every write to this table, this bucket's prefixes, this queue and its own log group", () => {
             const bySid = Object.fromEntries(statements(run).map(s => [s.Sid, s]));
-            expect(bySid.WriteTicks).to.deep.include({ Action: ["dynamodb:BatchWriteItem", "dynamodb:PutItem"], Resource: "arn:aws:dynamodb:us-east-1:123456789012:storage-ticks-abc123" });
+            expect(bySid.WriteTicks).to.deep.include({ Action: ["dynamodb:BatchWriteItem", "dynamodb:PutItem"], Resource: "arn:aws:dynamodb:us-east-1:123456789012:table/storage-ticks-abc123" });
             expect(bySid.WriteRecordCopies).to.deep.include({
                 Action: ["s3:PutObject"],
                 Resource: ["raw/", "processed/", "rejected/"].map(p => `arn:aws:s3:::storage-records-abc123/${p}*`),
             });
-            expect(bySid.SendGivenUpRecords.Resource).to.equal(arnOf(run.one(T.queue), "sqs"));
-            expect(bySid.WriteOwnLogs.Resource).to.equal("arn:aws:logs:us-east-1:123456789012:/aws/lambda/processor-abc123:*");
+            expect(bySid.SendGivenUpRecords.Resource).to.equal(fakeArn(run.one(T.queue)));
+            expect(bySid.WriteOwnLogs.Resource).to.equal("arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/processor-abc123:*");
             expect(bySid.ReadTheStream.Resource).to.equal(STREAM_ARN);
             expect(bySid.ReadTheStream.Action.every(a => /^kinesis:(Describe|Get|List)/.test(a))).to.equal(true);
             expect(Object.keys(bySid).sort()).to.deep.equal(["ReadTheStream", "SendGivenUpRecords", "WriteOwnLogs", "WriteRecordCopies", "WriteTicks"]);
@@ -212,10 +210,10 @@ describe("the Pulumi program with nothing but streamArn set", () => {
         expect(run.outputs).to.deep.equal({
             streamArn: STREAM_ARN,
             tableName: "storage-ticks-abc123",
-            tableArn: "arn:aws:dynamodb:us-east-1:123456789012:storage-ticks-abc123",
+            tableArn: "arn:aws:dynamodb:us-east-1:123456789012:table/storage-ticks-abc123",
             bucketName: "storage-records-abc123",
             functionName: "processor-fn-abc123",
-            functionArn: "arn:aws:lambda:us-east-1:123456789012:processor-fn-abc123",
+            functionArn: "arn:aws:lambda:us-east-1:123456789012:function:processor-fn-abc123",
             failureQueueUrl: "https://sqs.us-east-1.amazonaws.com/123456789012/processor-failures-abc123",
             alarmTopicArn: "arn:aws:sns:us-east-1:123456789012:processor-alarms-abc123",
         });
