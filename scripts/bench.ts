@@ -27,6 +27,7 @@ import type { Context, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambd
 import { createHandlerFromEnvironment } from "../pipeline/runtime/handler";
 import { createOriginalPortHandler } from "./original-port";
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION } from "./emulators";
+import { percentile } from "./local-pipeline/summary";
 import { EmulatorProcess, startEmulatorProcess } from "./emulator-process";
 import { createRecordBucket, createTickTable, dynamoClient, listKeys, s3Client, scanTicks } from "./local-resources";
 
@@ -150,10 +151,9 @@ interface Result {
     problems: string[];
 }
 
-/** Nearest-rank percentile. */
-function percentile(values: number[], p: number): number {
-    const sorted = [...values].sort((a, b) => a - b);
-    return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)];
+/** Nearest-rank percentile of unsorted, non-empty timings. */
+function percentileOf(values: number[], p: number): number {
+    return percentile([...values].sort((a, b) => a - b), p)!;
 }
 
 async function measure(contender: Contender, options: Options, emulators: EmulatorProcess, events: ReturnType<typeof eventFactory>): Promise<Result> {
@@ -215,15 +215,15 @@ async function verify(contender: Contender, sent: SentTick[], emulators: Emulato
 
 function report(results: Result[], options: Options): void {
     const rows = results.map(r => {
-        const median = percentile(r.times, 50);
+        const median = percentileOf(r.times, 50);
         const dynamo = [...r.dynamoRequests].map(([operation, count]) => `${+(count / options.batches).toFixed(1)} ${operation}`).join(" + ") || "0";
         return {
             contender: r.name,
             median,
             "median ms": median.toFixed(1),
-            "p90 ms": percentile(r.times, 90).toFixed(1),
-            "CPU ms/batch": percentile(r.cpuTimes, 50).toFixed(0),
-            "emulator CPU ms": percentile(r.emulatorCpuTimes, 50).toFixed(0),
+            "p90 ms": percentileOf(r.times, 90).toFixed(1),
+            "CPU ms/batch": percentileOf(r.cpuTimes, 50).toFixed(0),
+            "emulator CPU ms": percentileOf(r.emulatorCpuTimes, 50).toFixed(0),
             "DynamoDB req/batch": dynamo,
             "S3 req/batch": `${+(r.s3Requests / options.batches).toFixed(1)} PutObject`,
             "records/s": (options.batchSize / (median / 1000)).toFixed(0),

@@ -75,7 +75,7 @@ describe("the event source mapping's checkpoint rule", () => {
     });
 
     it("gives up at the first failure when maximumRetryAttempts is 0", () => {
-        expect(nextCheckpoint(batch, thrown, 0, 0, NOW).action).to.equal("give-up");
+        expect(nextCheckpoint(batch, thrown, 0, { ...limits, maximumRetryAttempts: 0 }, NOW).action).to.equal("give-up");
     });
 
     it("gives up when the records to retry are older than maximumRecordAgeInSeconds", () => {
@@ -96,7 +96,7 @@ describe("the retry bound", () => {
     function invocationsUntilTheShardMovesOn(outcome: InvocationOutcome, maximumRetryAttempts: number): { invocations: number; last: Checkpoint } {
         let attempt = 0;
         for (let invocations = 1; invocations < 100_000; invocations++) {
-            const last = nextCheckpoint(batchOf(1, 2, 3), outcome, attempt, maximumRetryAttempts, NOW);
+            const last = nextCheckpoint(batchOf(1, 2, 3), outcome, attempt, { ...limits, maximumRetryAttempts }, NOW);
             if (last.action !== "retry-from") return { invocations, last };
             attempt = last.attempt;
         }

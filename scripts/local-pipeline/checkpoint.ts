@@ -63,12 +63,12 @@ export function lowestFailure(batch: BatchRecord[], outcome: InvocationOutcome):
  * Decides what follows an invocation.
  * @param batch the records the function received, in stream order (not empty)
  * @param attempt 0 for the first invocation from this checkpoint, n for its n-th retry
- * @param limits the mapping's retry settings (a number: maximumRetryAttempts alone, records never expire)
+ * @param limits the mapping's retry settings
  * @param now epoch milliseconds, for the record age limit
  */
-export function nextCheckpoint(batch: BatchRecord[], outcome: InvocationOutcome, attempt: number, limits: RetryLimits | number, now = Date.now()): Checkpoint {
+export function nextCheckpoint(batch: BatchRecord[], outcome: InvocationOutcome, attempt: number, limits: RetryLimits, now = Date.now()): Checkpoint {
     if (batch.length === 0) throw new Error("nextCheckpoint: empty batch");
-    const { maximumRetryAttempts, maximumRecordAgeInSeconds } = typeof limits === "number" ? { maximumRetryAttempts: limits, maximumRecordAgeInSeconds: -1 } : limits;
+    const { maximumRetryAttempts, maximumRecordAgeInSeconds } = limits;
     const last = batch[batch.length - 1].sequenceNumber;
     const failedFrom = lowestFailure(batch, outcome);
     if (failedFrom === null) return { action: "advance", sequenceNumber: last };
