@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, parsePipelineConfig, PipelineSettings } from "./pipeline/config";
-import { StockProcessor } from "./pipeline/processor";
-import { StockStorage } from "./pipeline/storage";
+import { ConfigError, parsePipelineConfig, PipelineSettings } from "./pipeline/infra/config";
+import { StockProcessor } from "./pipeline/infra/processor";
+import { StockStorage } from "./pipeline/infra/storage";
 
 /** Reads the stack's config; a bad value stops the program here, before any resource. */
 function readSettings(): PipelineSettings {

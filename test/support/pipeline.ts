@@ -5,9 +5,9 @@
 import type { KinesisStreamEvent } from "aws-lambda";
 import { BatchSummary, createHandlerFromEnvironment, ProcessorHandler } from "../../pipeline/runtime/handler";
 import type { StoredTick } from "../../pipeline/runtime/tick";
-import { Emulator, EMULATOR_CREDENTIALS, EMULATOR_REGION, startDynalite, startS3rver } from "../../scripts/emulators";
-import { FaultProxy, startFaultProxy } from "../../scripts/fault-proxy";
-import { createRecordBucket, createTickTable, dynamoClient, getObject, listKeys, s3Client, scanTicks } from "../../scripts/local-resources";
+import { Emulator, EMULATOR_CREDENTIALS, EMULATOR_REGION, startDynalite, startS3rver } from "../../harness/aws/emulators";
+import { FaultProxy, startFaultProxy } from "../../harness/aws/fault-proxy";
+import { createRecordBucket, createTickTable, dynamoClient, getObject, listKeys, s3Client, scanTicks } from "../../harness/aws/resources";
 
 export interface Emulators {
     dynamo: Emulator;

@@ -1,0 +1,90 @@
+/**
+ * The processor's deployment package running in its own Node.js process, as the Lambda runtime
+ * runs it (see host.cjs): configured only through environment variables, invoked per batch.
+ */
+import { ChildProcess, fork } from "child_process";
+import * as path from "path";
+import type { KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
+
+const HOST = path.join(__dirname, "host.cjs");
+
+export interface LambdaProcessOptions {
+    /** The unpacked package (LAMBDA_TASK_ROOT). */
+    taskRoot: string;
+    /** Where the runtime's AWS SDK lives (NODE_PATH). */
+    nodePath: string;
+    /** The function's environment: TABLE_NAME, BUCKET_NAME, AWS_REGION, endpoints, credentials. */
+    environment: Record<string, string>;
+    /** Lets the process print to the parent's stdout/stderr (default: discarded). */
+    inheritOutput?: boolean;
+}
+
+type Reply = { id: number; result?: KinesisStreamBatchResponse; error?: { name: string; message: string } };
+
+export class LambdaProcess {
+    private nextId = 1;
+    private readonly pending = new Map<number, { resolve: (r: KinesisStreamBatchResponse) => void; reject: (e: Error) => void }>();
+
+    private constructor(private readonly child: ChildProcess) {
+        child.on("message", (reply: Reply) => {
+            const waiting = this.pending.get(reply.id);
+            if (!waiting) return;
+            this.pending.delete(reply.id);
+            if (reply.error) waiting.reject(Object.assign(new Error(reply.error.message), { name: reply.error.name }));
+            else waiting.resolve(reply.result!);
+        });
+        child.on("exit", code => {
+            for (const waiting of this.pending.values()) waiting.reject(new Error(`the function's process exited (${code})`));
+            this.pending.clear();
+        });
+        // A send racing the process's death reports through the send callback; never crash the parent.
+        child.on("error", () => undefined);
+    }
+
+    /** False once the process has exited or its IPC channel closed (then it cannot be invoked). */
+    get alive(): boolean {
+        return this.child.exitCode === null && this.child.signalCode === null && this.child.connected;
+    }
+
+    static start(options: LambdaProcessOptions): Promise<LambdaProcess> {
+        const child = fork(HOST, [], {
+            cwd: options.taskRoot,
+            execArgv: [],
+            // Nothing of this process's environment leaks in but PATH: the function sees what Lambda would give it.
+            env: { PATH: process.env.PATH ?? "", TZ: "UTC", LAMBDA_TASK_ROOT: options.taskRoot, NODE_PATH: options.nodePath, ...options.environment },
+            stdio: options.inheritOutput ? ["ignore", "inherit", "inherit", "ipc"] : ["ignore", "ignore", "pipe", "ipc"],
+        });
+        let stderr = "";
+        const collect = (chunk: Buffer) => { stderr += chunk; };
+        child.stderr?.on("data", collect);
+        return new Promise((resolve, reject) => {
+            child.once("message", () => {
+                // Only the start-up errors are worth keeping; afterwards the output is discarded.
+                child.stderr?.off("data", collect).resume();
+                resolve(new LambdaProcess(child));
+            });
+            child.once("exit", code => reject(new Error(`the function's process exited (${code}) before it was ready: ${stderr}`)));
+        });
+    }
+
+    /** Invokes the handler with one event; rejects when the handler throws (a function error). */
+    invoke(event: KinesisStreamEvent, timeoutMs = 60_000): Promise<KinesisStreamBatchResponse> {
+        const id = this.nextId++;
+        return new Promise((resolve, reject) => {
+            this.pending.set(id, { resolve, reject });
+            this.child.send({ id, event, timeoutMs }, error => {
+                if (!error) return;
+                this.pending.delete(id);
+                reject(new Error(`the function's process exited: ${error.message}`));
+            });
+        });
+    }
+
+    stop(): Promise<void> {
+        if (this.child.exitCode !== null) return Promise.resolve();
+        return new Promise(resolve => {
+            this.child.once("exit", () => resolve());
+            this.child.kill();
+        });
+    }
+}

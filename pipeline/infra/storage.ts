@@ -1,0 +1,126 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { DAY_INDEX, PREFIXES, TABLE_KEY, tableAttributes } from "../schema";
+import type { RawStorageClass } from "./config";
+
+export interface StockStorageArgs {
+    /** Physical table name (e.g. `StockMarketData`); Pulumi auto-names the table when omitted. */
+    tableName?: pulumi.Input<string>;
+    /** Physical bucket name (globally unique); Pulumi auto-names the bucket when omitted. */
+    bucketName?: pulumi.Input<string>;
+    /** Adds the `byDay` index (partition key `day`) for queries by day; see schema.ts for its hot-partition cost. */
+    dayIndex?: boolean;
+    /** Days after which `raw/` objects move to `rawArchiveStorageClass`; 0 keeps them in STANDARD. */
+    rawArchiveAfterDays: number;
+    /** The cheaper storage class for old `raw/` objects. */
+    rawArchiveStorageClass: RawStorageClass;
+    /**
+     * Keeps the data safe: the table gets deletion protection, both resources are protected in
+     * Pulumi and retained on `pulumi destroy`, and the bucket is never emptied by Pulumi.
+     */
+    protectData: boolean;
+}
+
+/**
+ * The storage layer: the DynamoDB table of ticks (`symbol` + `timestamp`, on demand) and the
+ * hardened S3 bucket that keeps every record raw, processed and, when invalid, rejected.
+ */
+export class StockStorage extends pulumi.ComponentResource {
+    public readonly table: aws.dynamodb.Table;
+    public readonly bucket: aws.s3.Bucket;
+    public readonly tableName: pulumi.Output<string>;
+    public readonly tableArn: pulumi.Output<string>;
+    public readonly bucketName: pulumi.Output<string>;
+    public readonly bucketArn: pulumi.Output<string>;
+
+    constructor(name: string, args: StockStorageArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("stock-market-pipeline:pipeline:StockStorage", name, {}, opts);
+        const dataOpts: pulumi.CustomResourceOptions = { parent: this, protect: args.protectData, retainOnDelete: args.protectData };
+
+        this.table = new aws.dynamodb.Table(`${name}-ticks`, {
+            name: args.tableName,
+            billingMode: "PAY_PER_REQUEST",
+            hashKey: TABLE_KEY.partitionKey,
+            rangeKey: TABLE_KEY.sortKey,
+            attributes: tableAttributes(args.dayIndex ?? false),
+            globalSecondaryIndexes: args.dayIndex ? [{
+                name: DAY_INDEX.name,
+                keySchemas: [
+                    { attributeName: DAY_INDEX.partitionKey, keyType: "HASH" },
+                    { attributeName: DAY_INDEX.sortKey, keyType: "RANGE" },
+                ],
+                projectionType: "ALL",
+            }] : undefined,
+            pointInTimeRecovery: { enabled: true },
+            serverSideEncryption: { enabled: true },
+            deletionProtectionEnabled: args.protectData,
+        }, dataOpts);
+
+        this.bucket = new aws.s3.Bucket(`${name}-records`, {
+            bucket: args.bucketName,
+            // Emptying the bucket on destroy is only acceptable for throwaway stacks.
+            forceDestroy: !args.protectData,
+        }, dataOpts);
+        const bucket = this.bucket.id;
+
+        const publicAccess = new aws.s3.BucketPublicAccessBlock(`${name}-records-public-access`, {
+            bucket,
+            blockPublicAcls: true,
+            blockPublicPolicy: true,
+            ignorePublicAcls: true,
+            restrictPublicBuckets: true,
+        }, { parent: this });
+
+        new aws.s3.BucketOwnershipControls(`${name}-records-ownership`, {
+            bucket,
+            rule: { objectOwnership: "BucketOwnerEnforced" },
+        }, { parent: this });
+
+        new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-records-encryption`, {
+            bucket,
+            rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }],
+        }, { parent: this });
+
+        new aws.s3.BucketPolicy(`${name}-records-tls-only`, {
+            bucket,
+            policy: this.bucket.arn.apply(arn => JSON.stringify({
+                Version: "2012-10-17",
+                Statement: [{
+                    Sid: "DenyInsecureTransport",
+                    Effect: "Deny",
+                    Principal: "*",
+                    Action: "s3:*",
+                    Resource: [arn, `${arn}/*`],
+                    Condition: { Bool: { "aws:SecureTransport": "false" } },
+                }],
+            })),
+        }, { parent: this, dependsOn: [publicAccess] });
+
+        const archiveRaw = args.rawArchiveAfterDays > 0 ? [{
+            id: "archive-raw",
+            status: "Enabled",
+            filter: { prefix: PREFIXES.raw },
+            transitions: [{ days: args.rawArchiveAfterDays, storageClass: args.rawArchiveStorageClass }],
+        }] : [];
+        new aws.s3.BucketLifecycleConfiguration(`${name}-records-lifecycle`, {
+            bucket,
+            rules: [...archiveRaw, {
+                id: "abort-incomplete-uploads",
+                status: "Enabled",
+                filter: {},
+                abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+            }],
+        }, { parent: this });
+
+        this.tableName = this.table.name;
+        this.tableArn = this.table.arn;
+        this.bucketName = this.bucket.bucket;
+        this.bucketArn = this.bucket.arn;
+        this.registerOutputs({
+            tableName: this.tableName,
+            tableArn: this.tableArn,
+            bucketName: this.bucketName,
+            bucketArn: this.bucketArn,
+        });
+    }
+}

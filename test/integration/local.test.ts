@@ -1,0 +1,74 @@
+import * as net from "net";
+import { expect } from "chai";
+import { totalMalformed } from "../../tools/local/producer";
+import { runLocalPipeline } from "../../tools/local/run";
+import { formatSummary, RunSummary } from "../../tools/local/summary";
+import { resolveSymbols } from "../../tools/local/ticks";
+
+/** Resolves true when nothing listens at the endpoint any more. */
+function refused(endpoint: string): Promise<boolean> {
+    const { hostname, port } = new URL(endpoint);
+    return new Promise(resolve => {
+        const socket = net.connect(Number(port), hostname);
+        socket.once("connect", () => { socket.destroy(); resolve(false); });
+        socket.once("error", () => resolve(true));
+    });
+}
+
+/** Handles that outlive a run when it leaks a server or a child process. */
+const leakable = () => process.getActiveResourcesInfo().filter(kind => kind === "TCPServerWrap" || kind === "ProcessWrap").length;
+
+describe("the local pipeline (npm run local), a short run end to end", function () {
+    this.timeout(120_000);
+    const RATE = 100;
+    const DURATION = 3;
+    const BAD_RATIO = 0.05;
+    let summary: RunSummary;
+    let handlesBefore: number;
+
+    before(async () => {
+        handlesBefore = leakable();
+        summary = await runLocalPipeline({ rate: RATE, duration: DURATION, shards: 2, badRatio: BAD_RATIO, seed: 7, symbols: resolveSymbols("8") });
+    });
+
+    it("produces rate × duration records, malformed ones in the requested share", () => {
+        expect(summary.produced).to.equal(RATE * DURATION);
+        expect(totalMalformed(summary.producer)).to.equal(Math.floor(RATE * DURATION * BAD_RATIO));
+        expect(summary.producer.putFailed).to.equal(0);
+    });
+
+    it("loses nothing: stored + rejected = produced", () => {
+        expect(summary.lost).to.equal(0);
+        expect(summary.stored + summary.rejected).to.equal(summary.produced);
+        expect(summary.failedToDestination).to.equal(0);
+        expect(summary.problems).to.deep.equal([]);
+        expect(summary.ok).to.equal(true);
+    });
+
+    it("counts as stored exactly what DynamoDB and S3 hold: one item and one processed/ object per valid record", () => {
+        expect(summary.stored).to.equal(summary.producer.valid);
+        expect(summary.store.tableItems).to.equal(summary.stored);
+        expect(summary.store.processed).to.equal(summary.stored);
+        expect(summary.store.raw).to.equal(summary.produced);
+        expect(summary.symbols.reduce((sum, symbol) => sum + symbol.count, 0)).to.equal(summary.stored);
+    });
+
+    it("counts as rejected exactly the malformed records the producer sent, one rejected/ object each", () => {
+        expect(summary.rejected).to.equal(totalMalformed(summary.producer));
+        expect(summary.store.rejected).to.equal(summary.rejected);
+    });
+
+    it("measures end-to-end latency for every record", () => {
+        expect(summary.latencyMs.p50).to.be.a("number").and.be.at.most(summary.latencyMs.p99!);
+    });
+
+    it("ends its report with the reconciliation line", () => {
+        const lines = formatSummary(summary);
+        expect(lines[lines.length - 1]).to.equal(`produced ${summary.produced}, stored ${summary.stored}, rejected ${summary.rejected}, lost 0`);
+    });
+
+    it("closes its servers and the function's processes before returning", async () => {
+        for (const endpoint of Object.values(summary.endpoints)) expect(await refused(endpoint), endpoint).to.equal(true);
+        expect(leakable()).to.be.at.most(handlesBefore);
+    });
+});

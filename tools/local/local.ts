@@ -1,0 +1,108 @@
+/**
+ * `npm run local`: the whole pipeline on this machine, with nothing installed but the project.
+ * See runLocalPipeline (tools/local/run.ts) for what runs; this file is the CLI.
+ */
+import { numberFlag, parseFlags, UsageError } from "../cli";
+import { PRODUCER_HELP, PRODUCER_OPTIONS, producerFlags } from "./args";
+import { LocalPipelineOptions, runLocalPipeline } from "./run";
+import { formatSummary } from "./summary";
+
+const HELP = `Usage: npm run local -- [flags]
+
+Runs Kinesis (kinesalite), DynamoDB (dynalite) and S3 (s3rver) in-process, the processor's
+deployment package as Lambda runs it, an event source mapping per shard with the stack's
+settings, and a producer; prints progress, then a summary reconciled with what DynamoDB and S3
+hold. Exits 0 only when no record was lost.
+
+Producer:
+  --shards N         shards of the stream (default 2)${PRODUCER_HELP}
+
+Pipeline:
+  --data DIR         keep the emulators' data in DIR between runs (default: in memory);
+                     the failure destination's messages go to DIR/failures.jsonl
+  --starting-position LATEST|TRIM_HORIZON   where the pollers start (default LATEST, as the stack)
+  --batch-size N     records per invocation (default: the stack's, 100)
+  --maximum-retry-attempts N   retries of a failing batch before it goes to the failure
+                     destination (default: the stack's, 10)
+  --drain-timeout S  seconds to wait, after the producer is done, for every record (default 60)
+  --skip-build       reuse dist/processor instead of rebuilding the package
+  --function-logs    show the function's own output (JSON logs, EMF metrics)
+
+Ctrl-C stops the producer, drains for a few seconds, prints the summary and shuts down.`;
+
+const OPTIONS = {
+    ...PRODUCER_OPTIONS,
+    data: { type: "string" },
+    "starting-position": { type: "string", default: "LATEST" },
+    "batch-size": { type: "string" },
+    "maximum-retry-attempts": { type: "string" },
+    "drain-timeout": { type: "string", default: "60" },
+    "skip-build": { type: "boolean", default: false },
+    "function-logs": { type: "boolean", default: false },
+} as const;
+
+function parseOptions(argv: string[]): LocalPipelineOptions | "help" {
+    const values = parseFlags(argv, OPTIONS);
+    if (values.help) return "help";
+    const startingPosition = String(values["starting-position"]).toUpperCase();
+    if (startingPosition !== "LATEST" && startingPosition !== "TRIM_HORIZON") {
+        throw new UsageError(`--starting-position: expected LATEST or TRIM_HORIZON, got "${values["starting-position"]}"`);
+    }
+    return {
+        ...producerFlags(values),
+        dataDir: values.data as string | undefined,
+        startingPosition,
+        batchSize: values["batch-size"] === undefined ? undefined : numberFlag(values, "batch-size", 1, 10_000, true),
+        maximumRetryAttempts: values["maximum-retry-attempts"] === undefined ? undefined : numberFlag(values, "maximum-retry-attempts", 0, 10_000, true),
+        drainTimeoutSeconds: numberFlag(values, "drain-timeout", 1, 3600),
+        build: !values["skip-build"],
+        functionLogs: values["function-logs"] === true,
+    };
+}
+
+/** First Ctrl-C: stop producing and finish with a summary. Second: leave now. */
+function interruptOnSigint(controller: AbortController): void {
+    process.on("SIGINT", () => {
+        if (controller.signal.aborted) {
+            console.error("\ninterrupted again: exiting without cleaning up");
+            process.exit(130);
+        }
+        console.error("\ninterrupted: stopping the producer, draining (Ctrl-C again to exit now)");
+        controller.abort();
+    });
+}
+
+/** A log line, first wiping the progress line a terminal is redrawing. */
+function logAboveProgress(line: string): void {
+    if (process.stderr.isTTY) process.stderr.write("\r\x1b[2K");
+    console.log(line);
+}
+
+async function main(): Promise<number> {
+    let options: LocalPipelineOptions | "help";
+    try {
+        options = parseOptions(process.argv.slice(2));
+    } catch (error) {
+        if (!(error instanceof UsageError)) throw error;
+        console.error(`${error.message}\n\n${HELP}`);
+        return 2;
+    }
+    if (options === "help") {
+        console.log(HELP);
+        return 0;
+    }
+    const controller = new AbortController();
+    interruptOnSigint(controller);
+    const summary = await runLocalPipeline({ ...options, signal: controller.signal, progress: process.stderr, log: logAboveProgress });
+    console.log("");
+    for (const line of formatSummary(summary)) console.log(line);
+    if (summary.interrupted) return 130;
+    return summary.ok ? 0 : 1;
+}
+
+main().then(code => {
+    process.exitCode = code;
+}).catch(error => {
+    console.error(error instanceof Error && error.name === "AbortError" ? "interrupted" : error);
+    process.exitCode = error?.name === "AbortError" ? 130 : 1;
+});

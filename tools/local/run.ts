@@ -1,0 +1,308 @@
+/**
+ * The whole pipeline on this machine: emulators, the stream, table and bucket as the stack
+ * defines them, the deployment package running as Lambda runs it, one poller per shard standing
+ * in for the event source mapping, and the producer standing in for module 1. Returns the
+ * reconciled summary once everything it started is closed.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { KinesisClient } from "@aws-sdk/client-kinesis";
+import { parsePipelineConfig, PipelineSettings } from "../../pipeline/infra/config";
+import { buildLambdaPackage, PACKAGE_DIR } from "../../harness/lambda/package";
+import { EMULATOR_CREDENTIALS, EMULATOR_REGION, startDynalite, startKinesalite, startS3rver } from "../../harness/aws/emulators";
+import { createLambdaSandbox } from "../../harness/lambda/sandbox";
+import { createRecordBucket, createTickTable, dynamoClient, s3Client } from "../../harness/aws/resources";
+import { FunctionPool } from "../../harness/lambda/function-pool";
+import { Ledger } from "./ledger";
+import { FailureDestinationMessage, ShardPoller } from "../../harness/event-source-mapping/poller";
+import { ProducerStats, runProducer } from "./producer";
+import { ProgressOutput, startProgress } from "./progress";
+import { ensureStream, localKinesisClient, openShardIds, STREAM_NAME } from "../../harness/aws/kinesis";
+import { countStore, percentile, readStore, reconcile, RunSummary, StoreCounts } from "./summary";
+import type { ProducerFlags } from "./args";
+import { seededRandom } from "./ticks";
+
+export const TABLE_NAME = "StockMarketData";
+export const BUCKET_NAME = "stock-market-data-local";
+const FUNCTION_NAME = "stock-processor-local";
+/** A stream ARN for validating the settings; the real one comes from kinesalite. */
+const LOCAL_STREAM_ARN = `arn:aws:kinesis:${EMULATOR_REGION}:000000000000:stream/${STREAM_NAME}`;
+
+/** The producer's flags (rate, duration, symbols, shards, bad ratio, seed) and the pipeline's. */
+export interface LocalPipelineOptions extends ProducerFlags {
+    /** Keeps the emulators' data here between runs (a subfolder each); in memory when absent. */
+    dataDir?: string;
+    /** Overrides of the stack's settings (pipeline/infra/config.ts DEFAULTS otherwise). */
+    startingPosition?: "LATEST" | "TRIM_HORIZON";
+    batchSize?: number;
+    maximumRetryAttempts?: number;
+    /** Seconds to wait, once the producer is done, for every record to be processed. */
+    drainTimeoutSeconds?: number;
+    /** Seconds to drain after an interruption (default 10). */
+    interruptDrainSeconds?: number;
+    /** Rebuild dist/processor first (default); false reuses the package already there. */
+    build?: boolean;
+    /** Shows the function's own output (its JSON logs and metrics). */
+    functionLogs?: boolean;
+    /** Wait between polls of an idle shard, ms (Lambda: about a second). */
+    idlePollMs?: number;
+    progress?: ProgressOutput;
+    log?: (line: string) => void;
+    /** Aborting stops the producer, drains briefly and ends the run with a summary. */
+    signal?: AbortSignal;
+}
+
+type Closer = () => Promise<void> | void;
+
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+
+/** The stack's settings, validated by the same code as `pulumi up`, with the run's overrides. */
+export function localSettings(options: Pick<LocalPipelineOptions, "startingPosition" | "batchSize" | "maximumRetryAttempts">): PipelineSettings {
+    const overrides: Record<string, string | undefined> = {
+        streamArn: LOCAL_STREAM_ARN,
+        startingPosition: options.startingPosition,
+        batchSize: options.batchSize?.toString(),
+        maximumRetryAttempts: options.maximumRetryAttempts?.toString(),
+    };
+    return parsePipelineConfig(key => overrides[key]);
+}
+
+export async function runLocalPipeline(options: LocalPipelineOptions): Promise<RunSummary> {
+    const closers: Closer[] = [];
+    try {
+        return await run(options, closers);
+    } finally {
+        for (const close of closers.reverse()) {
+            try {
+                await close();
+            } catch (error) {
+                options.log?.(`warning: while shutting down: ${(error as Error).message}`);
+            }
+        }
+    }
+}
+
+function throwIfAborted(signal?: AbortSignal): void {
+    if (signal?.aborted) throw Object.assign(new Error("interrupted before the producer started"), { name: "AbortError" });
+}
+
+async function startEmulators(dataDir: string | undefined, closers: Closer[]) {
+    const dir = (name: string) => {
+        if (!dataDir) return undefined;
+        const folder = path.join(dataDir, name);
+        fs.mkdirSync(folder, { recursive: true });
+        return folder;
+    };
+    const kinesis = await startKinesalite(dir("kinesis"));
+    closers.push(kinesis.close);
+    const dynamodb = await startDynalite(dir("dynamodb"));
+    closers.push(dynamodb.close);
+    const s3 = await startS3rver(dir("s3"));
+    closers.push(s3.close);
+    return { kinesis, dynamodb, s3 };
+}
+
+/** The table and bucket; with a kept data folder they may exist already. */
+async function ensureStorage(dynamo: DynamoDBClient, s3: S3Client, withDayIndex: boolean): Promise<void> {
+    await createTickTable(dynamo, TABLE_NAME, withDayIndex).catch(error => {
+        if (error.name !== "ResourceInUseException") throw error;
+    });
+    await createRecordBucket(s3, BUCKET_NAME).catch(error => {
+        if (error.name !== "BucketAlreadyOwnedByYou" && error.name !== "BucketAlreadyExists") throw error;
+    });
+}
+
+/** The function as Lambda configures it: the package alone, settings from the environment only. */
+async function startFunction(options: LocalPipelineOptions, settings: PipelineSettings, endpoints: { dynamodb: string; s3: string }, closers: Closer[]): Promise<FunctionPool> {
+    const log = options.log ?? (() => undefined);
+    if (options.build !== false) {
+        const built = await buildLambdaPackage().catch(error => {
+            throw new Error(`building the deployment package failed: ${(error as Error).stack ?? error}`);
+        });
+        log(`function package: ${path.relative(process.cwd(), PACKAGE_DIR)}/ (${built.files} files, ${(built.bytes / 1024 / 1024).toFixed(2)} MiB)`);
+    }
+    const sandbox = createLambdaSandbox(PACKAGE_DIR);
+    closers.push(() => sandbox.remove());
+    const environment = {
+        TABLE_NAME,
+        BUCKET_NAME,
+        AWS_REGION: EMULATOR_REGION,
+        AWS_DEFAULT_REGION: EMULATOR_REGION,
+        AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
+        AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+        AWS_ENDPOINT_URL_S3: endpoints.s3,
+        S3_FORCE_PATH_STYLE: "true",
+        AWS_LAMBDA_FUNCTION_NAME: FUNCTION_NAME,
+        AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
+        AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(settings.memorySize),
+    };
+    const pool = new FunctionPool({ taskRoot: sandbox.taskRoot, nodePath: sandbox.nodePath, environment, inheritOutput: options.functionLogs }, settings.timeout * 1000);
+    closers.push(() => pool.close());
+    // A package that cannot load fails here, once, rather than as retries of every batch.
+    const warmUp = await pool.invoke({ Records: [] }).catch(error => {
+        throw new Error(`the function failed on an empty batch (${(error as Error).name}): ${(error as Error).message}`);
+    });
+    if ((warmUp?.batchItemFailures ?? []).length !== 0) throw new Error(`the function answered an empty batch with ${JSON.stringify(warmUp)}`);
+    return pool;
+}
+
+/** Waits until no record is in flight, the deadline passes, or an interruption shortens it. */
+async function drain(ledger: Ledger, options: LocalPipelineOptions): Promise<void> {
+    const interruptMs = (options.interruptDrainSeconds ?? 10) * 1000;
+    let deadline = Date.now() + (options.signal?.aborted ? interruptMs : (options.drainTimeoutSeconds ?? 60) * 1000);
+    const shorten = () => { deadline = Math.min(deadline, Date.now() + interruptMs); };
+    options.signal?.addEventListener("abort", shorten, { once: true });
+    try {
+        while (ledger.inFlight > 0 && Date.now() < deadline) await sleep(100);
+    } finally {
+        options.signal?.removeEventListener("abort", shorten);
+    }
+}
+
+interface Destination {
+    messages: FailureDestinationMessage[];
+    file?: string;
+}
+
+/** What the pollers share: where they report, and the function they invoke. */
+interface PollerContext {
+    kinesis: KinesisClient;
+    streamArn: string;
+    settings: PipelineSettings;
+    pool: FunctionPool;
+    ledger: Ledger;
+    destination: Destination;
+    stats: { invocations: number; functionErrors: number };
+    log: (line: string) => void;
+    idlePollMs: number;
+}
+
+function startPollers(shardIds: string[], context: PollerContext): ShardPoller[] {
+    const { settings, ledger, destination, stats, log } = context;
+    const pollerSettings = {
+        batchSize: settings.batchSize,
+        startingPosition: settings.startingPosition as "LATEST" | "TRIM_HORIZON",
+        maximumRetryAttempts: settings.maximumRetryAttempts,
+        maximumRecordAgeInSeconds: settings.maximumRecordAgeInSeconds,
+        idlePollMs: context.idlePollMs,
+    };
+    const functionArn = `arn:aws:lambda:${EMULATOR_REGION}:000000000000:function:${FUNCTION_NAME}`;
+    const where = (shardId: string) => ({ streamName: STREAM_NAME, streamArn: context.streamArn, shardId, region: EMULATOR_REGION, functionArn });
+    return shardIds.map(shardId => new ShardPoller(context.kinesis, where(shardId), pollerSettings, {
+        invoke: event => context.pool.invoke(event),
+        acknowledged: (sequenceNumbers, at) => ledger.acknowledge(sequenceNumbers, at),
+        gaveUp: (message, sequenceNumbers) => {
+            ledger.giveUp(sequenceNumbers);
+            destination.messages.push(message);
+            if (destination.file) fs.appendFileSync(destination.file, `${JSON.stringify(message)}\n`);
+        },
+        invoked: (_records, error) => {
+            stats.invocations++;
+            if (error) {
+                stats.functionErrors++;
+                log(`function error on ${shardId}: ${error.name}: ${error.message}`);
+            }
+        },
+        warn: message => log(`warning: ${message}`),
+    }));
+}
+
+/** Emulators, stream, table and bucket, as the stack defines them. */
+async function setUp(options: LocalPipelineOptions, settings: PipelineSettings, closers: Closer[]) {
+    const log = options.log ?? (() => undefined);
+    const emulators = await startEmulators(options.dataDir, closers);
+    const endpoints = { kinesis: emulators.kinesis.endpoint, dynamodb: emulators.dynamodb.endpoint, s3: emulators.s3.endpoint };
+    log(`emulators: kinesalite ${endpoints.kinesis}, dynalite ${endpoints.dynamodb}, s3rver ${endpoints.s3}${options.dataDir ? ` (data in ${options.dataDir})` : " (in memory)"}`);
+
+    const kinesis = localKinesisClient(endpoints.kinesis);
+    const dynamo = dynamoClient(endpoints.dynamodb);
+    const s3 = s3Client(endpoints.s3);
+    closers.push(() => { kinesis.destroy(); dynamo.destroy(); s3.destroy(); });
+    const stream = await ensureStream(kinesis, STREAM_NAME, options.shards);
+    await ensureStorage(dynamo, s3, settings.dayIndex);
+    const shardIds = await openShardIds(kinesis, STREAM_NAME);
+    if (!stream.created && shardIds.length !== options.shards) log(`note: the kept stream has ${shardIds.length} shards; --shards applies to a new stream only`);
+    log(`stream ${STREAM_NAME} (${shardIds.length} shards), table ${TABLE_NAME}, bucket ${BUCKET_NAME}`);
+    return { endpoints, kinesis, dynamo, s3, streamArn: stream.streamArn, shardIds };
+}
+
+/** Runs the producer with live progress, then waits for the pollers to catch up. */
+async function produceAndDrain(kinesis: KinesisClient, ledger: Ledger, pollers: ShardPoller[], options: LocalPipelineOptions): Promise<ProducerStats> {
+    (options.log ?? (() => undefined))(`producing ${options.rate} records/s for ${options.duration} s, ${options.symbols.length} symbols, bad-ratio ${options.badRatio}`);
+    const stopProgress = options.progress ? startProgress(options.progress, () => ({
+        produced: ledger.produced,
+        stored: ledger.acknowledgedValid,
+        rejected: ledger.acknowledgedMalformed,
+        inFlight: ledger.inFlight,
+        failedToDestination: ledger.gaveUp,
+        iteratorAgeMs: Math.max(0, ...pollers.map(poller => poller.iteratorAgeMs)),
+    })) : () => undefined;
+    try {
+        const producer = await runProducer(kinesis, { StreamName: STREAM_NAME }, {
+            rate: options.rate,
+            duration: options.duration,
+            symbols: options.symbols,
+            badRatio: options.badRatio,
+            random: options.seed === undefined ? undefined : seededRandom(options.seed),
+            signal: options.signal,
+            onPut: records => ledger.register(records),
+        });
+        await drain(ledger, options);
+        return producer;
+    } finally {
+        stopProgress();
+    }
+}
+
+async function run(options: LocalPipelineOptions, closers: Closer[]): Promise<RunSummary> {
+    const started = Date.now();
+    const log = options.log ?? (() => undefined);
+    const settings = localSettings(options);
+    const { endpoints, kinesis, dynamo, s3, streamArn, shardIds } = await setUp(options, settings, closers);
+    throwIfAborted(options.signal);
+
+    const pool = await startFunction(options, settings, endpoints, closers);
+    log(`event source mapping: batchSize ${settings.batchSize}, startingPosition ${settings.startingPosition}, maximumRetryAttempts ${settings.maximumRetryAttempts}, ` +
+        `maximumRecordAgeInSeconds ${settings.maximumRecordAgeInSeconds}, timeout ${settings.timeout} s, partial batch responses`);
+    const before: StoreCounts = countStore(await readStore(dynamo, s3, TABLE_NAME, BUCKET_NAME));
+    throwIfAborted(options.signal);
+
+    const ledger = new Ledger();
+    const destination: Destination = { messages: [], file: options.dataDir && path.join(options.dataDir, "failures.jsonl") };
+    const stats = { invocations: 0, functionErrors: 0 };
+    const pollers = startPollers(shardIds, { kinesis, streamArn, settings, pool, ledger, destination, stats, log, idlePollMs: options.idlePollMs ?? 1000 });
+    // With LATEST, a poller sees only what is put after it took its iterator: all of them first.
+    await Promise.all(pollers.map(poller => poller.start()));
+    closers.push(() => Promise.all(pollers.map(poller => poller.stop())).then(() => undefined));
+
+    const producer = await produceAndDrain(kinesis, ledger, pollers, options);
+    // Stopping lets each poller finish its invocation in progress: count what is left after that.
+    await Promise.all(pollers.map(poller => poller.stop()));
+
+    const contents = await readStore(dynamo, s3, TABLE_NAME, BUCKET_NAME);
+    const reconciliation = reconcile(ledger.entries(), contents, before);
+    if (producer.putFailed > 0) reconciliation.problems.push(`${producer.putFailed} records could not be put to the stream`);
+    if (ledger.gaveUp > 0) reconciliation.problems.push(`${ledger.gaveUp} records were given up to the failure destination`);
+    const latencies = ledger.latencies().sort((a, b) => a - b);
+    return {
+        ...reconciliation,
+        producer,
+        store: countStore(contents),
+        storeBefore: before,
+        latencyMs: { p50: percentile(latencies, 50), p90: percentile(latencies, 90), p99: percentile(latencies, 99) },
+        invocations: stats.invocations,
+        functionErrors: stats.functionErrors,
+        coldStarts: pool.coldStarts,
+        failedToDestination: ledger.gaveUp,
+        failures: destination.messages,
+        failuresFile: destination.file && destination.messages.length > 0 ? destination.file : undefined,
+        interrupted: options.signal?.aborted ?? false,
+        drained: ledger.inFlight === 0,
+        elapsedSeconds: (Date.now() - started) / 1000,
+        endpoints,
+        ok: reconciliation.lost === 0 && reconciliation.problems.length === 0,
+    };
+}
