@@ -9,7 +9,16 @@ export default tseslint.config(
     {
         // The Lambda host is plain CommonJS for Node.js, run without TypeScript.
         files: ["**/*.cjs"],
-        languageOptions: { sourceType: "commonjs", globals: { require: "readonly", process: "readonly", console: "readonly", module: "writable", __dirname: "readonly" } },
+        languageOptions: {
+            sourceType: "commonjs",
+            globals: {
+                require: "readonly",
+                process: "readonly",
+                console: "readonly",
+                module: "writable",
+                __dirname: "readonly",
+            },
+        },
         rules: { "@typescript-eslint/no-require-imports": "off" },
     },
     {

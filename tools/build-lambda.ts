@@ -7,10 +7,12 @@ import { buildLambdaPackage, PACKAGE_DIR, PACKAGE_ZIP } from "../harness/lambda/
 
 const mib = (n: number) => (n / 1024 / 1024).toFixed(2);
 
-buildLambdaPackage().then(({ bytes, files, zipBytes }) => {
-    console.log(`${path.relative(process.cwd(), PACKAGE_DIR)}/: ${files} files, ${mib(bytes)} MiB unpacked`);
-    console.log(`${path.relative(process.cwd(), PACKAGE_ZIP)}: ${mib(zipBytes)} MiB`);
-}).catch(err => {
-    console.error(err);
-    process.exit(1);
-});
+buildLambdaPackage()
+    .then(({ bytes, files, zipBytes }) => {
+        console.log(`${path.relative(process.cwd(), PACKAGE_DIR)}/: ${files} files, ${mib(bytes)} MiB unpacked`);
+        console.log(`${path.relative(process.cwd(), PACKAGE_ZIP)}: ${mib(zipBytes)} MiB`);
+    })
+    .catch(err => {
+        console.error(err);
+        process.exit(1);
+    });

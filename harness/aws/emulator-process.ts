@@ -15,7 +15,10 @@ export interface EmulatorProcessOptions {
 }
 
 /** One request as a proxy saw it. */
-export interface SeenRequest { method: string; operation?: string }
+export interface SeenRequest {
+    method: string;
+    operation?: string;
+}
 
 export interface EmulatorProcess {
     /** The emulators themselves: neither delayed nor counted. */
@@ -56,10 +59,11 @@ export async function startEmulatorProcess(options: EmulatorProcessOptions): Pro
     const s3rverChild = forkChild("s3rver", options);
     const { s3rver } = await ready<{ s3rver: string }>(s3rverChild);
     const child = forkChild("rest", { ...options, s3rverEndpoint: s3rver });
-    const requests = () => new Promise<Requests>(resolve => {
-        child.once("message", message => resolve(message as Requests));
-        child.send("requests");
-    });
+    const requests = () =>
+        new Promise<Requests>(resolve => {
+            child.once("message", message => resolve(message as Requests));
+            child.send("requests");
+        });
     const endpoints = await ready<Ready>(child);
     return {
         ...endpoints,
@@ -83,9 +87,14 @@ async function serveS3rver(options: EmulatorProcessOptions): Promise<void> {
 async function serve(options: EmulatorProcessOptions & { s3rverEndpoint: string }): Promise<void> {
     const dynamo = await startDynalite();
     const s3 = { endpoint: options.s3rverEndpoint };
-    const dynamoProxy = await startFaultProxy({ target: dynamo.endpoint, service: "dynamodb", latencyMs: options.dynamoLatencyMs });
+    const dynamoProxy = await startFaultProxy({
+        target: dynamo.endpoint,
+        service: "dynamodb",
+        latencyMs: options.dynamoLatencyMs,
+    });
     const s3Proxy = await startFaultProxy({ target: s3.endpoint, service: "s3", latencyMs: options.s3LatencyMs });
-    const seen = (log: typeof dynamoProxy.log): SeenRequest[] => log.map(({ method, operation }) => ({ method, operation }));
+    const seen = (log: typeof dynamoProxy.log): SeenRequest[] =>
+        log.map(({ method, operation }) => ({ method, operation }));
     process.on("message", () => {
         const cpu = process.cpuUsage();
         process.send!({ dynamo: seen(dynamoProxy.log), s3: seen(s3Proxy.log), cpuMs: (cpu.user + cpu.system) / 1000 });
@@ -95,7 +104,10 @@ async function serve(options: EmulatorProcessOptions & { s3rverEndpoint: string 
         await dynamo.close();
         process.exit(0);
     });
-    const ready: Ready = { direct: { dynamo: dynamo.endpoint, s3: s3.endpoint }, proxied: { dynamo: dynamoProxy.endpoint, s3: s3Proxy.endpoint } };
+    const ready: Ready = {
+        direct: { dynamo: dynamo.endpoint, s3: s3.endpoint },
+        proxied: { dynamo: dynamoProxy.endpoint, s3: s3Proxy.endpoint },
+    };
     process.send!(ready);
 }
 

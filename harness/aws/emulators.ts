@@ -25,7 +25,10 @@ function listen(server: Server): Promise<Emulator> {
         server.once("error", reject);
         server.listen(0, "127.0.0.1", () => {
             const { port } = server.address() as AddressInfo;
-            resolve({ endpoint: `http://127.0.0.1:${port}`, close: () => new Promise(done => server.close(() => done())) });
+            resolve({
+                endpoint: `http://127.0.0.1:${port}`,
+                close: () => new Promise(done => server.close(() => done())),
+            });
         });
     });
 }

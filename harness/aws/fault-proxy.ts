@@ -44,8 +44,16 @@ export interface FaultProxy {
     close(): Promise<void>;
 }
 
-const dynamoError = (status: number, type: string) => ({ status, type: "application/x-amz-json-1.0", body: JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${type}`, message: "injected fault" }) });
-const s3Error = (status: number, code: string) => ({ status, type: "application/xml", body: `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>injected fault</Message></Error>` });
+const dynamoError = (status: number, type: string) => ({
+    status,
+    type: "application/x-amz-json-1.0",
+    body: JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${type}`, message: "injected fault" }),
+});
+const s3Error = (status: number, code: string) => ({
+    status,
+    type: "application/xml",
+    body: `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>injected fault</Message></Error>`,
+});
 const ERRORS = {
     error: { dynamodb: dynamoError(500, "InternalServerError"), s3: s3Error(500, "InternalError") },
     refuse: { dynamodb: dynamoError(400, "ValidationException"), s3: s3Error(403, "AccessDenied") },
@@ -66,17 +74,24 @@ function readBody(request: http.IncomingMessage): Promise<Buffer> {
  * Splits a BatchWriteItem body into the part to forward and the items to answer as unprocessed.
  * (The forwarded body no longer matches its signature; the emulators do not check signatures.)
  */
-function splitBatchWrite(body: Buffer, unprocessed: (item: Record<string, any>) => boolean): { forwarded: Buffer; unprocessedItems: Record<string, unknown[]> } {
+function splitBatchWrite(
+    body: Buffer,
+    unprocessed: (item: Record<string, any>) => boolean,
+): { forwarded: Buffer; unprocessedItems: Record<string, unknown[]> } {
     const request = JSON.parse(body.toString("utf8"));
     const kept: Record<string, unknown[]> = {};
     const heldBack: Record<string, unknown[]> = {};
-    for (const [table, writes] of Object.entries(request.RequestItems as Record<string, { PutRequest: { Item: Record<string, any> } }[]>)) {
+    for (const [table, writes] of Object.entries(
+        request.RequestItems as Record<string, { PutRequest: { Item: Record<string, any> } }[]>,
+    )) {
         const held = writes.filter(write => unprocessed(write.PutRequest.Item));
         const rest = writes.filter(write => !unprocessed(write.PutRequest.Item));
         if (held.length) heldBack[table] = held;
         if (rest.length) kept[table] = rest;
     }
-    const forwarded = Object.keys(kept).length ? Buffer.from(JSON.stringify({ ...request, RequestItems: kept })) : Buffer.alloc(0);
+    const forwarded = Object.keys(kept).length
+        ? Buffer.from(JSON.stringify({ ...request, RequestItems: kept }))
+        : Buffer.alloc(0);
     return { forwarded, unprocessedItems: heldBack };
 }
 
@@ -90,7 +105,12 @@ export function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy>
     const server = http.createServer(async (request, response) => {
         const body = await readBody(request);
         const amzTarget = request.headers["x-amz-target"];
-        const seen: ProxiedRequest = { method: request.method!, url: request.url!, operation: typeof amzTarget === "string" ? amzTarget.split(".").pop() : undefined, body };
+        const seen: ProxiedRequest = {
+            method: request.method!,
+            url: request.url!,
+            operation: typeof amzTarget === "string" ? amzTarget.split(".").pop() : undefined,
+            body,
+        };
         const fault = decide(seen);
         const logged: LoggedRequest = { ...seen, fault, heldBack: [] };
         log.push(logged);
@@ -106,31 +126,45 @@ export function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy>
         let unprocessedItems: Record<string, unknown[]> = {};
         if (typeof fault === "object") {
             ({ forwarded, unprocessedItems } = splitBatchWrite(body, fault.unprocessed));
-            logged.heldBack = Object.values(unprocessedItems).flat().map(write => (write as { PutRequest: { Item: Record<string, any> } }).PutRequest.Item);
+            logged.heldBack = Object.values(unprocessedItems)
+                .flat()
+                .map(write => (write as { PutRequest: { Item: Record<string, any> } }).PutRequest.Item);
             if (forwarded.length === 0) {
                 response.writeHead(200, { "content-type": "application/x-amz-json-1.0" });
                 response.end(JSON.stringify({ UnprocessedItems: unprocessedItems }));
                 return;
             }
         }
-        const upstream = http.request({
-            host: target.hostname, port: target.port, method: request.method, path: request.url, agent,
-            headers: { ...request.headers, "content-length": String(forwarded.length) },
-        }, async reply => {
-            if (typeof fault !== "object" || reply.statusCode !== 200) {
-                response.writeHead(reply.statusCode ?? 502, reply.headers);
-                reply.pipe(response);
-                return;
-            }
-            // Merge the items we held back into the emulator's answer.
-            const answer = JSON.parse((await readBody(reply)).toString("utf8"));
-            for (const [table, items] of Object.entries(unprocessedItems)) {
-                answer.UnprocessedItems = { ...answer.UnprocessedItems, [table]: [...(answer.UnprocessedItems?.[table] ?? []), ...items] };
-            }
-            response.writeHead(200, { "content-type": "application/x-amz-json-1.0" });
-            response.end(JSON.stringify(answer));
+        const upstream = http.request(
+            {
+                host: target.hostname,
+                port: target.port,
+                method: request.method,
+                path: request.url,
+                agent,
+                headers: { ...request.headers, "content-length": String(forwarded.length) },
+            },
+            async reply => {
+                if (typeof fault !== "object" || reply.statusCode !== 200) {
+                    response.writeHead(reply.statusCode ?? 502, reply.headers);
+                    reply.pipe(response);
+                    return;
+                }
+                // Merge the items we held back into the emulator's answer.
+                const answer = JSON.parse((await readBody(reply)).toString("utf8"));
+                for (const [table, items] of Object.entries(unprocessedItems)) {
+                    answer.UnprocessedItems = {
+                        ...answer.UnprocessedItems,
+                        [table]: [...(answer.UnprocessedItems?.[table] ?? []), ...items],
+                    };
+                }
+                response.writeHead(200, { "content-type": "application/x-amz-json-1.0" });
+                response.end(JSON.stringify(answer));
+            },
+        );
+        upstream.on("error", () => {
+            response.destroy();
         });
-        upstream.on("error", () => { response.destroy(); });
         upstream.end(forwarded);
     });
     server.keepAliveTimeout = 60_000;
@@ -141,13 +175,18 @@ export function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy>
             resolve({
                 endpoint: `http://127.0.0.1:${port}`,
                 log,
-                setDecide: next => { decide = next; },
-                setLatency: ms => { latencyMs = ms; },
-                close: () => new Promise(done => {
-                    server.closeAllConnections();
-                    agent.destroy();
-                    server.close(() => done());
-                }),
+                setDecide: next => {
+                    decide = next;
+                },
+                setLatency: ms => {
+                    latencyMs = ms;
+                },
+                close: () =>
+                    new Promise(done => {
+                        server.closeAllConnections();
+                        agent.destroy();
+                        server.close(() => done());
+                    }),
             });
         });
     });

@@ -19,7 +19,12 @@ export type StreamTarget = { StreamName: string } | { StreamARN: string };
  * default HTTP/2 handler cannot talk to kinesalite).
  */
 export function localKinesisClient(endpoint: string): KinesisClient {
-    return new KinesisClient({ region: EMULATOR_REGION, credentials: EMULATOR_CREDENTIALS, endpoint, requestHandler: new NodeHttpHandler() });
+    return new KinesisClient({
+        region: EMULATOR_REGION,
+        credentials: EMULATOR_CREDENTIALS,
+        endpoint,
+        requestHandler: new NodeHttpHandler(),
+    });
 }
 
 /** A client for AWS: region and credentials from the SDK's default chain (AWS_REGION, profile, role...). */
@@ -30,7 +35,11 @@ export function awsKinesisClient(config: KinesisClientConfig = {}): KinesisClien
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
 /** Creates the stream unless it exists (a kept data folder), then waits until it is ACTIVE. */
-export async function ensureStream(client: KinesisClient, name: string, shards: number): Promise<{ streamArn: string; created: boolean }> {
+export async function ensureStream(
+    client: KinesisClient,
+    name: string,
+    shards: number,
+): Promise<{ streamArn: string; created: boolean }> {
     let created = true;
     try {
         await client.send(new CreateStreamCommand({ StreamName: name, ShardCount: shards }));
@@ -39,7 +48,9 @@ export async function ensureStream(client: KinesisClient, name: string, shards: 
         created = false;
     }
     for (let tries = 0; tries < 100; tries++) {
-        const { StreamDescriptionSummary: summary } = await client.send(new DescribeStreamSummaryCommand({ StreamName: name }));
+        const { StreamDescriptionSummary: summary } = await client.send(
+            new DescribeStreamSummaryCommand({ StreamName: name }),
+        );
         if (summary?.StreamStatus === "ACTIVE") return { streamArn: summary.StreamARN!, created };
         await sleep(100);
     }
@@ -51,7 +62,9 @@ export async function openShardIds(client: KinesisClient, name: string): Promise
     const ids: string[] = [];
     let nextToken: string | undefined;
     do {
-        const page = await client.send(new ListShardsCommand(nextToken ? { NextToken: nextToken } : { StreamName: name }));
+        const page = await client.send(
+            new ListShardsCommand(nextToken ? { NextToken: nextToken } : { StreamName: name }),
+        );
         for (const shard of page.Shards ?? []) {
             if (!shard.SequenceNumberRange?.EndingSequenceNumber) ids.push(shard.ShardId!);
         }

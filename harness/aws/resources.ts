@@ -23,17 +23,32 @@ export function s3Client(endpoint: string): S3Client {
 
 /** The table as StockStorage declares it: symbol + timestamp, on demand. */
 export async function createTickTable(client: DynamoDBClient, name: string, withDayIndex = false): Promise<void> {
-    await client.send(new CreateTableCommand({
-        TableName: name,
-        BillingMode: "PAY_PER_REQUEST",
-        AttributeDefinitions: tableAttributes(withDayIndex).map(a => ({ AttributeName: a.name, AttributeType: a.type })),
-        KeySchema: [{ AttributeName: TABLE_KEY.partitionKey, KeyType: "HASH" }, { AttributeName: TABLE_KEY.sortKey, KeyType: "RANGE" }],
-        GlobalSecondaryIndexes: withDayIndex ? [{
-            IndexName: DAY_INDEX.name,
-            KeySchema: [{ AttributeName: DAY_INDEX.partitionKey, KeyType: "HASH" }, { AttributeName: DAY_INDEX.sortKey, KeyType: "RANGE" }],
-            Projection: { ProjectionType: "ALL" },
-        }] : undefined,
-    }));
+    await client.send(
+        new CreateTableCommand({
+            TableName: name,
+            BillingMode: "PAY_PER_REQUEST",
+            AttributeDefinitions: tableAttributes(withDayIndex).map(a => ({
+                AttributeName: a.name,
+                AttributeType: a.type,
+            })),
+            KeySchema: [
+                { AttributeName: TABLE_KEY.partitionKey, KeyType: "HASH" },
+                { AttributeName: TABLE_KEY.sortKey, KeyType: "RANGE" },
+            ],
+            GlobalSecondaryIndexes: withDayIndex
+                ? [
+                      {
+                          IndexName: DAY_INDEX.name,
+                          KeySchema: [
+                              { AttributeName: DAY_INDEX.partitionKey, KeyType: "HASH" },
+                              { AttributeName: DAY_INDEX.sortKey, KeyType: "RANGE" },
+                          ],
+                          Projection: { ProjectionType: "ALL" },
+                      },
+                  ]
+                : undefined,
+        }),
+    );
 }
 
 export async function createRecordBucket(client: S3Client, name: string): Promise<void> {

@@ -41,7 +41,13 @@ export type Checkpoint =
     /** Records before `sequenceNumber` are done; read again from it, as retry number `attempt`. */
     | { action: "retry-from"; sequenceNumber: string; attempt: number }
     /** Records before `sequenceNumber` are done; `discarded` go to the destination; continue after `lastSequenceNumber`. */
-    | { action: "give-up"; sequenceNumber: string; lastSequenceNumber: string; condition: GiveUpCondition; discarded: BatchRecord[] };
+    | {
+          action: "give-up";
+          sequenceNumber: string;
+          lastSequenceNumber: string;
+          condition: GiveUpCondition;
+          discarded: BatchRecord[];
+      };
 
 /**
  * The lowest failed sequence number of the batch, or null when the response reports no failure.
@@ -66,7 +72,13 @@ export function lowestFailure(batch: BatchRecord[], outcome: InvocationOutcome):
  * @param limits the mapping's retry settings
  * @param now epoch milliseconds, for the record age limit
  */
-export function nextCheckpoint(batch: BatchRecord[], outcome: InvocationOutcome, attempt: number, limits: RetryLimits, now = Date.now()): Checkpoint {
+export function nextCheckpoint(
+    batch: BatchRecord[],
+    outcome: InvocationOutcome,
+    attempt: number,
+    limits: RetryLimits,
+    now = Date.now(),
+): Checkpoint {
     if (batch.length === 0) throw new Error("nextCheckpoint: empty batch");
     const { maximumRetryAttempts, maximumRecordAgeInSeconds } = limits;
     const last = batch[batch.length - 1].sequenceNumber;
@@ -74,10 +86,18 @@ export function nextCheckpoint(batch: BatchRecord[], outcome: InvocationOutcome,
     if (failedFrom === null) return { action: "advance", sequenceNumber: last };
 
     const remaining = batch.filter(record => compareSequenceNumbers(record.sequenceNumber, failedFrom) >= 0);
-    const expired = maximumRecordAgeInSeconds >= 0 && now - remaining[0].approximateArrivalTimestamp > maximumRecordAgeInSeconds * 1000;
+    const expired =
+        maximumRecordAgeInSeconds >= 0 &&
+        now - remaining[0].approximateArrivalTimestamp > maximumRecordAgeInSeconds * 1000;
     if (expired || attempt >= maximumRetryAttempts) {
         const condition = expired ? "RecordAgeExceeded" : "RetryAttemptsExhausted";
-        return { action: "give-up", sequenceNumber: failedFrom, lastSequenceNumber: last, condition, discarded: remaining };
+        return {
+            action: "give-up",
+            sequenceNumber: failedFrom,
+            lastSequenceNumber: last,
+            condition,
+            discarded: remaining,
+        };
     }
     return { action: "retry-from", sequenceNumber: failedFrom, attempt: attempt + 1 };
 }

@@ -55,7 +55,9 @@ export interface StreamCoordinates {
     functionArn: string;
 }
 
-type Position = { ShardIteratorType: "LATEST" | "TRIM_HORIZON" } | { ShardIteratorType: "AT_SEQUENCE_NUMBER" | "AFTER_SEQUENCE_NUMBER"; StartingSequenceNumber: string };
+type Position =
+    | { ShardIteratorType: "LATEST" | "TRIM_HORIZON" }
+    | { ShardIteratorType: "AT_SEQUENCE_NUMBER" | "AFTER_SEQUENCE_NUMBER"; StartingSequenceNumber: string };
 
 /** A Kinesis record as Lambda hands it to the function. */
 export function toEventRecord(record: _Record, where: StreamCoordinates): KinesisStreamRecord {
@@ -88,7 +90,12 @@ export class ShardPoller {
     /** Age of the last record of the latest batch when it was read: Lambda's IteratorAge metric. */
     iteratorAgeMs = 0;
 
-    constructor(private readonly kinesis: KinesisClient, private readonly where: StreamCoordinates, private readonly settings: PollerSettings, private readonly hooks: PollerHooks) {
+    constructor(
+        private readonly kinesis: KinesisClient,
+        private readonly where: StreamCoordinates,
+        private readonly settings: PollerSettings,
+        private readonly hooks: PollerHooks,
+    ) {
         this.position = { ShardIteratorType: settings.startingPosition };
     }
 
@@ -120,7 +127,9 @@ export class ShardPoller {
 
     private async pollOnce(): Promise<void> {
         this.iterator ??= await this.getIterator(this.position);
-        const page = await this.kinesis.send(new GetRecordsCommand({ ShardIterator: this.iterator, Limit: this.settings.batchSize }));
+        const page = await this.kinesis.send(
+            new GetRecordsCommand({ ShardIterator: this.iterator, Limit: this.settings.batchSize }),
+        );
         const records = page.Records ?? [];
         if (records.length === 0) {
             this.iteratorAgeMs = 0;
@@ -137,11 +146,24 @@ export class ShardPoller {
     private async process(records: _Record[]): Promise<Checkpoint> {
         const event = { Records: records.map(record => toEventRecord(record, this.where)) };
         const outcome = await this.invoke(event);
-        const batch = records.map(record => ({ sequenceNumber: record.SequenceNumber!, approximateArrivalTimestamp: record.ApproximateArrivalTimestamp!.getTime() }));
+        const batch = records.map(record => ({
+            sequenceNumber: record.SequenceNumber!,
+            approximateArrivalTimestamp: record.ApproximateArrivalTimestamp!.getTime(),
+        }));
         const checkpoint = nextCheckpoint(batch, outcome, this.attempt, this.settings);
-        const doneBefore = checkpoint.action === "advance" ? batch.length : batch.findIndex(record => record.sequenceNumber === checkpoint.sequenceNumber);
-        this.hooks.acknowledged(batch.slice(0, doneBefore).map(record => record.sequenceNumber), Date.now());
-        if (checkpoint.action === "give-up") this.hooks.gaveUp(this.destinationMessage(checkpoint, outcome), checkpoint.discarded.map(record => record.sequenceNumber));
+        const doneBefore =
+            checkpoint.action === "advance"
+                ? batch.length
+                : batch.findIndex(record => record.sequenceNumber === checkpoint.sequenceNumber);
+        this.hooks.acknowledged(
+            batch.slice(0, doneBefore).map(record => record.sequenceNumber),
+            Date.now(),
+        );
+        if (checkpoint.action === "give-up")
+            this.hooks.gaveUp(
+                this.destinationMessage(checkpoint, outcome),
+                checkpoint.discarded.map(record => record.sequenceNumber),
+            );
         return checkpoint;
     }
 
@@ -167,29 +189,50 @@ export class ShardPoller {
         switch (checkpoint.action) {
             case "advance":
                 this.attempt = 0;
-                this.position = { ShardIteratorType: "AFTER_SEQUENCE_NUMBER", StartingSequenceNumber: checkpoint.sequenceNumber };
+                this.position = {
+                    ShardIteratorType: "AFTER_SEQUENCE_NUMBER",
+                    StartingSequenceNumber: checkpoint.sequenceNumber,
+                };
                 this.moveTo(next);
                 return;
             case "retry-from":
                 this.attempt = checkpoint.attempt;
-                this.position = { ShardIteratorType: "AT_SEQUENCE_NUMBER", StartingSequenceNumber: checkpoint.sequenceNumber };
+                this.position = {
+                    ShardIteratorType: "AT_SEQUENCE_NUMBER",
+                    StartingSequenceNumber: checkpoint.sequenceNumber,
+                };
                 this.iterator = undefined;
                 await this.pause(Math.min(1000, 50 * 2 ** checkpoint.attempt));
                 return;
             case "give-up":
                 this.attempt = 0;
-                this.position = { ShardIteratorType: "AFTER_SEQUENCE_NUMBER", StartingSequenceNumber: checkpoint.lastSequenceNumber };
+                this.position = {
+                    ShardIteratorType: "AFTER_SEQUENCE_NUMBER",
+                    StartingSequenceNumber: checkpoint.lastSequenceNumber,
+                };
                 this.iterator = undefined;
                 return;
         }
     }
 
-    private destinationMessage(checkpoint: Extract<Checkpoint, { action: "give-up" }>, outcome: InvocationOutcome): FailureDestinationMessage {
+    private destinationMessage(
+        checkpoint: Extract<Checkpoint, { action: "give-up" }>,
+        outcome: InvocationOutcome,
+    ): FailureDestinationMessage {
         const records = checkpoint.discarded;
         const iso = (ms: number) => new Date(ms).toISOString();
         return {
-            requestContext: { requestId: `local-${Date.now()}`, functionArn: this.where.functionArn, condition: checkpoint.condition, approximateInvokeCount: this.attempt + 1 },
-            responseContext: { statusCode: 200, executedVersion: "$LATEST", ...("error" in outcome ? { functionError: "Unhandled" } : {}) },
+            requestContext: {
+                requestId: `local-${Date.now()}`,
+                functionArn: this.where.functionArn,
+                condition: checkpoint.condition,
+                approximateInvokeCount: this.attempt + 1,
+            },
+            responseContext: {
+                statusCode: 200,
+                executedVersion: "$LATEST",
+                ...("error" in outcome ? { functionError: "Unhandled" } : {}),
+            },
             version: "1.0",
             timestamp: new Date().toISOString(),
             KinesisBatchInfo: {
@@ -205,7 +248,14 @@ export class ShardPoller {
     }
 
     private getIterator(position: Position): Promise<string> {
-        return this.kinesis.send(new GetShardIteratorCommand({ StreamName: this.where.streamName, ShardId: this.where.shardId, ...position }))
+        return this.kinesis
+            .send(
+                new GetShardIteratorCommand({
+                    StreamName: this.where.streamName,
+                    ShardId: this.where.shardId,
+                    ...position,
+                }),
+            )
             .then(({ ShardIterator }) => ShardIterator!);
     }
 

@@ -21,11 +21,14 @@ export class FunctionPool {
     /** Processes started, including replacements: cold starts. */
     coldStarts = 0;
 
-    constructor(private readonly options: LambdaProcessOptions, private readonly timeoutMs: number) {}
+    constructor(
+        private readonly options: LambdaProcessOptions,
+        private readonly timeoutMs: number,
+    ) {}
 
     /** Invokes the handler; rejects with the function's error, a FunctionTimeout, or a crash. */
     async invoke(event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> {
-        const lambda = this.takeIdle() ?? await this.start();
+        const lambda = this.takeIdle() ?? (await this.start());
         let healthy = true;
         let timer: NodeJS.Timeout | undefined;
         const timeout = new Promise<never>((_, reject) => {

@@ -14,7 +14,10 @@ const ROOT = path.resolve(__dirname, "..", "..");
 export const PACKAGE_DIR = path.join(ROOT, "dist", "processor");
 export const PACKAGE_ZIP = path.join(ROOT, "dist", "processor.zip");
 
-interface PulumiAsset { text?: Promise<string> | string; path?: Promise<string> | string }
+interface PulumiAsset {
+    text?: Promise<string> | string;
+    path?: Promise<string> | string;
+}
 
 /** Copies each entry of the function's AssetArchive to `dir`, as the engine would pack it. */
 async function materialize(assets: Record<string, PulumiAsset>, dir: string): Promise<void> {
@@ -48,7 +51,9 @@ function directorySize(dir: string): { bytes: number; files: number } {
 export async function buildLambdaPackage(): Promise<{ bytes: number; files: number; zipBytes: number }> {
     // Any valid stream will do: the package does not depend on the stack's settings.
     const run = await runProgram({ streamArn: STREAM_ARN });
-    const code = run.one("aws:lambda/function:Function").inputs.code as { assets: Promise<Record<string, PulumiAsset>> };
+    const code = run.one("aws:lambda/function:Function").inputs.code as {
+        assets: Promise<Record<string, PulumiAsset>>;
+    };
     await materialize(await code.assets, PACKAGE_DIR);
 
     const zip = new AdmZip();

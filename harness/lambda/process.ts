@@ -23,7 +23,10 @@ type Reply = { id: number; result?: KinesisStreamBatchResponse; error?: { name: 
 
 export class LambdaProcess {
     private nextId = 1;
-    private readonly pending = new Map<number, { resolve: (r: KinesisStreamBatchResponse) => void; reject: (e: Error) => void }>();
+    private readonly pending = new Map<
+        number,
+        { resolve: (r: KinesisStreamBatchResponse) => void; reject: (e: Error) => void }
+    >();
 
     private constructor(private readonly child: ChildProcess) {
         child.on("message", (reply: Reply) => {
@@ -34,7 +37,8 @@ export class LambdaProcess {
             else waiting.resolve(reply.result!);
         });
         child.on("exit", code => {
-            for (const waiting of this.pending.values()) waiting.reject(new Error(`the function's process exited (${code})`));
+            for (const waiting of this.pending.values())
+                waiting.reject(new Error(`the function's process exited (${code})`));
             this.pending.clear();
         });
         // A send racing the process's death reports through the send callback; never crash the parent.
@@ -51,11 +55,21 @@ export class LambdaProcess {
             cwd: options.taskRoot,
             execArgv: [],
             // Nothing of this process's environment leaks in but PATH: the function sees what Lambda would give it.
-            env: { PATH: process.env.PATH ?? "", TZ: "UTC", LAMBDA_TASK_ROOT: options.taskRoot, NODE_PATH: options.nodePath, ...options.environment },
-            stdio: options.inheritOutput ? ["ignore", "inherit", "inherit", "ipc"] : ["ignore", "ignore", "pipe", "ipc"],
+            env: {
+                PATH: process.env.PATH ?? "",
+                TZ: "UTC",
+                LAMBDA_TASK_ROOT: options.taskRoot,
+                NODE_PATH: options.nodePath,
+                ...options.environment,
+            },
+            stdio: options.inheritOutput
+                ? ["ignore", "inherit", "inherit", "ipc"]
+                : ["ignore", "ignore", "pipe", "ipc"],
         });
         let stderr = "";
-        const collect = (chunk: Buffer) => { stderr += chunk; };
+        const collect = (chunk: Buffer) => {
+            stderr += chunk;
+        };
         child.stderr?.on("data", collect);
         return new Promise((resolve, reject) => {
             child.once("message", () => {
@@ -63,7 +77,9 @@ export class LambdaProcess {
                 child.stderr?.off("data", collect).resume();
                 resolve(new LambdaProcess(child));
             });
-            child.once("exit", code => reject(new Error(`the function's process exited (${code}) before it was ready: ${stderr}`)));
+            child.once("exit", code =>
+                reject(new Error(`the function's process exited (${code}) before it was ready: ${stderr}`)),
+            );
         });
     }
 

@@ -29,7 +29,9 @@ function withDependencies(names: string[]): Set<string> {
         const manifest = path.join(PROJECT_MODULES, name, "package.json");
         if (!fs.existsSync(manifest)) return; // optional dependency not installed
         seen.add(name);
-        const { dependencies = {} } = JSON.parse(fs.readFileSync(manifest, "utf8")) as { dependencies?: Record<string, string> };
+        const { dependencies = {} } = JSON.parse(fs.readFileSync(manifest, "utf8")) as {
+            dependencies?: Record<string, string>;
+        };
         Object.keys(dependencies).forEach(visit);
     };
     names.forEach(visit);

@@ -38,7 +38,9 @@ export function fakeName(type: string, name: string, inputs: Record<string, any>
 
 /** The ARN the mocks give a declared resource. */
 export function fakeArn(resource: DeclaredResource): string {
-    const format = ARN_FORMATS[resource.type] ?? (name => `arn:aws:${resource.type.split(":")[1].split("/")[0]}:us-east-1:123456789012:${name}`);
+    const format =
+        ARN_FORMATS[resource.type] ??
+        (name => `arn:aws:${resource.type.split(":")[1].split("/")[0]}:us-east-1:123456789012:${name}`);
     return format(fakeName(resource.type, resource.name, resource.inputs));
 }
 
@@ -57,13 +59,18 @@ function fakeState(type: string, name: string, inputs: Record<string, any>): Rec
  */
 export async function runProgram(config: Record<string, string>): Promise<ProgramRun> {
     const resources: DeclaredResource[] = [];
-    await pulumi.runtime.setMocks({
-        newResource: args => {
-            resources.push({ type: args.type, name: args.name, inputs: args.inputs });
-            return { id: `${args.name}-id`, state: fakeState(args.type, args.name, args.inputs) };
+    await pulumi.runtime.setMocks(
+        {
+            newResource: args => {
+                resources.push({ type: args.type, name: args.name, inputs: args.inputs });
+                return { id: `${args.name}-id`, state: fakeState(args.type, args.name, args.inputs) };
+            },
+            call: args => args.inputs,
         },
-        call: args => args.inputs,
-    }, PROJECT, "test", false);
+        PROJECT,
+        "test",
+        false,
+    );
     pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [`${PROJECT}:${k}`, v])));
 
     // The program runs when it is first imported: forget the previous run's copy.
@@ -88,7 +95,12 @@ export async function runProgram(config: Record<string, string>): Promise<Progra
 
 /** The value of an Output, as a test wants it (unknown values stay undefined). */
 export function outputValue<T>(output: pulumi.Output<T>): Promise<T> {
-    return new Promise(resolve => output.apply(value => { resolve(value); return value; }));
+    return new Promise(resolve =>
+        output.apply(value => {
+            resolve(value);
+            return value;
+        }),
+    );
 }
 
 export const STREAM_ARN = "arn:aws:kinesis:us-east-1:123456789012:stream/stock-market-stream";

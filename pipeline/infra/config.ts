@@ -10,11 +10,20 @@
 export type StartingPosition = "LATEST" | "TRIM_HORIZON" | "AT_TIMESTAMP";
 
 /** Storage classes that make sense for raw copies kept for replay and audit. */
-export const RAW_STORAGE_CLASSES = ["STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"] as const;
+export const RAW_STORAGE_CLASSES = [
+    "STANDARD_IA",
+    "ONEZONE_IA",
+    "INTELLIGENT_TIERING",
+    "GLACIER_IR",
+    "GLACIER",
+    "DEEP_ARCHIVE",
+] as const;
 export type RawStorageClass = (typeof RAW_STORAGE_CLASSES)[number];
 
 /** Retention values CloudWatch Logs accepts (days). */
-export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+export const LOG_RETENTION_DAYS = [
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
 
 export interface PipelineSettings {
     streamArn: string;
@@ -101,7 +110,8 @@ export function parsePipelineConfig(read: ConfigReader, namespace = "stock-marke
     const integer = (key: keyof typeof DEFAULTS, min: number, max: number): number => {
         const value = text(key);
         const n = Number(value);
-        if (!/^-?\d+$/.test(value) || n < min || n > max) fail(key, `expected an integer from ${min} to ${max}, got "${value}"`);
+        if (!/^-?\d+$/.test(value) || n < min || n > max)
+            fail(key, `expected an integer from ${min} to ${max}, got "${value}"`);
         return n;
     };
     const boolean = (key: keyof typeof DEFAULTS): boolean => {
@@ -109,37 +119,75 @@ export function parsePipelineConfig(read: ConfigReader, namespace = "stock-marke
         if (value !== "true" && value !== "false") fail(key, `expected true or false, got "${value}"`);
         return value === "true";
     };
-    const oneOf = <T extends string | number>(key: keyof typeof DEFAULTS, allowed: readonly T[], parse: (s: string) => T): T => {
+    const oneOf = <T extends string | number>(
+        key: keyof typeof DEFAULTS,
+        allowed: readonly T[],
+        parse: (s: string) => T,
+    ): T => {
         const value = parse(text(key));
         if (!allowed.includes(value)) fail(key, `expected one of ${allowed.join(", ")}, got "${text(key)}"`);
         return value;
     };
 
     const streamArn = text("streamArn");
-    if (streamArn === "") fail("streamArn", "required: the ARN of the existing Kinesis stream (pulumi config set streamArn arn:aws:kinesis:REGION:ACCOUNT:stream/NAME)");
-    if (!KINESIS_STREAM_ARN.test(streamArn)) fail("streamArn", `expected a Kinesis stream ARN (arn:aws:kinesis:REGION:ACCOUNT:stream/NAME), got "${streamArn}"`);
+    if (streamArn === "")
+        fail(
+            "streamArn",
+            "required: the ARN of the existing Kinesis stream (pulumi config set streamArn arn:aws:kinesis:REGION:ACCOUNT:stream/NAME)",
+        );
+    if (!KINESIS_STREAM_ARN.test(streamArn))
+        fail(
+            "streamArn",
+            `expected a Kinesis stream ARN (arn:aws:kinesis:REGION:ACCOUNT:stream/NAME), got "${streamArn}"`,
+        );
 
-    const startingPosition = oneOf<StartingPosition>("startingPosition", ["LATEST", "TRIM_HORIZON", "AT_TIMESTAMP"], s => s.toUpperCase() as StartingPosition);
-    const startingPositionTimestamp = optional("startingPositionTimestamp", ISO_INSTANT, "expected an RFC 3339 instant such as 2026-11-28T00:00:00Z");
+    const startingPosition = oneOf<StartingPosition>(
+        "startingPosition",
+        ["LATEST", "TRIM_HORIZON", "AT_TIMESTAMP"],
+        s => s.toUpperCase() as StartingPosition,
+    );
+    const startingPositionTimestamp = optional(
+        "startingPositionTimestamp",
+        ISO_INSTANT,
+        "expected an RFC 3339 instant such as 2026-11-28T00:00:00Z",
+    );
     if (startingPosition === "AT_TIMESTAMP" && !startingPositionTimestamp) {
         fail("startingPositionTimestamp", "required when startingPosition is AT_TIMESTAMP");
     }
     if (startingPosition !== "AT_TIMESTAMP" && startingPositionTimestamp) {
-        fail("startingPositionTimestamp", `only allowed when startingPosition is AT_TIMESTAMP, not ${startingPosition}`);
+        fail(
+            "startingPositionTimestamp",
+            `only allowed when startingPosition is AT_TIMESTAMP, not ${startingPosition}`,
+        );
     }
 
-    const rawArchiveStorageClass = oneOf<RawStorageClass>("rawArchiveStorageClass", RAW_STORAGE_CLASSES, s => s.toUpperCase() as RawStorageClass);
+    const rawArchiveStorageClass = oneOf<RawStorageClass>(
+        "rawArchiveStorageClass",
+        RAW_STORAGE_CLASSES,
+        s => s.toUpperCase() as RawStorageClass,
+    );
     const rawArchiveAfterDays = integer("rawArchiveAfterDays", 0, 36500);
     // S3 refuses transitions to the infrequent-access classes before an object is 30 days old.
     if (rawArchiveAfterDays > 0 && rawArchiveAfterDays < 30 && rawArchiveStorageClass.endsWith("_IA")) {
-        fail("rawArchiveAfterDays", `${rawArchiveStorageClass} needs at least 30 days (or 0 to keep raw/ in STANDARD), got ${rawArchiveAfterDays}`);
+        fail(
+            "rawArchiveAfterDays",
+            `${rawArchiveStorageClass} needs at least 30 days (or 0 to keep raw/ in STANDARD), got ${rawArchiveAfterDays}`,
+        );
     }
 
     return {
         streamArn,
-        streamKmsKeyArn: optional("streamKmsKeyArn", KMS_KEY_ARN, "expected a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID, not an alias)"),
+        streamKmsKeyArn: optional(
+            "streamKmsKeyArn",
+            KMS_KEY_ARN,
+            "expected a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID, not an alias)",
+        ),
         tableName: optional("tableName", TABLE_NAME, "expected 3-255 characters of A-Z a-z 0-9 _ . -"),
-        bucketName: optional("bucketName", BUCKET_NAME, "expected a bucket name: 3-63 characters of a-z 0-9 . -, starting and ending with a letter or digit"),
+        bucketName: optional(
+            "bucketName",
+            BUCKET_NAME,
+            "expected a bucket name: 3-63 characters of a-z 0-9 . -, starting and ending with a letter or digit",
+        ),
         dayIndex: boolean("dayIndex"),
         batchSize: integer("batchSize", 1, 10000),
         maximumBatchingWindowInSeconds: integer("maximumBatchingWindowInSeconds", 0, 300),

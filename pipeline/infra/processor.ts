@@ -65,77 +65,113 @@ export class StockProcessor extends pulumi.ComponentResource {
     constructor(name: string, args: StockProcessorArgs, opts?: pulumi.ComponentResourceOptions) {
         super("stock-market-pipeline:pipeline:StockProcessor", name, {}, opts);
 
-        this.failureQueue = new aws.sqs.Queue(`${name}-failures`, {
-            sqsManagedSseEnabled: true,
-            messageRetentionSeconds: 14 * 24 * 3600, // the maximum: time to look into what failed
-        }, { parent: this });
-
-        const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, {
-            namePrefix: `/aws/lambda/${name}-`,
-            retentionInDays: args.logRetentionDays,
-        }, { parent: this });
-
-        this.role = new aws.iam.Role(`${name}-role`, {
-            assumeRolePolicy: JSON.stringify({
-                Version: "2012-10-17",
-                Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }],
-            }),
-        }, { parent: this });
-
-        const policy = new aws.iam.RolePolicy(`${name}-least-privilege`, {
-            role: this.role.id,
-            policy: leastPrivilegePolicy({
-                streamArn: args.streamArn,
-                streamKmsKeyArn: args.streamKmsKeyArn,
-                tableArn: args.tableArn,
-                bucketArn: args.bucketArn,
-                failureQueueArn: this.failureQueue.arn,
-                logGroupArn: logGroup.arn,
-            }),
-        }, { parent: this });
-
-        this.function = new aws.lambda.CallbackFunction(`${name}-fn`, {
-            // Our own role: without one, CallbackFunction attaches nine broad managed policies.
-            role: this.role,
-            runtime: "nodejs22.x",
-            architectures: ["arm64"],
-            memorySize: args.memorySize,
-            timeout: args.timeout,
-            environment: { variables: { TABLE_NAME: args.tableName, BUCKET_NAME: args.bucketName } },
-            loggingConfig: { logFormat: "JSON", logGroup: logGroup.name, applicationLogLevel: "INFO", systemLogLevel: "WARN" },
-            // Runs once per container: the SDK clients and their connection pools are reused.
-            callbackFactory: createHandlerFromEnvironment,
-            codePathOptions: {
-                // nodejs22.x ships AWS SDK v3 (and its Smithy core): packing our copy would add
-                // tens of MB to every deployment and cold start for nothing.
-                extraExcludePackages: runtimeProvidedPackages(),
+        this.failureQueue = new aws.sqs.Queue(
+            `${name}-failures`,
+            {
+                sqsManagedSseEnabled: true,
+                messageRetentionSeconds: 14 * 24 * 3600, // the maximum: time to look into what failed
             },
-        }, { parent: this, dependsOn: [logGroup, policy] });
+            { parent: this },
+        );
 
-        this.eventSourceMapping = new aws.lambda.EventSourceMapping(`${name}-subscription`, {
-            eventSourceArn: args.streamArn,
-            functionName: this.function.arn,
-            batchSize: args.batchSize,
-            maximumBatchingWindowInSeconds: args.maximumBatchingWindowInSeconds,
-            startingPosition: args.startingPosition,
-            startingPositionTimestamp: args.startingPosition === "AT_TIMESTAMP" ? args.startingPositionTimestamp : undefined,
-            parallelizationFactor: args.parallelizationFactor,
-            // The handler reports the records it could not store; the mapping retries from the
-            // lowest of them instead of the whole batch, and never checkpoints past a failure.
-            functionResponseTypes: ["ReportBatchItemFailures"],
-            bisectBatchOnFunctionError: true,
-            maximumRetryAttempts: args.maximumRetryAttempts,
-            maximumRecordAgeInSeconds: args.maximumRecordAgeInSeconds,
-            destinationConfig: { onFailure: { destinationArn: this.failureQueue.arn } },
-        }, { parent: this, dependsOn: [policy] });
+        const logGroup = new aws.cloudwatch.LogGroup(
+            `${name}-logs`,
+            {
+                namePrefix: `/aws/lambda/${name}-`,
+                retentionInDays: args.logRetentionDays,
+            },
+            { parent: this },
+        );
+
+        this.role = new aws.iam.Role(
+            `${name}-role`,
+            {
+                assumeRolePolicy: JSON.stringify({
+                    Version: "2012-10-17",
+                    Statement: [
+                        { Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" },
+                    ],
+                }),
+            },
+            { parent: this },
+        );
+
+        const policy = new aws.iam.RolePolicy(
+            `${name}-least-privilege`,
+            {
+                role: this.role.id,
+                policy: leastPrivilegePolicy({
+                    streamArn: args.streamArn,
+                    streamKmsKeyArn: args.streamKmsKeyArn,
+                    tableArn: args.tableArn,
+                    bucketArn: args.bucketArn,
+                    failureQueueArn: this.failureQueue.arn,
+                    logGroupArn: logGroup.arn,
+                }),
+            },
+            { parent: this },
+        );
+
+        this.function = new aws.lambda.CallbackFunction(
+            `${name}-fn`,
+            {
+                // Our own role: without one, CallbackFunction attaches nine broad managed policies.
+                role: this.role,
+                runtime: "nodejs22.x",
+                architectures: ["arm64"],
+                memorySize: args.memorySize,
+                timeout: args.timeout,
+                environment: { variables: { TABLE_NAME: args.tableName, BUCKET_NAME: args.bucketName } },
+                loggingConfig: {
+                    logFormat: "JSON",
+                    logGroup: logGroup.name,
+                    applicationLogLevel: "INFO",
+                    systemLogLevel: "WARN",
+                },
+                // Runs once per container: the SDK clients and their connection pools are reused.
+                callbackFactory: createHandlerFromEnvironment,
+                codePathOptions: {
+                    // nodejs22.x ships AWS SDK v3 (and its Smithy core): packing our copy would add
+                    // tens of MB to every deployment and cold start for nothing.
+                    extraExcludePackages: runtimeProvidedPackages(),
+                },
+            },
+            { parent: this, dependsOn: [logGroup, policy] },
+        );
+
+        this.eventSourceMapping = new aws.lambda.EventSourceMapping(
+            `${name}-subscription`,
+            {
+                eventSourceArn: args.streamArn,
+                functionName: this.function.arn,
+                batchSize: args.batchSize,
+                maximumBatchingWindowInSeconds: args.maximumBatchingWindowInSeconds,
+                startingPosition: args.startingPosition,
+                startingPositionTimestamp:
+                    args.startingPosition === "AT_TIMESTAMP" ? args.startingPositionTimestamp : undefined,
+                parallelizationFactor: args.parallelizationFactor,
+                // The handler reports the records it could not store; the mapping retries from the
+                // lowest of them instead of the whole batch, and never checkpoints past a failure.
+                functionResponseTypes: ["ReportBatchItemFailures"],
+                bisectBatchOnFunctionError: true,
+                maximumRetryAttempts: args.maximumRetryAttempts,
+                maximumRecordAgeInSeconds: args.maximumRecordAgeInSeconds,
+                destinationConfig: { onFailure: { destinationArn: this.failureQueue.arn } },
+            },
+            { parent: this, dependsOn: [policy] },
+        );
 
         this.alarmTopic = new aws.sns.Topic(`${name}-alarms`, {}, { parent: this });
         if (args.alarmEmail) {
-            new aws.sns.TopicSubscription(`${name}-alarms-email`, {
-                topic: this.alarmTopic.arn,
-                protocol: "email",
-                endpoint: args.alarmEmail,
-            }, { parent: this });
+            new aws.sns.TopicSubscription(
+                `${name}-alarms-email`,
+                {
+                    topic: this.alarmTopic.arn,
+                    protocol: "email",
+                    endpoint: args.alarmEmail,
+                },
+                { parent: this },
+            );
         }
         this.createAlarms(name, args.iteratorAgeAlarmSeconds);
 
@@ -160,39 +196,51 @@ export class StockProcessor extends pulumi.ComponentResource {
             period: 60,
         };
         const lambdaDimensions = { FunctionName: this.function.name };
-        new aws.cloudwatch.MetricAlarm(`${name}-iterator-age`, {
-            ...common,
-            alarmDescription: `The processor is more than ${iteratorAgeAlarmSeconds} s behind the stream.`,
-            namespace: "AWS/Lambda",
-            metricName: "IteratorAge",
-            dimensions: lambdaDimensions,
-            statistic: "Maximum",
-            comparisonOperator: "GreaterThanThreshold",
-            threshold: iteratorAgeAlarmSeconds * 1000,
-            evaluationPeriods: 5,
-        }, { parent: this });
-        new aws.cloudwatch.MetricAlarm(`${name}-errors`, {
-            ...common,
-            alarmDescription: "The processor failed whole invocations (its batches are retried and bisected).",
-            namespace: "AWS/Lambda",
-            metricName: "Errors",
-            dimensions: lambdaDimensions,
-            statistic: "Sum",
-            comparisonOperator: "GreaterThanThreshold",
-            threshold: 0,
-            evaluationPeriods: 1,
-        }, { parent: this });
-        new aws.cloudwatch.MetricAlarm(`${name}-failure-queue-depth`, {
-            ...common,
-            alarmDescription: "Records were given up on after retries: see the failure queue.",
-            namespace: "AWS/SQS",
-            metricName: "ApproximateNumberOfMessagesVisible",
-            dimensions: { QueueName: this.failureQueue.name },
-            statistic: "Maximum",
-            comparisonOperator: "GreaterThanThreshold",
-            threshold: 0,
-            evaluationPeriods: 1,
-        }, { parent: this });
+        new aws.cloudwatch.MetricAlarm(
+            `${name}-iterator-age`,
+            {
+                ...common,
+                alarmDescription: `The processor is more than ${iteratorAgeAlarmSeconds} s behind the stream.`,
+                namespace: "AWS/Lambda",
+                metricName: "IteratorAge",
+                dimensions: lambdaDimensions,
+                statistic: "Maximum",
+                comparisonOperator: "GreaterThanThreshold",
+                threshold: iteratorAgeAlarmSeconds * 1000,
+                evaluationPeriods: 5,
+            },
+            { parent: this },
+        );
+        new aws.cloudwatch.MetricAlarm(
+            `${name}-errors`,
+            {
+                ...common,
+                alarmDescription: "The processor failed whole invocations (its batches are retried and bisected).",
+                namespace: "AWS/Lambda",
+                metricName: "Errors",
+                dimensions: lambdaDimensions,
+                statistic: "Sum",
+                comparisonOperator: "GreaterThanThreshold",
+                threshold: 0,
+                evaluationPeriods: 1,
+            },
+            { parent: this },
+        );
+        new aws.cloudwatch.MetricAlarm(
+            `${name}-failure-queue-depth`,
+            {
+                ...common,
+                alarmDescription: "Records were given up on after retries: see the failure queue.",
+                namespace: "AWS/SQS",
+                metricName: "ApproximateNumberOfMessagesVisible",
+                dimensions: { QueueName: this.failureQueue.name },
+                statistic: "Maximum",
+                comparisonOperator: "GreaterThanThreshold",
+                threshold: 0,
+                evaluationPeriods: 1,
+            },
+            { parent: this },
+        );
     }
 }
 
@@ -207,28 +255,56 @@ interface PolicyTargets {
 
 /** Exactly what the function and its event source mapping use, each on its one resource. */
 function leastPrivilegePolicy(targets: PolicyTargets): pulumi.Output<string> {
-    return pulumi.all([targets.streamArn, targets.streamKmsKeyArn, targets.tableArn, targets.bucketArn, targets.failureQueueArn, targets.logGroupArn])
-        .apply(([stream, kmsKey, table, bucket, queue, logGroup]) => JSON.stringify({
-            Version: "2012-10-17",
-            Statement: [
-                {
-                    Sid: "ReadTheStream",
-                    Effect: "Allow",
-                    Action: ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards"],
-                    Resource: stream,
-                },
-                ...(kmsKey ? [{ Sid: "DecryptTheStream", Effect: "Allow", Action: ["kms:Decrypt"], Resource: kmsKey }] : []),
-                { Sid: "WriteTicks", Effect: "Allow", Action: ["dynamodb:BatchWriteItem", "dynamodb:PutItem"], Resource: table },
-                {
-                    Sid: "WriteRecordCopies",
-                    Effect: "Allow",
-                    Action: ["s3:PutObject"],
-                    Resource: Object.values(PREFIXES).map(prefix => `${bucket}/${prefix}*`),
-                },
-                { Sid: "SendGivenUpRecords", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: queue },
-                { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${logGroup}:*` },
-            ],
-        }));
+    return pulumi
+        .all([
+            targets.streamArn,
+            targets.streamKmsKeyArn,
+            targets.tableArn,
+            targets.bucketArn,
+            targets.failureQueueArn,
+            targets.logGroupArn,
+        ])
+        .apply(([stream, kmsKey, table, bucket, queue, logGroup]) =>
+            JSON.stringify({
+                Version: "2012-10-17",
+                Statement: [
+                    {
+                        Sid: "ReadTheStream",
+                        Effect: "Allow",
+                        Action: [
+                            "kinesis:DescribeStream",
+                            "kinesis:DescribeStreamSummary",
+                            "kinesis:GetRecords",
+                            "kinesis:GetShardIterator",
+                            "kinesis:ListShards",
+                        ],
+                        Resource: stream,
+                    },
+                    ...(kmsKey
+                        ? [{ Sid: "DecryptTheStream", Effect: "Allow", Action: ["kms:Decrypt"], Resource: kmsKey }]
+                        : []),
+                    {
+                        Sid: "WriteTicks",
+                        Effect: "Allow",
+                        Action: ["dynamodb:BatchWriteItem", "dynamodb:PutItem"],
+                        Resource: table,
+                    },
+                    {
+                        Sid: "WriteRecordCopies",
+                        Effect: "Allow",
+                        Action: ["s3:PutObject"],
+                        Resource: Object.values(PREFIXES).map(prefix => `${bucket}/${prefix}*`),
+                    },
+                    { Sid: "SendGivenUpRecords", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: queue },
+                    {
+                        Sid: "WriteOwnLogs",
+                        Effect: "Allow",
+                        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+                        Resource: `${logGroup}:*`,
+                    },
+                ],
+            }),
+        );
 }
 
 /**
@@ -237,6 +313,8 @@ function leastPrivilegePolicy(targets: PolicyTargets): pulumi.Output<string> {
  * Read from the program's package.json, the same file CallbackFunction packs dependencies from.
  */
 function runtimeProvidedPackages(): string[] {
-    const manifest = JSON.parse(fs.readFileSync(path.resolve("package.json"), "utf8")) as { dependencies?: Record<string, string> };
+    const manifest = JSON.parse(fs.readFileSync(path.resolve("package.json"), "utf8")) as {
+        dependencies?: Record<string, string>;
+    };
     return Object.keys(manifest.dependencies ?? {}).filter(name => /^@(aws-sdk|smithy)\//.test(name));
 }

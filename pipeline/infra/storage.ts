@@ -35,82 +35,130 @@ export class StockStorage extends pulumi.ComponentResource {
 
     constructor(name: string, args: StockStorageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("stock-market-pipeline:pipeline:StockStorage", name, {}, opts);
-        const dataOpts: pulumi.CustomResourceOptions = { parent: this, protect: args.protectData, retainOnDelete: args.protectData };
+        const dataOpts: pulumi.CustomResourceOptions = {
+            parent: this,
+            protect: args.protectData,
+            retainOnDelete: args.protectData,
+        };
 
-        this.table = new aws.dynamodb.Table(`${name}-ticks`, {
-            name: args.tableName,
-            billingMode: "PAY_PER_REQUEST",
-            hashKey: TABLE_KEY.partitionKey,
-            rangeKey: TABLE_KEY.sortKey,
-            attributes: tableAttributes(args.dayIndex ?? false),
-            globalSecondaryIndexes: args.dayIndex ? [{
-                name: DAY_INDEX.name,
-                keySchemas: [
-                    { attributeName: DAY_INDEX.partitionKey, keyType: "HASH" },
-                    { attributeName: DAY_INDEX.sortKey, keyType: "RANGE" },
-                ],
-                projectionType: "ALL",
-            }] : undefined,
-            pointInTimeRecovery: { enabled: true },
-            serverSideEncryption: { enabled: true },
-            deletionProtectionEnabled: args.protectData,
-        }, dataOpts);
+        this.table = new aws.dynamodb.Table(
+            `${name}-ticks`,
+            {
+                name: args.tableName,
+                billingMode: "PAY_PER_REQUEST",
+                hashKey: TABLE_KEY.partitionKey,
+                rangeKey: TABLE_KEY.sortKey,
+                attributes: tableAttributes(args.dayIndex ?? false),
+                globalSecondaryIndexes: args.dayIndex
+                    ? [
+                          {
+                              name: DAY_INDEX.name,
+                              keySchemas: [
+                                  { attributeName: DAY_INDEX.partitionKey, keyType: "HASH" },
+                                  { attributeName: DAY_INDEX.sortKey, keyType: "RANGE" },
+                              ],
+                              projectionType: "ALL",
+                          },
+                      ]
+                    : undefined,
+                pointInTimeRecovery: { enabled: true },
+                serverSideEncryption: { enabled: true },
+                deletionProtectionEnabled: args.protectData,
+            },
+            dataOpts,
+        );
 
-        this.bucket = new aws.s3.Bucket(`${name}-records`, {
-            bucket: args.bucketName,
-            // Emptying the bucket on destroy is only acceptable for throwaway stacks.
-            forceDestroy: !args.protectData,
-        }, dataOpts);
+        this.bucket = new aws.s3.Bucket(
+            `${name}-records`,
+            {
+                bucket: args.bucketName,
+                // Emptying the bucket on destroy is only acceptable for throwaway stacks.
+                forceDestroy: !args.protectData,
+            },
+            dataOpts,
+        );
         const bucket = this.bucket.id;
 
-        const publicAccess = new aws.s3.BucketPublicAccessBlock(`${name}-records-public-access`, {
-            bucket,
-            blockPublicAcls: true,
-            blockPublicPolicy: true,
-            ignorePublicAcls: true,
-            restrictPublicBuckets: true,
-        }, { parent: this });
+        const publicAccess = new aws.s3.BucketPublicAccessBlock(
+            `${name}-records-public-access`,
+            {
+                bucket,
+                blockPublicAcls: true,
+                blockPublicPolicy: true,
+                ignorePublicAcls: true,
+                restrictPublicBuckets: true,
+            },
+            { parent: this },
+        );
 
-        new aws.s3.BucketOwnershipControls(`${name}-records-ownership`, {
-            bucket,
-            rule: { objectOwnership: "BucketOwnerEnforced" },
-        }, { parent: this });
+        new aws.s3.BucketOwnershipControls(
+            `${name}-records-ownership`,
+            {
+                bucket,
+                rule: { objectOwnership: "BucketOwnerEnforced" },
+            },
+            { parent: this },
+        );
 
-        new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-records-encryption`, {
-            bucket,
-            rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }],
-        }, { parent: this });
+        new aws.s3.BucketServerSideEncryptionConfiguration(
+            `${name}-records-encryption`,
+            {
+                bucket,
+                rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }],
+            },
+            { parent: this },
+        );
 
-        new aws.s3.BucketPolicy(`${name}-records-tls-only`, {
-            bucket,
-            policy: this.bucket.arn.apply(arn => JSON.stringify({
-                Version: "2012-10-17",
-                Statement: [{
-                    Sid: "DenyInsecureTransport",
-                    Effect: "Deny",
-                    Principal: "*",
-                    Action: "s3:*",
-                    Resource: [arn, `${arn}/*`],
-                    Condition: { Bool: { "aws:SecureTransport": "false" } },
-                }],
-            })),
-        }, { parent: this, dependsOn: [publicAccess] });
+        new aws.s3.BucketPolicy(
+            `${name}-records-tls-only`,
+            {
+                bucket,
+                policy: this.bucket.arn.apply(arn =>
+                    JSON.stringify({
+                        Version: "2012-10-17",
+                        Statement: [
+                            {
+                                Sid: "DenyInsecureTransport",
+                                Effect: "Deny",
+                                Principal: "*",
+                                Action: "s3:*",
+                                Resource: [arn, `${arn}/*`],
+                                Condition: { Bool: { "aws:SecureTransport": "false" } },
+                            },
+                        ],
+                    }),
+                ),
+            },
+            { parent: this, dependsOn: [publicAccess] },
+        );
 
-        const archiveRaw = args.rawArchiveAfterDays > 0 ? [{
-            id: "archive-raw",
-            status: "Enabled",
-            filter: { prefix: PREFIXES.raw },
-            transitions: [{ days: args.rawArchiveAfterDays, storageClass: args.rawArchiveStorageClass }],
-        }] : [];
-        new aws.s3.BucketLifecycleConfiguration(`${name}-records-lifecycle`, {
-            bucket,
-            rules: [...archiveRaw, {
-                id: "abort-incomplete-uploads",
-                status: "Enabled",
-                filter: {},
-                abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
-            }],
-        }, { parent: this });
+        const archiveRaw =
+            args.rawArchiveAfterDays > 0
+                ? [
+                      {
+                          id: "archive-raw",
+                          status: "Enabled",
+                          filter: { prefix: PREFIXES.raw },
+                          transitions: [{ days: args.rawArchiveAfterDays, storageClass: args.rawArchiveStorageClass }],
+                      },
+                  ]
+                : [];
+        new aws.s3.BucketLifecycleConfiguration(
+            `${name}-records-lifecycle`,
+            {
+                bucket,
+                rules: [
+                    ...archiveRaw,
+                    {
+                        id: "abort-incomplete-uploads",
+                        status: "Enabled",
+                        filter: {},
+                        abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+                    },
+                ],
+            },
+            { parent: this },
+        );
 
         this.tableName = this.table.name;
         this.tableArn = this.table.arn;

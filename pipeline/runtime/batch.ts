@@ -39,7 +39,10 @@ export function arrivalDay(record: KinesisStreamRecord): string {
  * Object keys come from the record alone (never the clock) and end in the sequence number, so a
  * redelivered record overwrites its own objects.
  */
-export function objectKeys(record: KinesisStreamRecord, tick?: StoredTick): { raw: string; processed?: string; rejected?: string } {
+export function objectKeys(
+    record: KinesisStreamRecord,
+    tick?: StoredTick,
+): { raw: string; processed?: string; rejected?: string } {
     const { sequenceNumber } = record.kinesis;
     const byArrival = `arrival_day=${arrivalDay(record)}/shard=${shardIdOf(record)}/${sequenceNumber}.json`;
     return {
@@ -67,10 +70,24 @@ export function planRecord(record: KinesisStreamRecord): RecordPlan {
     const base = { sequenceNumber: record.kinesis.sequenceNumber, shardId: shardIdOf(record) };
     if (decoded.valid) {
         const keys = objectKeys(record, decoded.tick);
-        return { ...base, tick: decoded.tick, puts: [{ key: keys.raw, body: data }, { key: keys.processed!, body: processedJson(decoded.tick) }] };
+        return {
+            ...base,
+            tick: decoded.tick,
+            puts: [
+                { key: keys.raw, body: data },
+                { key: keys.processed!, body: processedJson(decoded.tick) },
+            ],
+        };
     }
     const keys = objectKeys(record);
-    return { ...base, reason: decoded.reason, puts: [{ key: keys.raw, body: data }, { key: keys.rejected!, body: rejectionJson(record, decoded.reason) }] };
+    return {
+        ...base,
+        reason: decoded.reason,
+        puts: [
+            { key: keys.raw, body: data },
+            { key: keys.rejected!, body: rejectionJson(record, decoded.reason) },
+        ],
+    };
 }
 
 /** Kinesis sequence numbers are decimal strings too long for a double. */

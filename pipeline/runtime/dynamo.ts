@@ -22,16 +22,23 @@ function chunks<T>(items: T[], size: number): T[][] {
  * A request refused for good (e.g. a ValidationException) would fail all 25 ticks of its chunk on
  * every redelivery: put them one by one instead, so that only the culprit fails.
  */
-async function putOneByOne(client: DynamoDBDocumentClient, tableName: string, ticks: StoredTick[], onError: (error: unknown) => void): Promise<Outcome<StoredTick>> {
+async function putOneByOne(
+    client: DynamoDBDocumentClient,
+    tableName: string,
+    ticks: StoredTick[],
+    onError: (error: unknown) => void,
+): Promise<Outcome<StoredTick>> {
     const outcome: Outcome<StoredTick> = { retry: [], failed: [] };
-    await Promise.all(ticks.map(async tick => {
-        try {
-            await client.send(new PutCommand({ TableName: tableName, Item: toItem(tick) }));
-        } catch (error) {
-            onError(error);
-            (isTransient(error) ? outcome.retry : outcome.failed).push(tick);
-        }
-    }));
+    await Promise.all(
+        ticks.map(async tick => {
+            try {
+                await client.send(new PutCommand({ TableName: tableName, Item: toItem(tick) }));
+            } catch (error) {
+                onError(error);
+                (isTransient(error) ? outcome.retry : outcome.failed).push(tick);
+            }
+        }),
+    );
     return outcome;
 }
 
@@ -41,7 +48,13 @@ async function putOneByOne(client: DynamoDBDocumentClient, tableName: string, ti
  * The client must unmarshal with `wrapNumbers` (unprocessed items come back unmarshalled).
  * Returns the keys (see `tickKey`) of the ticks that could not be written.
  */
-export async function writeTicks(client: DynamoDBDocumentClient, tableName: string, ticks: StoredTick[], deadline: number, onError: (error: unknown) => void): Promise<Set<string>> {
+export async function writeTicks(
+    client: DynamoDBDocumentClient,
+    tableName: string,
+    ticks: StoredTick[],
+    deadline: number,
+    onError: (error: unknown) => void,
+): Promise<Set<string>> {
     const failed = await writeAll({
         items: ticks,
         deadline,
@@ -50,11 +63,17 @@ export async function writeTicks(client: DynamoDBDocumentClient, tableName: stri
         onError,
         send: async chunk => {
             try {
-                const { UnprocessedItems } = await client.send(new BatchWriteCommand({
-                    RequestItems: { [tableName]: chunk.map(tick => ({ PutRequest: { Item: toItem(tick) } })) },
-                }));
+                const { UnprocessedItems } = await client.send(
+                    new BatchWriteCommand({
+                        RequestItems: { [tableName]: chunk.map(tick => ({ PutRequest: { Item: toItem(tick) } })) },
+                    }),
+                );
                 // Resend our own copies: the returned ones went through unmarshalling.
-                const unprocessed = new Set((UnprocessedItems?.[tableName] ?? []).map(request => tickKey(request.PutRequest!.Item as StoredTick)));
+                const unprocessed = new Set(
+                    (UnprocessedItems?.[tableName] ?? []).map(request =>
+                        tickKey(request.PutRequest!.Item as StoredTick),
+                    ),
+                );
                 return { retry: chunk.filter(tick => unprocessed.has(tickKey(tick))), failed: [] };
             } catch (error) {
                 if (isTransient(error) || chunk.length === 1) throw error;

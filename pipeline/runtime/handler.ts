@@ -17,7 +17,10 @@ import { latestPerKey, planRecord, RecordPlan, tickKey } from "./batch";
 import { writeTicks } from "./dynamo";
 import { putObjects } from "./s3";
 
-export type ProcessorHandler = (event: KinesisStreamEvent, context?: Pick<Context, "getRemainingTimeInMillis">) => Promise<KinesisStreamBatchResponse>;
+export type ProcessorHandler = (
+    event: KinesisStreamEvent,
+    context?: Pick<Context, "getRemainingTimeInMillis">,
+) => Promise<KinesisStreamBatchResponse>;
 
 /** What one invocation did: logged as one JSON line and published as metrics. */
 export interface BatchSummary {
@@ -53,7 +56,10 @@ const METRICS_NAMESPACE = "StockMarketPipeline";
  * The time after which no request starts and no retry is waited for: the function's remaining
  * time less room for a request started just before to time out, and for the response.
  */
-export function retryDeadline(context: Pick<Context, "getRemainingTimeInMillis"> | undefined, now = Date.now()): number {
+export function retryDeadline(
+    context: Pick<Context, "getRemainingTimeInMillis"> | undefined,
+    now = Date.now(),
+): number {
     const remaining = context?.getRemainingTimeInMillis?.() ?? 30_000;
     return now + remaining - Math.min(remaining / 2, CONNECTION_TIMEOUT_MS + REQUEST_TIMEOUT_MS + 1000);
 }
@@ -69,10 +75,17 @@ function errorSampler() {
 }
 
 /** The records to report: those with an object or their own (winning) item not written. */
-function failedRecords(plans: RecordPlan[], itemWriters: Set<RecordPlan>, failedItems: Set<string>, failedObjects: Set<string>): RecordPlan[] {
-    return plans.filter(plan =>
-        plan.puts.some(put => failedObjects.has(put.key)) ||
-        (itemWriters.has(plan) && failedItems.has(tickKey(plan.tick!))));
+function failedRecords(
+    plans: RecordPlan[],
+    itemWriters: Set<RecordPlan>,
+    failedItems: Set<string>,
+    failedObjects: Set<string>,
+): RecordPlan[] {
+    return plans.filter(
+        plan =>
+            plan.puts.some(put => failedObjects.has(put.key)) ||
+            (itemWriters.has(plan) && failedItems.has(tickKey(plan.tick!))),
+    );
 }
 
 export function createHandler(deps: ProcessorDependencies): ProcessorHandler {
@@ -83,8 +96,21 @@ export function createHandler(deps: ProcessorDependencies): ProcessorHandler {
         const itemWriters = latestPerKey(plans);
         const errors = errorSampler();
         const [failedItems, failedObjects] = await Promise.all([
-            writeTicks(deps.dynamo, deps.tableName, itemWriters.map(plan => plan.tick!), deadline, errors.note),
-            putObjects(deps.s3, deps.bucketName, plans.flatMap(plan => plan.puts), deadline, deps.s3MaxInFlight, errors.note),
+            writeTicks(
+                deps.dynamo,
+                deps.tableName,
+                itemWriters.map(plan => plan.tick!),
+                deadline,
+                errors.note,
+            ),
+            putObjects(
+                deps.s3,
+                deps.bucketName,
+                plans.flatMap(plan => plan.puts),
+                deadline,
+                deps.s3MaxInFlight,
+                errors.note,
+            ),
         ]);
         const failed = failedRecords(plans, new Set(itemWriters), failedItems, failedObjects);
         const failedSet = new Set(failed);
@@ -107,7 +133,12 @@ function clientConfig() {
     const agent = { keepAlive: true, maxSockets: CONNECTION_POOL };
     return {
         maxAttempts: 1,
-        requestHandler: { requestTimeout: REQUEST_TIMEOUT_MS, connectionTimeout: CONNECTION_TIMEOUT_MS, httpAgent: new http.Agent(agent), httpsAgent: new https.Agent(agent) },
+        requestHandler: {
+            requestTimeout: REQUEST_TIMEOUT_MS,
+            connectionTimeout: CONNECTION_TIMEOUT_MS,
+            httpAgent: new http.Agent(agent),
+            httpsAgent: new https.Agent(agent),
+        },
     };
 }
 
@@ -131,14 +162,18 @@ export function powertoolsObserver(): (summary: BatchSummary) => void {
  * Configured from the environment only: TABLE_NAME, BUCKET_NAME, the AWS SDK's own variables
  * (AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_S3) and S3_FORCE_PATH_STYLE.
  */
-export function createHandlerFromEnvironment(observe: (summary: BatchSummary) => void = powertoolsObserver()): ProcessorHandler {
+export function createHandlerFromEnvironment(
+    observe: (summary: BatchSummary) => void = powertoolsObserver(),
+): ProcessorHandler {
     const env = process.env;
     const tableName = env.TABLE_NAME;
     const bucketName = env.BUCKET_NAME;
     if (!tableName || !bucketName) throw new Error("TABLE_NAME and BUCKET_NAME must be set");
 
     // wrapNumbers: unprocessed items come back unmarshalled, and a price beyond a double must not throw.
-    const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig()), { unmarshallOptions: { wrapNumbers: true } });
+    const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig()), {
+        unmarshallOptions: { wrapNumbers: true },
+    });
     const s3 = new S3Client({
         ...clientConfig(),
         forcePathStyle: env.S3_FORCE_PATH_STYLE === "true",

@@ -4,13 +4,20 @@
  */
 
 /** Network failures with no HTTP answer: worth another try. */
-const NETWORK_ERRORS = /^(ECONNRESET|ECONNREFUSED|ECONNABORTED|EPIPE|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|ENETUNREACH|EHOSTUNREACH)$/;
+const NETWORK_ERRORS =
+    /^(ECONNRESET|ECONNREFUSED|ECONNABORTED|EPIPE|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|ENETUNREACH|EHOSTUNREACH)$/;
 /** Error names of throttling and timeouts, whatever the status. */
-const TRANSIENT_NAMES = /Throttl|ProvisionedThroughputExceeded|RequestLimitExceeded|SlowDown|RequestTimeout|TimeoutError|InternalServerError|ServiceUnavailable/;
+const TRANSIENT_NAMES =
+    /Throttl|ProvisionedThroughputExceeded|RequestLimitExceeded|SlowDown|RequestTimeout|TimeoutError|InternalServerError|ServiceUnavailable/;
 
 /** Throttling, 5xx and network errors are worth another try; a 4xx like AccessDenied, or a bug, is not. */
 export function isTransient(error: unknown): boolean {
-    const err = error as { name?: string; code?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
+    const err = error as {
+        name?: string;
+        code?: string;
+        $retryable?: unknown;
+        $metadata?: { httpStatusCode?: number };
+    };
     if (err?.$retryable) return true;
     const status = err?.$metadata?.httpStatusCode;
     if (status !== undefined && (status >= 500 || status === 429)) return true;
@@ -28,7 +35,13 @@ const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
  * Maps with at most `limit` calls in flight, starting none at or after `deadline` (epoch ms):
  * the items not started get `notStarted` as their result.
  */
-export async function mapConcurrent<T, R>(items: T[], limit: number, deadline: number, fn: (item: T) => Promise<R>, notStarted: (item: T) => R): Promise<R[]> {
+export async function mapConcurrent<T, R>(
+    items: T[],
+    limit: number,
+    deadline: number,
+    fn: (item: T) => Promise<R>,
+    notStarted: (item: T) => R,
+): Promise<R[]> {
     const results = new Array<R>(items.length);
     let next = 0;
     const worker = async () => {
@@ -71,14 +84,20 @@ export async function writeAll<T>(options: WriteAllOptions<T>): Promise<T[]> {
     const failed: T[] = [];
     let pending = options.items;
     for (let retry = 0; pending.length > 0; retry++) {
-        const outcomes = await mapConcurrent(group(pending), concurrency, deadline, async (items): Promise<Outcome<T>> => {
-            try {
-                return (await send(items)) ?? { retry: [], failed: [] };
-            } catch (error) {
-                onError(error);
-                return isTransient(error) ? { retry: items, failed: [] } : { retry: [], failed: items };
-            }
-        }, items => ({ retry: items, failed: [] }));
+        const outcomes = await mapConcurrent(
+            group(pending),
+            concurrency,
+            deadline,
+            async (items): Promise<Outcome<T>> => {
+                try {
+                    return (await send(items)) ?? { retry: [], failed: [] };
+                } catch (error) {
+                    onError(error);
+                    return isTransient(error) ? { retry: items, failed: [] } : { retry: [], failed: items };
+                }
+            },
+            items => ({ retry: items, failed: [] }),
+        );
         failed.push(...outcomes.flatMap(outcome => outcome.failed));
         pending = outcomes.flatMap(outcome => outcome.retry);
         if (pending.length === 0) break;

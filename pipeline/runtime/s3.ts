@@ -8,14 +8,23 @@ import { writeAll } from "./retry";
  * `maxInFlight` should match the client's connection pool so no request waits for a socket
  * long enough to time out. Returns the keys that could not be written.
  */
-export async function putObjects(client: S3Client, bucket: string, puts: ObjectPut[], deadline: number, maxInFlight: number, onError: (error: unknown) => void): Promise<Set<string>> {
+export async function putObjects(
+    client: S3Client,
+    bucket: string,
+    puts: ObjectPut[],
+    deadline: number,
+    maxInFlight: number,
+    onError: (error: unknown) => void,
+): Promise<Set<string>> {
     const failed = await writeAll({
         items: puts,
         deadline,
         concurrency: maxInFlight,
         onError,
         send: async ([put]) => {
-            await client.send(new PutObjectCommand({ Bucket: bucket, Key: put.key, Body: put.body, ContentType: "application/json" }));
+            await client.send(
+                new PutObjectCommand({ Bucket: bucket, Key: put.key, Body: put.body, ContentType: "application/json" }),
+            );
         },
     });
     return new Set(failed.map(put => put.key));

@@ -12,8 +12,12 @@ describe("the processor against DynamoDB and S3 emulators", function () {
     this.timeout(60_000);
     let emulators: Emulators;
     let pipeline: TestPipeline;
-    before(async () => { emulators = await startEmulators(); });
-    after(async () => { await emulators?.close(); });
+    before(async () => {
+        emulators = await startEmulators();
+    });
+    after(async () => {
+        await emulators?.close();
+    });
     beforeEach(async () => {
         emulators.dynamoProxy.setDecide(() => "pass");
         emulators.s3Proxy.setDecide(() => "pass");
@@ -25,7 +29,9 @@ describe("the processor against DynamoDB and S3 emulators", function () {
         it("is stored in the table with the exact price digits and the day as written", async () => {
             const failures = await pipeline.invoke(kinesisEvent([tick("AAPL", EXACT, "2026-11-28T23:30:00-05:00")]));
             expect(failures).to.deep.equal([]);
-            expect(await pipeline.items()).to.deep.equal([{ symbol: "AAPL", timestamp: "2026-11-28T23:30:00-05:00", price: EXACT, day: "2026-11-28" }]);
+            expect(await pipeline.items()).to.deep.equal([
+                { symbol: "AAPL", timestamp: "2026-11-28T23:30:00-05:00", price: EXACT, day: "2026-11-28" },
+            ]);
         });
 
         it("leaves its bytes under raw/ exactly as received", async () => {
@@ -41,7 +47,9 @@ describe("the processor against DynamoDB and S3 emulators", function () {
             const [key] = await pipeline.keys("processed/");
             expect(key).to.equal(`processed/day=2026-11-28/symbol=^GSPC/${sequenceNumber(1)}.json`);
             const text = (await pipeline.object(key)).toString("utf8");
-            expect(text).to.equal(`{"symbol":"^GSPC","price":${EXACT},"timestamp":"2026-11-28T14:30:00Z","day":"2026-11-28"}`);
+            expect(text).to.equal(
+                `{"symbol":"^GSPC","price":${EXACT},"timestamp":"2026-11-28T14:30:00Z","day":"2026-11-28"}`,
+            );
             expect((parse(text) as { price: { value: string } }).price.value).to.equal(EXACT);
             expect(await pipeline.keys("rejected/")).to.deep.equal([]);
         });
@@ -58,7 +66,9 @@ describe("the processor against DynamoDB and S3 emulators", function () {
             expect(rawKeys).to.have.length(1);
             expect((await pipeline.object(rawKeys[0])).toString("utf8")).to.equal(bad);
             const [rejectedKey] = await pipeline.keys("rejected/");
-            expect(rejectedKey).to.equal(`rejected/arrival_day=2026-11-28/shard=shardId-000000000000/${sequenceNumber(1)}.json`);
+            expect(rejectedKey).to.equal(
+                `rejected/arrival_day=2026-11-28/shard=shardId-000000000000/${sequenceNumber(1)}.json`,
+            );
             expect(JSON.parse((await pipeline.object(rejectedKey)).toString("utf8"))).to.deep.equal({
                 reason: 'symbol: must start with a letter, digit or ^, got "../x"',
                 sequenceNumber: sequenceNumber(1),
@@ -70,24 +80,42 @@ describe("the processor against DynamoDB and S3 emulators", function () {
         });
 
         it("does not stop the records after it in the batch", async () => {
-            await pipeline.invoke(kinesisEvent([tick("AAPL", "1.5", "2026-11-28T10:00:00"), "not json", tick("MSFT", "2.5", "2026-11-28T10:00:01"), Buffer.from([0xff, 0xfe])]));
+            await pipeline.invoke(
+                kinesisEvent([
+                    tick("AAPL", "1.5", "2026-11-28T10:00:00"),
+                    "not json",
+                    tick("MSFT", "2.5", "2026-11-28T10:00:01"),
+                    Buffer.from([0xff, 0xfe]),
+                ]),
+            );
             expect((await pipeline.items()).map(t => t.symbol).sort()).to.deep.equal(["AAPL", "MSFT"]);
             expect(await pipeline.keys("rejected/")).to.have.length(2);
             expect(await pipeline.keys("raw/")).to.have.length(4);
-            expect(pipeline.summaries).to.deep.equal([{ ...pipeline.summaries[0], received: 4, stored: 2, rejected: 2, failed: 0 }]);
+            expect(pipeline.summaries).to.deep.equal([
+                { ...pipeline.summaries[0], received: 4, stored: 2, rejected: 2, failed: 0 },
+            ]);
         });
     });
 
     it("keeps the later of two ticks with the same symbol and timestamp within one batch", async () => {
-        const event = kinesisEvent([tick("AAPL", "100.01", "2026-11-28T10:00:00"), tick("AAPL", "100.02", "2026-11-28T10:00:00")]);
+        const event = kinesisEvent([
+            tick("AAPL", "100.01", "2026-11-28T10:00:00"),
+            tick("AAPL", "100.02", "2026-11-28T10:00:00"),
+        ]);
         event.Records.reverse(); // the sequence number decides, not the position
         expect(await pipeline.invoke(event)).to.deep.equal([]);
-        expect(await pipeline.items()).to.deep.equal([{ symbol: "AAPL", timestamp: "2026-11-28T10:00:00", price: "100.02", day: "2026-11-28" }]);
+        expect(await pipeline.items()).to.deep.equal([
+            { symbol: "AAPL", timestamp: "2026-11-28T10:00:00", price: "100.02", day: "2026-11-28" },
+        ]);
         expect(await pipeline.keys("processed/")).to.have.length(2);
     });
 
     it("changes nothing when the same batch is delivered again", async () => {
-        const event = kinesisEvent([tick("AAPL", "1.25", "2026-11-28T10:00:00"), "{}", tick("BTC-USD", "91234.5", "2026-11-28T10:00:00Z")]);
+        const event = kinesisEvent([
+            tick("AAPL", "1.25", "2026-11-28T10:00:00"),
+            "{}",
+            tick("BTC-USD", "91234.5", "2026-11-28T10:00:00Z"),
+        ]);
         await pipeline.invoke(event);
         const before = { items: await pipeline.items(), keys: await pipeline.keys() };
         const bodies = await Promise.all(before.keys.map(key => pipeline.object(key)));
@@ -102,16 +130,28 @@ describe("the processor against DynamoDB and S3 emulators", function () {
         const seen = emulators.dynamoProxy.log.length;
         await pipeline.invoke(kinesisEvent(payloads));
         const requests = emulators.dynamoProxy.log.slice(seen);
-        expect(requests.map(r => r.operation)).to.deep.equal(["BatchWriteItem", "BatchWriteItem", "BatchWriteItem", "BatchWriteItem"]);
+        expect(requests.map(r => r.operation)).to.deep.equal([
+            "BatchWriteItem",
+            "BatchWriteItem",
+            "BatchWriteItem",
+            "BatchWriteItem",
+        ]);
         expect(await pipeline.items()).to.have.length(100);
     });
 
     describe("under faults", () => {
         const s3KeyOf = (request: ProxiedRequest) => decodeURIComponent(request.url.split("?")[0]);
-        const failingFor = (seq: string) => (request: ProxiedRequest): Fault => s3KeyOf(request).includes(seq) ? "error" : "pass";
+        const failingFor =
+            (seq: string) =>
+            (request: ProxiedRequest): Fault =>
+                s3KeyOf(request).includes(seq) ? "error" : "pass";
 
         it("reports exactly the record whose S3 write keeps failing, and stores it on redelivery", async () => {
-            const event = kinesisEvent([tick("AAPL", "1", "2026-11-28T10:00:00"), tick("AAPL", "2", "2026-11-28T10:00:01"), tick("AAPL", "3", "2026-11-28T10:00:02")]);
+            const event = kinesisEvent([
+                tick("AAPL", "1", "2026-11-28T10:00:00"),
+                tick("AAPL", "2", "2026-11-28T10:00:01"),
+                tick("AAPL", "3", "2026-11-28T10:00:02"),
+            ]);
             emulators.s3Proxy.setDecide(failingFor(sequenceNumber(2)));
             expect(await pipeline.invoke(event, 1500)).to.deep.equal(seqs(2));
             expect(pipeline.summaries[0]).to.include({ stored: 2, failed: 1 });
@@ -132,22 +172,39 @@ describe("the processor against DynamoDB and S3 emulators", function () {
 
         it("retries UnprocessedItems until they are written", async () => {
             let rounds = 0;
-            emulators.dynamoProxy.setDecide(() => (rounds++ < 2 ? { unprocessed: item => item.symbol.S === "MSFT" } : "pass"));
-            const event = kinesisEvent([tick("AAPL", "1", "2026-11-28T10:00:00"), tick("MSFT", "2.000000000000000000000000000000000001", "2026-11-28T10:00:00")]);
+            emulators.dynamoProxy.setDecide(() =>
+                rounds++ < 2 ? { unprocessed: item => item.symbol.S === "MSFT" } : "pass",
+            );
+            const event = kinesisEvent([
+                tick("AAPL", "1", "2026-11-28T10:00:00"),
+                tick("MSFT", "2.000000000000000000000000000000000001", "2026-11-28T10:00:00"),
+            ]);
             expect(await pipeline.invoke(event)).to.deep.equal([]);
             expect(rounds).to.equal(3);
-            expect((await pipeline.items()).map(t => t.price).sort()).to.deep.equal(["1", "2.000000000000000000000000000000000001"]);
+            expect((await pipeline.items()).map(t => t.price).sort()).to.deep.equal([
+                "1",
+                "2.000000000000000000000000000000000001",
+            ]);
         });
 
         it("reports exactly the ticks DynamoDB keeps leaving unprocessed, not the invalid or stored ones", async () => {
             emulators.dynamoProxy.setDecide(() => ({ unprocessed: item => item.symbol.S === "MSFT" }));
-            const event = kinesisEvent([tick("AAPL", "1", "2026-11-28T10:00:00"), tick("MSFT", "2", "2026-11-28T10:00:00"), "[]", tick("MSFT", "3", "2026-11-28T10:00:01")]);
+            const event = kinesisEvent([
+                tick("AAPL", "1", "2026-11-28T10:00:00"),
+                tick("MSFT", "2", "2026-11-28T10:00:00"),
+                "[]",
+                tick("MSFT", "3", "2026-11-28T10:00:01"),
+            ]);
             expect(await pipeline.invoke(event, 1500)).to.deep.equal(seqs(2, 4));
             expect((await pipeline.items()).map(t => t.symbol)).to.deep.equal(["AAPL"]);
 
             emulators.dynamoProxy.setDecide(() => "pass");
             expect(await pipeline.invoke({ Records: event.Records.slice(1) })).to.deep.equal([]);
-            expect((await pipeline.items()).map(t => `${t.symbol} ${t.price}`).sort()).to.deep.equal(["AAPL 1", "MSFT 2", "MSFT 3"]);
+            expect((await pipeline.items()).map(t => `${t.symbol} ${t.price}`).sort()).to.deep.equal([
+                "AAPL 1",
+                "MSFT 2",
+                "MSFT 3",
+            ]);
         });
 
         it("reports a failed DynamoDB write even when its S3 objects were written", async () => {
@@ -163,7 +220,10 @@ describe("the processor against DynamoDB and S3 emulators", function () {
             emulators.s3Proxy.setDecide(request => (s3KeyOf(request).includes(refused) ? "refuse" : "pass"));
             const seen = emulators.s3Proxy.log.length;
             const started = Date.now();
-            const event = kinesisEvent([tick("AAPL", "1", "2026-11-28T10:00:00"), tick("AAPL", "2", "2026-11-28T10:00:01")]);
+            const event = kinesisEvent([
+                tick("AAPL", "1", "2026-11-28T10:00:00"),
+                tick("AAPL", "2", "2026-11-28T10:00:01"),
+            ]);
             expect(await pipeline.invoke(event, 30_000)).to.deep.equal([refused]);
             expect(Date.now() - started, "no waiting for the deadline").to.be.below(5_000);
             const attempts = emulators.s3Proxy.log.slice(seen).filter(r => s3KeyOf(r).includes(refused));
@@ -174,7 +234,11 @@ describe("the processor against DynamoDB and S3 emulators", function () {
         it("isolates a tick DynamoDB refuses for good: only its record is reported, the rest of its request is written", async () => {
             const mentionsMsft = (request: ProxiedRequest) => request.body.toString("utf8").includes('"MSFT"');
             emulators.dynamoProxy.setDecide(request => (mentionsMsft(request) ? "refuse" : "pass"));
-            const event = kinesisEvent([tick("AAPL", "1", "2026-11-28T10:00:00"), tick("MSFT", "2", "2026-11-28T10:00:00"), tick("IBM", "3", "2026-11-28T10:00:00")]);
+            const event = kinesisEvent([
+                tick("AAPL", "1", "2026-11-28T10:00:00"),
+                tick("MSFT", "2", "2026-11-28T10:00:00"),
+                tick("IBM", "3", "2026-11-28T10:00:00"),
+            ]);
             expect(await pipeline.invoke(event, 30_000)).to.deep.equal(seqs(2));
             expect((await pipeline.items()).map(t => t.symbol).sort()).to.deep.equal(["AAPL", "IBM"]);
             expect(pipeline.summaries[0].errors).to.have.property("ValidationException");
@@ -191,24 +255,45 @@ describe("the processor against DynamoDB and S3 emulators", function () {
 
             const processed = new Set((await pipeline.keys("processed/")).map(key => key.match(/(\d{56})\.json$/)![1]));
             const raw = new Set((await pipeline.keys("raw/")).map(key => key.match(/(\d{56})\.json$/)![1]));
-            const unstored = event.Records.map(r => r.kinesis.sequenceNumber).filter(seq => !processed.has(seq) || !raw.has(seq));
+            const unstored = event.Records.map(r => r.kinesis.sequenceNumber).filter(
+                seq => !processed.has(seq) || !raw.has(seq),
+            );
             expect([...reported].sort()).to.deep.equal(unstored.sort());
 
             emulators.s3Proxy.setLatency(0);
             const lowest = [...reported].sort()[0];
-            expect(await pipeline.invoke({ Records: event.Records.filter(r => r.kinesis.sequenceNumber >= lowest) })).to.deep.equal([]);
+            expect(
+                await pipeline.invoke({ Records: event.Records.filter(r => r.kinesis.sequenceNumber >= lowest) }),
+            ).to.deep.equal([]);
             expect(await pipeline.keys("processed/")).to.have.length(150);
         });
 
         it("stores every valid record exactly once when a share of all requests fail, reporting only unstored ones", async () => {
             let seed = 42;
-            const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+            const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
             emulators.s3Proxy.setDecide(() => (random() < 0.2 ? "error" : "pass"));
-            emulators.dynamoProxy.setDecide(() => (random() < 0.2 ? { unprocessed: () => random() < 0.5 } : random() < 0.15 ? "error" : "pass"));
+            emulators.dynamoProxy.setDecide(() =>
+                random() < 0.2 ? { unprocessed: () => random() < 0.5 } : random() < 0.15 ? "error" : "pass",
+            );
 
-            const payloads = Array.from({ length: 60 }, (_, i) => (i % 10 === 7 ? `{"symbol":"BAD","price":-${i}}` : tick(`S${i % 7}`, `${i}.5`, `2026-11-28T10:00:${String(i % 50).padStart(2, "0")}`)));
+            const payloads = Array.from({ length: 60 }, (_, i) =>
+                i % 10 === 7
+                    ? `{"symbol":"BAD","price":-${i}}`
+                    : tick(`S${i % 7}`, `${i}.5`, `2026-11-28T10:00:${String(i % 50).padStart(2, "0")}`),
+            );
             const event = kinesisEvent(payloads);
-            const itemKeyOf = new Map(payloads.flatMap((p, i) => (p.includes("BAD") ? [] : [[sequenceNumber(i + 1), `${JSON.parse(p).symbol} ${JSON.parse(p).timestamp}`] as [string, string]])));
+            const itemKeyOf = new Map(
+                payloads.flatMap((p, i) =>
+                    p.includes("BAD")
+                        ? []
+                        : [
+                              [sequenceNumber(i + 1), `${JSON.parse(p).symbol} ${JSON.parse(p).timestamp}`] as [
+                                  string,
+                                  string,
+                              ],
+                          ],
+                ),
+            );
             let pending = event.Records;
             let reportedInAll = 0;
             for (let attempt = 0; pending.length > 0; attempt++) {
@@ -217,7 +302,13 @@ describe("the processor against DynamoDB and S3 emulators", function () {
                 const dynamoSeen = emulators.dynamoProxy.log.length;
                 const reported = await pipeline.invoke({ Records: pending }, 600);
                 reportedInAll += reported.length;
-                assertReportedExactlyUnstored(pending, itemKeyOf, reported, emulators.s3Proxy.log.slice(s3Seen), emulators.dynamoProxy.log.slice(dynamoSeen));
+                assertReportedExactlyUnstored(
+                    pending,
+                    itemKeyOf,
+                    reported,
+                    emulators.s3Proxy.log.slice(s3Seen),
+                    emulators.dynamoProxy.log.slice(dynamoSeen),
+                );
                 const lowest = reported.sort()[0];
                 pending = lowest ? pending.filter(r => r.kinesis.sequenceNumber >= lowest) : [];
             }
@@ -226,7 +317,12 @@ describe("the processor against DynamoDB and S3 emulators", function () {
             emulators.s3Proxy.setDecide(() => "pass");
             emulators.dynamoProxy.setDecide(() => "pass");
             const items = await pipeline.items();
-            const expectedKeys = new Set(payloads.filter(p => !p.includes("BAD")).map(p => JSON.parse(p)).map(t => `${t.symbol} ${t.timestamp}`));
+            const expectedKeys = new Set(
+                payloads
+                    .filter(p => !p.includes("BAD"))
+                    .map(p => JSON.parse(p))
+                    .map(t => `${t.symbol} ${t.timestamp}`),
+            );
             expect(items.map(t => `${t.symbol} ${t.timestamp}`).sort()).to.deep.equal([...expectedKeys].sort());
             expect(await pipeline.keys("raw/")).to.have.length(60);
             expect(await pipeline.keys("processed/")).to.have.length(54);
@@ -239,24 +335,41 @@ describe("the processor against DynamoDB and S3 emulators", function () {
  * From what the proxies saw in one invocation: a record is stored when the last attempt of each of
  * its objects and of its item passed. The handler must report exactly the records that are not.
  */
-function assertReportedExactlyUnstored(batch: KinesisStreamRecord[], itemKeyOf: Map<string, string>, reported: string[], s3Log: LoggedRequest[], dynamoLog: LoggedRequest[]) {
+function assertReportedExactlyUnstored(
+    batch: KinesisStreamRecord[],
+    itemKeyOf: Map<string, string>,
+    reported: string[],
+    s3Log: LoggedRequest[],
+    dynamoLog: LoggedRequest[],
+) {
     const objectPassed = new Map<string, boolean>(); // object key → its last attempt passed
-    for (const request of s3Log.filter(r => r.method === "PUT")) objectPassed.set(decodeURIComponent(request.url.split("?")[0]), request.fault === "pass");
+    for (const request of s3Log.filter(r => r.method === "PUT"))
+        objectPassed.set(decodeURIComponent(request.url.split("?")[0]), request.fault === "pass");
     const itemPassed = new Map<string, boolean>(); // "symbol timestamp" → its last attempt passed
     for (const request of dynamoLog.filter(r => r.operation === "BatchWriteItem")) {
         const held = new Set(request.heldBack.map(item => `${item.symbol.S} ${item.timestamp.S}`));
         const body = JSON.parse(request.body.toString("utf8"));
-        for (const writes of Object.values(body.RequestItems) as { PutRequest: { Item: Record<string, { S: string }> } }[][]) {
-            for (const { PutRequest: { Item } } of writes) {
+        for (const writes of Object.values(body.RequestItems) as {
+            PutRequest: { Item: Record<string, { S: string }> };
+        }[][]) {
+            for (const {
+                PutRequest: { Item },
+            } of writes) {
                 const key = `${Item.symbol.S} ${Item.timestamp.S}`;
                 itemPassed.set(key, request.fault !== "error" && !held.has(key));
             }
         }
     }
-    const unstored = batch.map(r => r.kinesis.sequenceNumber).filter(seq => {
-        const objects = [...objectPassed].filter(([key]) => key.endsWith(`/${seq}.json`));
-        const itemKey = itemKeyOf.get(seq);
-        return objects.length < 2 || objects.some(([, passed]) => !passed) || (itemKey !== undefined && itemPassed.get(itemKey) !== true);
-    });
+    const unstored = batch
+        .map(r => r.kinesis.sequenceNumber)
+        .filter(seq => {
+            const objects = [...objectPassed].filter(([key]) => key.endsWith(`/${seq}.json`));
+            const itemKey = itemKeyOf.get(seq);
+            return (
+                objects.length < 2 ||
+                objects.some(([, passed]) => !passed) ||
+                (itemKey !== undefined && itemPassed.get(itemKey) !== true)
+            );
+        });
     expect([...reported].sort(), "reported records = records with a write not stored").to.deep.equal(unstored.sort());
 }

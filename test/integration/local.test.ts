@@ -10,13 +10,17 @@ function refused(endpoint: string): Promise<boolean> {
     const { hostname, port } = new URL(endpoint);
     return new Promise(resolve => {
         const socket = net.connect(Number(port), hostname);
-        socket.once("connect", () => { socket.destroy(); resolve(false); });
+        socket.once("connect", () => {
+            socket.destroy();
+            resolve(false);
+        });
         socket.once("error", () => resolve(true));
     });
 }
 
 /** Handles that outlive a run when it leaks a server or a child process. */
-const leakable = () => process.getActiveResourcesInfo().filter(kind => kind === "TCPServerWrap" || kind === "ProcessWrap").length;
+const leakable = () =>
+    process.getActiveResourcesInfo().filter(kind => kind === "TCPServerWrap" || kind === "ProcessWrap").length;
 
 describe("the local pipeline (npm run local), a short run end to end", function () {
     this.timeout(120_000);
@@ -28,7 +32,14 @@ describe("the local pipeline (npm run local), a short run end to end", function 
 
     before(async () => {
         handlesBefore = leakable();
-        summary = await runLocalPipeline({ rate: RATE, duration: DURATION, shards: 2, badRatio: BAD_RATIO, seed: 7, symbols: resolveSymbols("8") });
+        summary = await runLocalPipeline({
+            rate: RATE,
+            duration: DURATION,
+            shards: 2,
+            badRatio: BAD_RATIO,
+            seed: 7,
+            symbols: resolveSymbols("8"),
+        });
     });
 
     it("produces rate × duration records, malformed ones in the requested share", () => {
@@ -64,11 +75,14 @@ describe("the local pipeline (npm run local), a short run end to end", function 
 
     it("ends its report with the reconciliation line", () => {
         const lines = formatSummary(summary);
-        expect(lines[lines.length - 1]).to.equal(`produced ${summary.produced}, stored ${summary.stored}, rejected ${summary.rejected}, lost 0`);
+        expect(lines[lines.length - 1]).to.equal(
+            `produced ${summary.produced}, stored ${summary.stored}, rejected ${summary.rejected}, lost 0`,
+        );
     });
 
     it("closes its servers and the function's processes before returning", async () => {
-        for (const endpoint of Object.values(summary.endpoints)) expect(await refused(endpoint), endpoint).to.equal(true);
+        for (const endpoint of Object.values(summary.endpoints))
+            expect(await refused(endpoint), endpoint).to.equal(true);
         expect(leakable()).to.be.at.most(handlesBefore);
     });
 });

@@ -4,7 +4,15 @@ import { expect } from "chai";
 import { buildLambdaPackage, PACKAGE_DIR, PACKAGE_ZIP } from "../../harness/lambda/package";
 import { createLambdaSandbox, LambdaSandbox } from "../../harness/lambda/sandbox";
 import { LambdaProcess } from "../../harness/lambda/process";
-import { createRecordBucket, createTickTable, dynamoClient, getObject, listKeys, s3Client, scanTicks } from "../../harness/aws/resources";
+import {
+    createRecordBucket,
+    createTickTable,
+    dynamoClient,
+    getObject,
+    listKeys,
+    s3Client,
+    scanTicks,
+} from "../../harness/aws/resources";
 import { kinesisEvent, sequenceNumber, tick } from "../support/kinesis-events";
 import { Emulators, lambdaEnvironment, startEmulators } from "../support/pipeline";
 
@@ -53,18 +61,29 @@ describe("the processor's deployment package", () => {
         });
 
         it("stores valid ticks exactly and quarantines invalid records", async () => {
-            const event = kinesisEvent([tick("AAPL", "415.123456789012345678901234", "2026-11-28T14:30:00.123456"), '{"symbol":"A/B","price":1}', tick("EURUSD=X", '"1.0875"', "2026-11-28 14:30")]);
+            const event = kinesisEvent([
+                tick("AAPL", "415.123456789012345678901234", "2026-11-28T14:30:00.123456"),
+                '{"symbol":"A/B","price":1}',
+                tick("EURUSD=X", '"1.0875"', "2026-11-28 14:30"),
+            ]);
             expect(await lambda.invoke(event)).to.deep.equal({ batchItemFailures: [] });
             const items = await scanTicks(dynamo(), "StockMarketData");
             expect(items.sort((a, b) => a.symbol.localeCompare(b.symbol))).to.deep.equal([
-                { symbol: "AAPL", timestamp: "2026-11-28T14:30:00.123456", price: "415.123456789012345678901234", day: "2026-11-28" },
+                {
+                    symbol: "AAPL",
+                    timestamp: "2026-11-28T14:30:00.123456",
+                    price: "415.123456789012345678901234",
+                    day: "2026-11-28",
+                },
                 { symbol: "EURUSD=X", timestamp: "2026-11-28 14:30", price: "1.0875", day: "2026-11-28" },
             ]);
             expect(await listKeys(s3(), "stock-market-data", "raw/")).to.have.length(3);
             expect(await listKeys(s3(), "stock-market-data", "processed/")).to.have.length(2);
             const [rejected] = await listKeys(s3(), "stock-market-data", "rejected/");
             expect(rejected).to.include(sequenceNumber(2));
-            expect(JSON.parse((await getObject(s3(), "stock-market-data", rejected)).toString()).reason).to.match(/^symbol: character "\/" not allowed/);
+            expect(JSON.parse((await getObject(s3(), "stock-market-data", rejected)).toString()).reason).to.match(
+                /^symbol: character "\/" not allowed/,
+            );
         });
     });
 });

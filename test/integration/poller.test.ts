@@ -6,7 +6,6 @@ import { Emulator, startKinesalite } from "../../harness/aws/emulators";
 import { FailureDestinationMessage, PollerSettings, ShardPoller } from "../../harness/event-source-mapping/poller";
 import { ensureStream, localKinesisClient, openShardIds } from "../../harness/aws/kinesis";
 
-
 describe("a shard poller on kinesalite", function () {
     this.timeout(30_000);
     let kinesalite: Emulator;
@@ -31,29 +30,59 @@ describe("a shard poller on kinesalite", function () {
     });
 
     async function put(count: number): Promise<string[]> {
-        const records = Array.from({ length: count }, (_, i) => ({ Data: Buffer.from(`{"n":${i}}`), PartitionKey: "p" }));
+        const records = Array.from({ length: count }, (_, i) => ({
+            Data: Buffer.from(`{"n":${i}}`),
+            PartitionKey: "p",
+        }));
         const { Records } = await kinesis.send(new PutRecordsCommand({ StreamName: streamName, Records: records }));
         return Records!.map(record => record.SequenceNumber!);
     }
 
     /** Runs a poller with a fake function until `done` holds, and returns what it saw. */
-    async function poll(settings: Partial<PollerSettings>, invoke: (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse>, done: (seen: { acknowledged: string[]; gaveUp: FailureDestinationMessage[] }) => boolean) {
-        const seen = { acknowledged: [] as string[], gaveUp: [] as FailureDestinationMessage[], given: [] as string[], batches: [] as string[][] };
-        const poller = new ShardPoller(kinesis, { streamName, streamArn, shardId, region: "us-east-1", functionArn: "arn:aws:lambda:us-east-1:000000000000:function:f" }, {
-            batchSize: 100, startingPosition: "TRIM_HORIZON", maximumRetryAttempts: 10, maximumRecordAgeInSeconds: 86400, idlePollMs: 20, ...settings,
-        }, {
-            invoke: event => {
-                seen.batches.push(event.Records.map(record => record.kinesis.sequenceNumber));
-                return invoke(event);
+    async function poll(
+        settings: Partial<PollerSettings>,
+        invoke: (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse>,
+        done: (seen: { acknowledged: string[]; gaveUp: FailureDestinationMessage[] }) => boolean,
+    ) {
+        const seen = {
+            acknowledged: [] as string[],
+            gaveUp: [] as FailureDestinationMessage[],
+            given: [] as string[],
+            batches: [] as string[][],
+        };
+        const poller = new ShardPoller(
+            kinesis,
+            {
+                streamName,
+                streamArn,
+                shardId,
+                region: "us-east-1",
+                functionArn: "arn:aws:lambda:us-east-1:000000000000:function:f",
             },
-            acknowledged: sequenceNumbers => seen.acknowledged.push(...sequenceNumbers),
-            gaveUp: (message, sequenceNumbers) => {
-                seen.gaveUp.push(message);
-                seen.given.push(...sequenceNumbers);
+            {
+                batchSize: 100,
+                startingPosition: "TRIM_HORIZON",
+                maximumRetryAttempts: 10,
+                maximumRecordAgeInSeconds: 86400,
+                idlePollMs: 20,
+                ...settings,
             },
-            invoked: () => undefined,
-            warn: message => { throw new Error(message); },
-        });
+            {
+                invoke: event => {
+                    seen.batches.push(event.Records.map(record => record.kinesis.sequenceNumber));
+                    return invoke(event);
+                },
+                acknowledged: sequenceNumbers => seen.acknowledged.push(...sequenceNumbers),
+                gaveUp: (message, sequenceNumbers) => {
+                    seen.gaveUp.push(message);
+                    seen.given.push(...sequenceNumbers);
+                },
+                invoked: () => undefined,
+                warn: message => {
+                    throw new Error(message);
+                },
+            },
+        );
         await poller.start();
         const deadline = Date.now() + 10_000;
         while (!done(seen) && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 20));
@@ -64,9 +93,21 @@ describe("a shard poller on kinesalite", function () {
     it("builds the event Lambda would: base64 data, eventID shard:sequence, the stream's ARN", async () => {
         const [sequenceNumber] = await put(1);
         let event: KinesisStreamEvent | undefined;
-        await poll({}, async received => { event = received; return { batchItemFailures: [] }; }, seen => seen.acknowledged.length === 1);
+        await poll(
+            {},
+            async received => {
+                event = received;
+                return { batchItemFailures: [] };
+            },
+            seen => seen.acknowledged.length === 1,
+        );
         const [record] = event!.Records;
-        expect(record).to.deep.include({ eventSource: "aws:kinesis", eventName: "aws:kinesis:record", eventID: `${shardId}:${sequenceNumber}`, eventSourceARN: streamArn });
+        expect(record).to.deep.include({
+            eventSource: "aws:kinesis",
+            eventName: "aws:kinesis:record",
+            eventID: `${shardId}:${sequenceNumber}`,
+            eventSourceARN: streamArn,
+        });
         expect(Buffer.from(record.kinesis.data, "base64").toString()).to.equal('{"n":0}');
         expect(record.kinesis.approximateArrivalTimestamp).to.be.closeTo(Date.now() / 1000, 30);
     });
@@ -74,11 +115,17 @@ describe("a shard poller on kinesalite", function () {
     it("redelivers from the lowest reported failure and acknowledges every record exactly once", async () => {
         const sequenceNumbers = await put(10);
         let failedOnce = false;
-        const seen = await poll({}, async () => {
-            if (failedOnce) return { batchItemFailures: [] };
-            failedOnce = true;
-            return { batchItemFailures: [{ itemIdentifier: sequenceNumbers[7] }, { itemIdentifier: sequenceNumbers[4] }] };
-        }, s => s.acknowledged.length >= 10);
+        const seen = await poll(
+            {},
+            async () => {
+                if (failedOnce) return { batchItemFailures: [] };
+                failedOnce = true;
+                return {
+                    batchItemFailures: [{ itemIdentifier: sequenceNumbers[7] }, { itemIdentifier: sequenceNumbers[4] }],
+                };
+            },
+            s => s.acknowledged.length >= 10,
+        );
         expect(seen.batches[0]).to.deep.equal(sequenceNumbers);
         expect(seen.batches[1]).to.deep.equal(sequenceNumbers.slice(4));
         expect(seen.acknowledged).to.deep.equal(sequenceNumbers);
@@ -87,28 +134,57 @@ describe("a shard poller on kinesalite", function () {
     it("sends a batch that keeps failing to the failure destination after the retry bound, then moves past it", async () => {
         const poisoned = await put(5);
         let healthy: string[] = [];
-        const seen = await poll({ maximumRetryAttempts: 2 }, async event => {
-            if (event.Records.some(record => poisoned.includes(record.kinesis.sequenceNumber))) throw new Error("poison");
-            return { batchItemFailures: [] };
-        }, s => {
-            if (s.gaveUp.length === 1 && healthy.length === 0) put(3).then(numbers => { healthy = numbers; });
-            return healthy.length > 0 && s.acknowledged.length === 3;
-        });
+        const seen = await poll(
+            { maximumRetryAttempts: 2 },
+            async event => {
+                if (event.Records.some(record => poisoned.includes(record.kinesis.sequenceNumber)))
+                    throw new Error("poison");
+                return { batchItemFailures: [] };
+            },
+            s => {
+                if (s.gaveUp.length === 1 && healthy.length === 0)
+                    put(3).then(numbers => {
+                        healthy = numbers;
+                    });
+                return healthy.length > 0 && s.acknowledged.length === 3;
+            },
+        );
         expect(seen.batches.slice(0, 3)).to.deep.equal([poisoned, poisoned, poisoned]);
         expect(seen.given).to.deep.equal(poisoned);
         expect(seen.acknowledged).to.deep.equal(healthy);
         const [message] = seen.gaveUp;
         expect(message.requestContext).to.include({ condition: "RetryAttemptsExhausted", approximateInvokeCount: 3 });
         expect(message.responseContext).to.include({ functionError: "Unhandled" });
-        expect(message.KinesisBatchInfo).to.include({ shardId, streamArn, startSequenceNumber: poisoned[0], endSequenceNumber: poisoned[4], batchSize: 5 });
+        expect(message.KinesisBatchInfo).to.include({
+            shardId,
+            streamArn,
+            startSequenceNumber: poisoned[0],
+            endSequenceNumber: poisoned[4],
+            batchSize: 5,
+        });
     });
 
     it("starts at LATEST after the records already in the stream", async () => {
         await put(3);
         const acknowledged: string[] = [];
-        const poller = new ShardPoller(kinesis, { streamName, streamArn, shardId, region: "us-east-1", functionArn: "f" },
-            { batchSize: 100, startingPosition: "LATEST", maximumRetryAttempts: 1, maximumRecordAgeInSeconds: -1, idlePollMs: 20 },
-            { invoke: async () => ({ batchItemFailures: [] }), acknowledged: numbers => acknowledged.push(...numbers), gaveUp: () => undefined, invoked: () => undefined, warn: () => undefined });
+        const poller = new ShardPoller(
+            kinesis,
+            { streamName, streamArn, shardId, region: "us-east-1", functionArn: "f" },
+            {
+                batchSize: 100,
+                startingPosition: "LATEST",
+                maximumRetryAttempts: 1,
+                maximumRecordAgeInSeconds: -1,
+                idlePollMs: 20,
+            },
+            {
+                invoke: async () => ({ batchItemFailures: [] }),
+                acknowledged: numbers => acknowledged.push(...numbers),
+                gaveUp: () => undefined,
+                invoked: () => undefined,
+                warn: () => undefined,
+            },
+        );
         await poller.start();
         const later = await put(2);
         const deadline = Date.now() + 10_000;

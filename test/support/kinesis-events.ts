@@ -8,7 +8,11 @@ export function sequenceNumber(n: number): string {
 export const ARRIVAL = 1795876200.123; // 2026-11-28T14:30:00.123Z
 
 /** One Kinesis record as an event source mapping delivers it. */
-export function kinesisRecord(data: string | Uint8Array, n: number, shardId = "shardId-000000000000"): KinesisStreamRecord {
+export function kinesisRecord(
+    data: string | Uint8Array,
+    n: number,
+    shardId = "shardId-000000000000",
+): KinesisStreamRecord {
     const seq = sequenceNumber(n);
     return {
         eventID: `${shardId}:${seq}`,
@@ -33,4 +37,5 @@ export function kinesisEvent(payloads: (string | Uint8Array)[], first = 1): Kine
     return { Records: payloads.map((data, i) => kinesisRecord(data, first + i)) };
 }
 
-export const tick = (symbol: string, price: string, timestamp: string) => `{"symbol":"${symbol}","price":${price},"timestamp":"${timestamp}"}`;
+export const tick = (symbol: string, price: string, timestamp: string) =>
+    `{"symbol":"${symbol}","price":${price},"timestamp":"${timestamp}"}`;

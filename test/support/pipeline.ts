@@ -5,9 +5,23 @@
 import type { KinesisStreamEvent } from "aws-lambda";
 import { BatchSummary, createHandlerFromEnvironment, ProcessorHandler } from "../../pipeline/runtime/handler";
 import type { StoredTick } from "../../pipeline/runtime/tick";
-import { Emulator, EMULATOR_CREDENTIALS, EMULATOR_REGION, startDynalite, startS3rver } from "../../harness/aws/emulators";
+import {
+    Emulator,
+    EMULATOR_CREDENTIALS,
+    EMULATOR_REGION,
+    startDynalite,
+    startS3rver,
+} from "../../harness/aws/emulators";
 import { FaultProxy, startFaultProxy } from "../../harness/aws/fault-proxy";
-import { createRecordBucket, createTickTable, dynamoClient, getObject, listKeys, s3Client, scanTicks } from "../../harness/aws/resources";
+import {
+    createRecordBucket,
+    createTickTable,
+    dynamoClient,
+    getObject,
+    listKeys,
+    s3Client,
+    scanTicks,
+} from "../../harness/aws/resources";
 
 export interface Emulators {
     dynamo: Emulator;
@@ -24,7 +38,10 @@ export async function startEmulators(): Promise<Emulators> {
         startFaultProxy({ target: s3.endpoint, service: "s3" }),
     ]);
     return {
-        dynamo, s3, dynamoProxy, s3Proxy,
+        dynamo,
+        s3,
+        dynamoProxy,
+        s3Proxy,
         close: async () => {
             await Promise.all([dynamoProxy.close(), s3Proxy.close()]);
             await Promise.all([dynamo.close(), s3.close()]);
@@ -47,7 +64,12 @@ export interface TestPipeline {
 }
 
 /** Environment the Lambda would have, pointing at the emulators (through the proxies). */
-export function lambdaEnvironment(emulators: Emulators, tableName: string, bucketName: string, direct = false): Record<string, string> {
+export function lambdaEnvironment(
+    emulators: Emulators,
+    tableName: string,
+    bucketName: string,
+    direct = false,
+): Record<string, string> {
     return {
         AWS_REGION: EMULATOR_REGION,
         AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
@@ -74,7 +96,10 @@ export async function freshPipeline(emulators: Emulators): Promise<TestPipeline>
     const summaries: BatchSummary[] = [];
     const handler = createHandlerFromEnvironment(summary => summaries.push(summary));
     return {
-        tableName, bucketName, handler, summaries,
+        tableName,
+        bucketName,
+        handler,
+        summaries,
         invoke: async (event, remainingMs = 20_000) => {
             const response = await handler(event, { getRemainingTimeInMillis: () => remainingMs });
             return response.batchItemFailures.map(failure => failure.itemIdentifier);

@@ -8,7 +8,12 @@ describe("batch planning", () => {
         expect(compareSequenceNumbers(sequenceNumber(2), sequenceNumber(1))).to.be.above(0);
         expect(compareSequenceNumbers(`${sequenceNumber(1)}`, `${sequenceNumber(1)}`)).to.equal(0);
         // These two differ beyond a double's 17 digits.
-        expect(compareSequenceNumbers("49590338271490256608559692538361571095921575989136588898", "49590338271490256608559692538361571095921575989136588899")).to.be.below(0);
+        expect(
+            compareSequenceNumbers(
+                "49590338271490256608559692538361571095921575989136588898",
+                "49590338271490256608559692538361571095921575989136588899",
+            ),
+        ).to.be.below(0);
     });
 
     it("keeps one item per symbol and timestamp: the highest sequence number's", () => {
@@ -22,7 +27,11 @@ describe("batch planning", () => {
     });
 
     it("plans raw/ and processed/ for a valid tick, raw/ and rejected/ for an invalid one", () => {
-        expect(planRecord(kinesisRecord(tick("AAPL", "1", "2026-11-28T10:00:00"), 1)).puts.map(put => put.key.split("/")[0])).to.deep.equal(["raw", "processed"]);
+        expect(
+            planRecord(kinesisRecord(tick("AAPL", "1", "2026-11-28T10:00:00"), 1)).puts.map(
+                put => put.key.split("/")[0],
+            ),
+        ).to.deep.equal(["raw", "processed"]);
         const invalid = planRecord(kinesisRecord("{}", 2));
         expect(invalid.puts.map(put => put.key.split("/")[0])).to.deep.equal(["raw", "rejected"]);
         expect(invalid.reason).to.equal("symbol: missing");

@@ -1,14 +1,22 @@
 import type { KinesisStreamBatchResponse } from "aws-lambda";
 import { expect } from "chai";
 import { DEFAULTS } from "../../pipeline/infra/config";
-import { BatchRecord, Checkpoint, InvocationOutcome, nextCheckpoint } from "../../harness/event-source-mapping/checkpoint";
+import {
+    BatchRecord,
+    Checkpoint,
+    InvocationOutcome,
+    nextCheckpoint,
+} from "../../harness/event-source-mapping/checkpoint";
 
 const NOW = Date.parse("2026-11-28T14:30:00Z");
 // Realistic Kinesis sequence numbers: 56 digits, beyond a double's precision.
 const seq = (n: number) => `4965${String(n).padStart(52, "0")}`;
-const batchOf = (...ns: number[]): BatchRecord[] => ns.map(n => ({ sequenceNumber: seq(n), approximateArrivalTimestamp: NOW - 1000 }));
+const batchOf = (...ns: number[]): BatchRecord[] =>
+    ns.map(n => ({ sequenceNumber: seq(n), approximateArrivalTimestamp: NOW - 1000 }));
 const ok: InvocationOutcome = { response: { batchItemFailures: [] } };
-const failing = (...ns: number[]): InvocationOutcome => ({ response: { batchItemFailures: ns.map(n => ({ itemIdentifier: seq(n) })) } });
+const failing = (...ns: number[]): InvocationOutcome => ({
+    response: { batchItemFailures: ns.map(n => ({ itemIdentifier: seq(n) })) },
+});
 const thrown: InvocationOutcome = { error: new Error("boom") };
 const limits = { maximumRetryAttempts: 10, maximumRecordAgeInSeconds: 86400 };
 
@@ -20,17 +28,29 @@ describe("the event source mapping's checkpoint rule", () => {
     });
 
     it("counts a missing or null batchItemFailures, or no response at all, as success", () => {
-        for (const response of [{} as KinesisStreamBatchResponse, { batchItemFailures: null } as unknown as KinesisStreamBatchResponse, null, undefined]) {
+        for (const response of [
+            {} as KinesisStreamBatchResponse,
+            { batchItemFailures: null } as unknown as KinesisStreamBatchResponse,
+            null,
+            undefined,
+        ]) {
             expect(nextCheckpoint(batch, { response }, 0, limits, NOW).action).to.equal("advance");
         }
     });
 
     it("retries from the lowest failed sequence number, even when failures are listed out of order", () => {
-        expect(nextCheckpoint(batch, failing(4, 2, 5), 0, limits, NOW)).to.deep.equal({ action: "retry-from", sequenceNumber: seq(2), attempt: 1 });
+        expect(nextCheckpoint(batch, failing(4, 2, 5), 0, limits, NOW)).to.deep.equal({
+            action: "retry-from",
+            sequenceNumber: seq(2),
+            attempt: 1,
+        });
     });
 
     it("compares sequence numbers as integers, not as text or doubles", () => {
-        const uneven: BatchRecord[] = [{ sequenceNumber: "9", approximateArrivalTimestamp: NOW }, { sequenceNumber: "10", approximateArrivalTimestamp: NOW }];
+        const uneven: BatchRecord[] = [
+            { sequenceNumber: "9", approximateArrivalTimestamp: NOW },
+            { sequenceNumber: "10", approximateArrivalTimestamp: NOW },
+        ];
         const response = { batchItemFailures: [{ itemIdentifier: "10" }, { itemIdentifier: "9" }] };
         expect(nextCheckpoint(uneven, { response }, 0, limits, NOW)).to.include({ sequenceNumber: "9" });
         const close = batchOf(1, 2);
@@ -38,18 +58,35 @@ describe("the event source mapping's checkpoint rule", () => {
     });
 
     it("retries the whole batch after a function error", () => {
-        expect(nextCheckpoint(batch, thrown, 0, limits, NOW)).to.deep.equal({ action: "retry-from", sequenceNumber: seq(1), attempt: 1 });
+        expect(nextCheckpoint(batch, thrown, 0, limits, NOW)).to.deep.equal({
+            action: "retry-from",
+            sequenceNumber: seq(1),
+            attempt: 1,
+        });
     });
 
     it("treats an itemIdentifier that is not in the batch, empty or missing as a failure of the whole batch, as Lambda does", () => {
-        const strays = [failing(9), failing(3, 9), { response: { batchItemFailures: [{ itemIdentifier: "" }] } }, { response: { batchItemFailures: [{}] } } as unknown as InvocationOutcome];
+        const strays = [
+            failing(9),
+            failing(3, 9),
+            { response: { batchItemFailures: [{ itemIdentifier: "" }] } },
+            { response: { batchItemFailures: [{}] } } as unknown as InvocationOutcome,
+        ];
         for (const outcome of strays) {
-            expect(nextCheckpoint(batch, outcome, 0, limits, NOW)).to.deep.equal({ action: "retry-from", sequenceNumber: seq(1), attempt: 1 });
+            expect(nextCheckpoint(batch, outcome, 0, limits, NOW)).to.deep.equal({
+                action: "retry-from",
+                sequenceNumber: seq(1),
+                attempt: 1,
+            });
         }
     });
 
     it("counts retries up: the retry after attempt n is attempt n + 1", () => {
-        expect(nextCheckpoint(batch, failing(3), 4, limits, NOW)).to.deep.equal({ action: "retry-from", sequenceNumber: seq(3), attempt: 5 });
+        expect(nextCheckpoint(batch, failing(3), 4, limits, NOW)).to.deep.equal({
+            action: "retry-from",
+            sequenceNumber: seq(3),
+            attempt: 5,
+        });
     });
 
     it("gives up once the retries are spent, handing the records from the checkpoint on to the destination", () => {
@@ -70,25 +107,40 @@ describe("the event source mapping's checkpoint rule", () => {
     });
 
     it("gives up at the first failure when maximumRetryAttempts is 0", () => {
-        expect(nextCheckpoint(batch, thrown, 0, { ...limits, maximumRetryAttempts: 0 }, NOW).action).to.equal("give-up");
+        expect(nextCheckpoint(batch, thrown, 0, { ...limits, maximumRetryAttempts: 0 }, NOW).action).to.equal(
+            "give-up",
+        );
     });
 
     it("gives up when the records to retry are older than maximumRecordAgeInSeconds", () => {
         const old = [{ sequenceNumber: seq(1), approximateArrivalTimestamp: NOW - 61_000 }];
-        const decision = nextCheckpoint(old, thrown, 0, { maximumRetryAttempts: 10, maximumRecordAgeInSeconds: 60 }, NOW);
+        const decision = nextCheckpoint(
+            old,
+            thrown,
+            0,
+            { maximumRetryAttempts: 10, maximumRecordAgeInSeconds: 60 },
+            NOW,
+        );
         expect(decision).to.include({ action: "give-up", condition: "RecordAgeExceeded" });
-        expect(nextCheckpoint(old, thrown, 0, { maximumRetryAttempts: 10, maximumRecordAgeInSeconds: -1 }, NOW).action).to.equal("retry-from");
+        expect(
+            nextCheckpoint(old, thrown, 0, { maximumRetryAttempts: 10, maximumRecordAgeInSeconds: -1 }, NOW).action,
+        ).to.equal("retry-from");
     });
 
     it("does not apply the retry bound or the age limit to a batch that succeeds", () => {
         const old = [{ sequenceNumber: seq(1), approximateArrivalTimestamp: 0 }];
-        expect(nextCheckpoint(old, ok, 99, { maximumRetryAttempts: 0, maximumRecordAgeInSeconds: 60 }, NOW).action).to.equal("advance");
+        expect(
+            nextCheckpoint(old, ok, 99, { maximumRetryAttempts: 0, maximumRecordAgeInSeconds: 60 }, NOW).action,
+        ).to.equal("advance");
     });
 });
 
 describe("the retry bound", () => {
     /** Feeds nextCheckpoint's own decisions back to it, as the poller does, until the shard moves on. */
-    function invocationsUntilTheShardMovesOn(outcome: InvocationOutcome, maximumRetryAttempts: number): { invocations: number; last: Checkpoint } {
+    function invocationsUntilTheShardMovesOn(
+        outcome: InvocationOutcome,
+        maximumRetryAttempts: number,
+    ): { invocations: number; last: Checkpoint } {
         let attempt = 0;
         for (let invocations = 1; invocations < 100_000; invocations++) {
             const last = nextCheckpoint(batchOf(1, 2, 3), outcome, attempt, { ...limits, maximumRetryAttempts }, NOW);
@@ -99,12 +151,17 @@ describe("the retry bound", () => {
     }
 
     it("holds a shard for maximumRetryAttempts + 1 invocations of a batch that always fails, then moves on", () => {
-        expect(invocationsUntilTheShardMovesOn(thrown, DEFAULTS.maximumRetryAttempts)).to.deep.include({ invocations: DEFAULTS.maximumRetryAttempts + 1 });
+        expect(invocationsUntilTheShardMovesOn(thrown, DEFAULTS.maximumRetryAttempts)).to.deep.include({
+            invocations: DEFAULTS.maximumRetryAttempts + 1,
+        });
         expect(invocationsUntilTheShardMovesOn(failing(2), 3).invocations).to.equal(4);
         expect(invocationsUntilTheShardMovesOn(failing(2), 0).invocations).to.equal(1);
     });
 
     it("moves on by giving the failing records up, never by advancing over them", () => {
-        expect(invocationsUntilTheShardMovesOn(failing(2), 3).last).to.include({ action: "give-up", sequenceNumber: seq(2) });
+        expect(invocationsUntilTheShardMovesOn(failing(2), 3).last).to.include({
+            action: "give-up",
+            sequenceNumber: seq(2),
+        });
     });
 });

@@ -12,9 +12,11 @@ describe("stack config", () => {
         const project = yaml.load(fs.readFileSync(path.join(__dirname, "..", "..", "Pulumi.yaml"), "utf8")) as {
             config: Record<string, { type: string; default?: unknown }>;
         };
-        const yamlDefaults = Object.fromEntries(Object.entries(project.config)
-            .filter(([, spec]) => "default" in spec)
-            .map(([key, spec]) => [key, spec.default]));
+        const yamlDefaults = Object.fromEntries(
+            Object.entries(project.config)
+                .filter(([, spec]) => "default" in spec)
+                .map(([key, spec]) => [key, spec.default]),
+        );
         expect(yamlDefaults).to.deep.equal(DEFAULTS);
         expect(project.config.streamArn).to.not.have.property("default");
     });
@@ -72,35 +74,87 @@ describe("stack config", () => {
     });
 
     it("refuses a stack without streamArn, saying how to set it", () => {
-        expect(() => parse({})).to.throw(/^config stock-market-pipeline:streamArn: required.*pulumi config set streamArn/);
+        expect(() => parse({})).to.throw(
+            /^config stock-market-pipeline:streamArn: required.*pulumi config set streamArn/,
+        );
     });
 
     const badValues: [string, Record<string, string>, RegExp][] = [
-        ["a streamArn that is not a Kinesis stream ARN", { streamArn: "arn:aws:sqs:us-east-1:123456789012:queue" }, /streamArn: expected a Kinesis stream ARN/],
-        ["a stream name instead of an ARN", { streamArn: "stock-market-stream" }, /streamArn: expected a Kinesis stream ARN/],
+        [
+            "a streamArn that is not a Kinesis stream ARN",
+            { streamArn: "arn:aws:sqs:us-east-1:123456789012:queue" },
+            /streamArn: expected a Kinesis stream ARN/,
+        ],
+        [
+            "a stream name instead of an ARN",
+            { streamArn: "stock-market-stream" },
+            /streamArn: expected a Kinesis stream ARN/,
+        ],
         ["a batch size of 0", { batchSize: "0" }, /batchSize: expected an integer from 1 to 10000, got "0"/],
         ["a batch size of 10001", { batchSize: "10001" }, /batchSize: expected an integer from 1 to 10000/],
         ["a batch size that is not a number", { batchSize: "lots" }, /batchSize: expected an integer/],
         ["a fractional memory size", { memorySize: "512.5" }, /memorySize: expected an integer/],
         ["a timeout over 15 minutes", { timeout: "901" }, /timeout: expected an integer from 1 to 900/],
-        ["infinite retries", { maximumRetryAttempts: "-1" }, /maximumRetryAttempts: expected an integer from 0 to 10000/],
-        ["an infinite record age", { maximumRecordAgeInSeconds: "-1" }, /maximumRecordAgeInSeconds: expected an integer from 60/],
-        ["an unknown starting position", { startingPosition: "EARLIEST" }, /startingPosition: expected one of LATEST, TRIM_HORIZON, AT_TIMESTAMP/],
-        ["AT_TIMESTAMP without a timestamp", { startingPosition: "AT_TIMESTAMP" }, /startingPositionTimestamp: required when startingPosition is AT_TIMESTAMP/],
-        ["a timestamp with LATEST", { startingPositionTimestamp: "2026-11-28T00:00:00Z" }, /startingPositionTimestamp: only allowed/],
-        ["a parallelization factor of 11", { parallelizationFactor: "11" }, /parallelizationFactor: expected an integer from 1 to 10/],
-        ["a retention CloudWatch refuses", { logRetentionDays: "10" }, /logRetentionDays: expected one of 1, 3, 5, 7, 14/],
+        [
+            "infinite retries",
+            { maximumRetryAttempts: "-1" },
+            /maximumRetryAttempts: expected an integer from 0 to 10000/,
+        ],
+        [
+            "an infinite record age",
+            { maximumRecordAgeInSeconds: "-1" },
+            /maximumRecordAgeInSeconds: expected an integer from 60/,
+        ],
+        [
+            "an unknown starting position",
+            { startingPosition: "EARLIEST" },
+            /startingPosition: expected one of LATEST, TRIM_HORIZON, AT_TIMESTAMP/,
+        ],
+        [
+            "AT_TIMESTAMP without a timestamp",
+            { startingPosition: "AT_TIMESTAMP" },
+            /startingPositionTimestamp: required when startingPosition is AT_TIMESTAMP/,
+        ],
+        [
+            "a timestamp with LATEST",
+            { startingPositionTimestamp: "2026-11-28T00:00:00Z" },
+            /startingPositionTimestamp: only allowed/,
+        ],
+        [
+            "a parallelization factor of 11",
+            { parallelizationFactor: "11" },
+            /parallelizationFactor: expected an integer from 1 to 10/,
+        ],
+        [
+            "a retention CloudWatch refuses",
+            { logRetentionDays: "10" },
+            /logRetentionDays: expected one of 1, 3, 5, 7, 14/,
+        ],
         ["an upper-case bucket name", { bucketName: "StockMarketData" }, /bucketName: expected a bucket name/],
         ["a two-letter table name", { tableName: "ab" }, /tableName: expected 3-255 characters/],
         ["protectData as yes", { protectData: "yes" }, /protectData: expected true or false, got "yes"/],
         ["an alarm email without a domain", { alarmEmail: "oncall" }, /alarmEmail: expected an email address/],
-        ["an IA transition before 30 days", { rawArchiveAfterDays: "7" }, /rawArchiveAfterDays: STANDARD_IA needs at least 30 days/],
-        ["a KMS alias instead of a key", { streamKmsKeyArn: "arn:aws:kms:us-east-1:123456789012:alias/stream" }, /streamKmsKeyArn: expected a KMS key ARN/],
-        ["an unknown storage class", { rawArchiveStorageClass: "COLD" }, /rawArchiveStorageClass: expected one of STANDARD_IA/],
+        [
+            "an IA transition before 30 days",
+            { rawArchiveAfterDays: "7" },
+            /rawArchiveAfterDays: STANDARD_IA needs at least 30 days/,
+        ],
+        [
+            "a KMS alias instead of a key",
+            { streamKmsKeyArn: "arn:aws:kms:us-east-1:123456789012:alias/stream" },
+            /streamKmsKeyArn: expected a KMS key ARN/,
+        ],
+        [
+            "an unknown storage class",
+            { rawArchiveStorageClass: "COLD" },
+            /rawArchiveStorageClass: expected one of STANDARD_IA/,
+        ],
     ];
     for (const [what, values, message] of badValues) {
         it(`refuses ${what}, naming the key`, () => {
-            expect(() => parse({ streamArn: STREAM_ARN, ...values })).to.throw(/^config stock-market-pipeline:/).and.to.match(message);
+            expect(() => parse({ streamArn: STREAM_ARN, ...values }))
+                .to.throw(/^config stock-market-pipeline:/)
+                .and.to.match(message);
         });
     }
 });

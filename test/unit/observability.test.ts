@@ -4,7 +4,10 @@ import { powertoolsObserver } from "../../pipeline/runtime/handler";
 /** Runs `fn` and returns the JSON lines it wrote to stdout and stderr (both reach CloudWatch Logs). */
 function captureOutput(fn: () => void): Record<string, any>[] {
     const lines: string[] = [];
-    const capture = ((chunk: string | Uint8Array) => { lines.push(chunk.toString()); return true; }) as typeof process.stdout.write;
+    const capture = ((chunk: string | Uint8Array) => {
+        lines.push(chunk.toString());
+        return true;
+    }) as typeof process.stdout.write;
     const { stdout, stderr } = process;
     const writes = [stdout.write, stderr.write];
     stdout.write = stderr.write = capture;
@@ -13,28 +16,55 @@ function captureOutput(fn: () => void): Record<string, any>[] {
     } finally {
         [stdout.write, stderr.write] = writes;
     }
-    return lines.join("").split("\n").filter(Boolean).map(line => JSON.parse(line));
+    return lines
+        .join("")
+        .split("\n")
+        .filter(Boolean)
+        .map(line => JSON.parse(line));
 }
 
 describe("the processor's observability", () => {
     it("writes one JSON log line and one EMF document with RecordsStored, RecordsRejected and RecordsFailed per invocation", () => {
         const observe = powertoolsObserver();
-        const output = captureOutput(() => observe({ received: 100, stored: 98, rejected: 2, failed: 0, durationMs: 42 }));
+        const output = captureOutput(() =>
+            observe({ received: 100, stored: 98, rejected: 2, failed: 0, durationMs: 42 }),
+        );
         const log = output.filter(line => line.message === "batch processed");
         expect(log).to.have.length(1);
-        expect(log[0]).to.include({ level: "INFO", service: "stock-processor", received: 100, stored: 98, rejected: 2, failed: 0, durationMs: 42 });
+        expect(log[0]).to.include({
+            level: "INFO",
+            service: "stock-processor",
+            received: 100,
+            stored: 98,
+            rejected: 2,
+            failed: 0,
+            durationMs: 42,
+        });
 
         const emf = output.filter(line => line._aws);
         expect(emf).to.have.length(1);
         const [directive] = emf[0]._aws.CloudWatchMetrics;
         expect(directive.Namespace).to.equal("StockMarketPipeline");
-        expect(directive.Metrics.map((m: { Name: string }) => m.Name)).to.deep.equal(["RecordsStored", "RecordsRejected", "RecordsFailed"]);
+        expect(directive.Metrics.map((m: { Name: string }) => m.Name)).to.deep.equal([
+            "RecordsStored",
+            "RecordsRejected",
+            "RecordsFailed",
+        ]);
         expect(emf[0]).to.include({ RecordsStored: 98, RecordsRejected: 2, RecordsFailed: 0 });
     });
 
     it("logs an invocation with records left for redelivery as a warning, with the errors met", () => {
         const observe = powertoolsObserver();
-        const output = captureOutput(() => observe({ received: 100, stored: 97, rejected: 2, failed: 1, durationMs: 42, errors: { AccessDenied: "Access Denied" } }));
+        const output = captureOutput(() =>
+            observe({
+                received: 100,
+                stored: 97,
+                rejected: 2,
+                failed: 1,
+                durationMs: 42,
+                errors: { AccessDenied: "Access Denied" },
+            }),
+        );
         const [log] = output.filter(line => line.message === "batch processed");
         expect(log).to.deep.include({ level: "WARN", failed: 1, errors: { AccessDenied: "Access Denied" } });
         expect(output.find(line => line._aws)).to.include({ RecordsFailed: 1 });

@@ -22,12 +22,16 @@ const T = {
     subscription: "aws:sns/topicSubscription:TopicSubscription",
 };
 
-interface Statement { Sid: string; Effect: string; Action: string[]; Resource: string | string[] }
+interface Statement {
+    Sid: string;
+    Effect: string;
+    Action: string[];
+    Resource: string | string[];
+}
 
 function statements(run: ProgramRun): Statement[] {
     return (JSON.parse(run.one(T.rolePolicy).inputs.policy) as { Statement: Statement[] }).Statement;
 }
-
 
 describe("the Pulumi program with nothing but streamArn set", () => {
     let run: ProgramRun;
@@ -36,7 +40,17 @@ describe("the Pulumi program with nothing but streamArn set", () => {
     });
 
     it("declares exactly one table, one bucket, one function and one stream mapping", () => {
-        for (const type of [T.table, T.bucket, T.function, T.mapping, T.queue, T.role, T.rolePolicy, T.logGroup, T.topic]) {
+        for (const type of [
+            T.table,
+            T.bucket,
+            T.function,
+            T.mapping,
+            T.queue,
+            T.role,
+            T.rolePolicy,
+            T.logGroup,
+            T.topic,
+        ]) {
             expect(run.all(type), type).to.have.length(1);
         }
     });
@@ -50,7 +64,10 @@ describe("the Pulumi program with nothing but streamArn set", () => {
         it("is keyed by symbol (hash) and timestamp (range), both strings, billed on demand", () => {
             const table = run.one(T.table).inputs;
             expect(table).to.include({ hashKey: "symbol", rangeKey: "timestamp", billingMode: "PAY_PER_REQUEST" });
-            expect(table.attributes).to.deep.equal([{ name: "symbol", type: "S" }, { name: "timestamp", type: "S" }]);
+            expect(table.attributes).to.deep.equal([
+                { name: "symbol", type: "S" },
+                { name: "timestamp", type: "S" },
+            ]);
             expect(table.globalSecondaryIndexes).to.equal(undefined);
         });
 
@@ -69,31 +86,44 @@ describe("the Pulumi program with nothing but streamArn set", () => {
     describe("the bucket", () => {
         it("blocks every kind of public access", () => {
             const block = run.one(T.publicAccess).inputs;
-            expect(block).to.include({ blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
+            expect(block).to.include({
+                blockPublicAcls: true,
+                blockPublicPolicy: true,
+                ignorePublicAcls: true,
+                restrictPublicBuckets: true,
+            });
             expect(block.bucket).to.equal("storage-records-id");
         });
 
         it("encrypts by default and enforces bucket-owner ownership", () => {
-            expect(run.one(T.encryption).inputs.rules[0].applyServerSideEncryptionByDefault).to.deep.equal({ sseAlgorithm: "AES256" });
+            expect(run.one(T.encryption).inputs.rules[0].applyServerSideEncryptionByDefault).to.deep.equal({
+                sseAlgorithm: "AES256",
+            });
             expect(run.one(T.ownership).inputs.rule).to.deep.equal({ objectOwnership: "BucketOwnerEnforced" });
         });
 
         it("denies every request that does not use TLS", () => {
             const policy = JSON.parse(run.one(T.bucketPolicy).inputs.policy);
-            expect(policy.Statement).to.deep.equal([{
-                Sid: "DenyInsecureTransport",
-                Effect: "Deny",
-                Principal: "*",
-                Action: "s3:*",
-                Resource: ["arn:aws:s3:::storage-records-abc123", "arn:aws:s3:::storage-records-abc123/*"],
-                Condition: { Bool: { "aws:SecureTransport": "false" } },
-            }]);
+            expect(policy.Statement).to.deep.equal([
+                {
+                    Sid: "DenyInsecureTransport",
+                    Effect: "Deny",
+                    Principal: "*",
+                    Action: "s3:*",
+                    Resource: ["arn:aws:s3:::storage-records-abc123", "arn:aws:s3:::storage-records-abc123/*"],
+                    Condition: { Bool: { "aws:SecureTransport": "false" } },
+                },
+            ]);
         });
 
         it("moves raw/ objects to STANDARD_IA after 30 days", () => {
             const rules = run.one(T.lifecycle).inputs.rules;
             const archive = rules.find((r: { id: string }) => r.id === "archive-raw");
-            expect(archive).to.deep.include({ status: "Enabled", filter: { prefix: "raw/" }, transitions: [{ days: 30, storageClass: "STANDARD_IA" }] });
+            expect(archive).to.deep.include({
+                status: "Enabled",
+                filter: { prefix: "raw/" },
+                transitions: [{ days: 30, storageClass: "STANDARD_IA" }],
+            });
         });
 
         it("may be emptied on destroy, since the data is not protected", () => {
@@ -106,7 +136,10 @@ describe("the Pulumi program with nothing but streamArn set", () => {
             const fn = run.one(T.function).inputs;
             expect(fn).to.include({ runtime: "nodejs22.x", memorySize: 512, timeout: 60, handler: "__index.handler" });
             expect(fn.loggingConfig).to.include({ logFormat: "JSON", logGroup: "/aws/lambda/processor-abc123" });
-            expect(run.one(T.logGroup).inputs).to.include({ namePrefix: "/aws/lambda/processor-", retentionInDays: 30 });
+            expect(run.one(T.logGroup).inputs).to.include({
+                namePrefix: "/aws/lambda/processor-",
+                retentionInDays: 30,
+            });
         });
 
         it("gets the table and bucket names from its environment", () => {
@@ -146,21 +179,30 @@ describe("the Pulumi program with nothing but streamArn set", () => {
         it("reports partial batch failures, bisects failing batches and bounds the retries", () => {
             const mapping = run.one(T.mapping).inputs;
             expect(mapping.functionResponseTypes).to.deep.equal(["ReportBatchItemFailures"]);
-            expect(mapping).to.include({ bisectBatchOnFunctionError: true, maximumRetryAttempts: 10, maximumRecordAgeInSeconds: 21600 });
+            expect(mapping).to.include({
+                bisectBatchOnFunctionError: true,
+                maximumRetryAttempts: 10,
+                maximumRecordAgeInSeconds: 21600,
+            });
         });
 
         it("sends records it gives up on to an encrypted failure queue", () => {
             const queue = run.one(T.queue);
             expect(queue.inputs.sqsManagedSseEnabled).to.equal(true);
-            expect(run.one(T.mapping).inputs.destinationConfig).to.deep.equal({ onFailure: { destinationArn: fakeArn(queue) } });
+            expect(run.one(T.mapping).inputs.destinationConfig).to.deep.equal({
+                onFailure: { destinationArn: fakeArn(queue) },
+            });
         });
     });
 
     describe("the alarms", () => {
         it("watch iterator age, function errors and the failure queue, and notify the alarm topic", () => {
             const alarms = run.all(T.alarm).map(a => a.inputs);
-            expect(alarms.map(a => `${a.namespace}/${a.metricName}`).sort()).to.deep.equal(
-                ["AWS/Lambda/Errors", "AWS/Lambda/IteratorAge", "AWS/SQS/ApproximateNumberOfMessagesVisible"]);
+            expect(alarms.map(a => `${a.namespace}/${a.metricName}`).sort()).to.deep.equal([
+                "AWS/Lambda/Errors",
+                "AWS/Lambda/IteratorAge",
+                "AWS/SQS/ApproximateNumberOfMessagesVisible",
+            ]);
             const topicArn = fakeArn(run.one(T.topic));
             for (const alarm of alarms) expect(alarm.alarmActions).to.deep.equal([topicArn]);
             const iteratorAge = alarms.find(a => a.metricName === "IteratorAge")!;
@@ -181,7 +223,9 @@ describe("the Pulumi program with nothing but streamArn set", () => {
 
         it("lets only Lambda assume the role", () => {
             const trust = JSON.parse(run.one(T.role).inputs.assumeRolePolicy);
-            expect(trust.Statement).to.deep.equal([{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }]);
+            expect(trust.Statement).to.deep.equal([
+                { Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" },
+            ]);
         });
 
         it("has no wildcard action and no wildcard resource of its own", () => {
@@ -193,16 +237,27 @@ describe("the Pulumi program with nothing but streamArn set", () => {
 
         it("scopes every write to this table, this bucket's prefixes, this queue and its own log group", () => {
             const bySid = Object.fromEntries(statements(run).map(s => [s.Sid, s]));
-            expect(bySid.WriteTicks).to.deep.include({ Action: ["dynamodb:BatchWriteItem", "dynamodb:PutItem"], Resource: "arn:aws:dynamodb:us-east-1:123456789012:table/storage-ticks-abc123" });
+            expect(bySid.WriteTicks).to.deep.include({
+                Action: ["dynamodb:BatchWriteItem", "dynamodb:PutItem"],
+                Resource: "arn:aws:dynamodb:us-east-1:123456789012:table/storage-ticks-abc123",
+            });
             expect(bySid.WriteRecordCopies).to.deep.include({
                 Action: ["s3:PutObject"],
                 Resource: ["raw/", "processed/", "rejected/"].map(p => `arn:aws:s3:::storage-records-abc123/${p}*`),
             });
             expect(bySid.SendGivenUpRecords.Resource).to.equal(fakeArn(run.one(T.queue)));
-            expect(bySid.WriteOwnLogs.Resource).to.equal("arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/processor-abc123:*");
+            expect(bySid.WriteOwnLogs.Resource).to.equal(
+                "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/processor-abc123:*",
+            );
             expect(bySid.ReadTheStream.Resource).to.equal(STREAM_ARN);
             expect(bySid.ReadTheStream.Action.every(a => /^kinesis:(Describe|Get|List)/.test(a))).to.equal(true);
-            expect(Object.keys(bySid).sort()).to.deep.equal(["ReadTheStream", "SendGivenUpRecords", "WriteOwnLogs", "WriteRecordCopies", "WriteTicks"]);
+            expect(Object.keys(bySid).sort()).to.deep.equal([
+                "ReadTheStream",
+                "SendGivenUpRecords",
+                "WriteOwnLogs",
+                "WriteRecordCopies",
+                "WriteTicks",
+            ]);
         });
     });
 
@@ -222,8 +277,19 @@ describe("the Pulumi program with nothing but streamArn set", () => {
 
 describe("the Pulumi program with overrides", () => {
     it("passes a batch size of 500 and the starting position to the mapping", async () => {
-        const run = await runProgram({ streamArn: STREAM_ARN, batchSize: "500", startingPosition: "AT_TIMESTAMP", startingPositionTimestamp: "2026-11-28T00:00:00Z", parallelizationFactor: "4" });
-        expect(run.one(T.mapping).inputs).to.include({ batchSize: 500, startingPosition: "AT_TIMESTAMP", startingPositionTimestamp: "2026-11-28T00:00:00Z", parallelizationFactor: 4 });
+        const run = await runProgram({
+            streamArn: STREAM_ARN,
+            batchSize: "500",
+            startingPosition: "AT_TIMESTAMP",
+            startingPositionTimestamp: "2026-11-28T00:00:00Z",
+            parallelizationFactor: "4",
+        });
+        expect(run.one(T.mapping).inputs).to.include({
+            batchSize: 500,
+            startingPosition: "AT_TIMESTAMP",
+            startingPositionTimestamp: "2026-11-28T00:00:00Z",
+            parallelizationFactor: 4,
+        });
     });
 
     it("protects the table and the bucket with protectData", async () => {
@@ -231,28 +297,46 @@ describe("the Pulumi program with overrides", () => {
         expect(run.one(T.table).inputs.deletionProtectionEnabled).to.equal(true);
         expect(run.one(T.bucket).inputs.forceDestroy).to.equal(false);
         // Resource options do not reach the mocks; the resource keeps them on itself.
-        const storage = new StockStorage("protected", { protectData: true, rawArchiveAfterDays: 30, rawArchiveStorageClass: "STANDARD_IA" });
+        const storage = new StockStorage("protected", {
+            protectData: true,
+            rawArchiveAfterDays: 30,
+            rawArchiveStorageClass: "STANDARD_IA",
+        });
         expect((storage.table as unknown as { __protect: boolean }).__protect).to.equal(true);
         expect((storage.bucket as unknown as { __protect: boolean }).__protect).to.equal(true);
     });
 
     it("names the table and bucket as configured and sizes the function", async () => {
-        const run = await runProgram({ streamArn: STREAM_ARN, tableName: "StockMarketData", bucketName: "stock-market-data-dev", memorySize: "1024", timeout: "120" });
+        const run = await runProgram({
+            streamArn: STREAM_ARN,
+            tableName: "StockMarketData",
+            bucketName: "stock-market-data-dev",
+            memorySize: "1024",
+            timeout: "120",
+        });
         expect(run.one(T.table).inputs.name).to.equal("StockMarketData");
         expect(run.one(T.bucket).inputs.bucket).to.equal("stock-market-data-dev");
         expect(run.one(T.function).inputs).to.include({ memorySize: 1024, timeout: 120 });
-        expect(run.one(T.function).inputs.environment.variables).to.deep.equal({ TABLE_NAME: "StockMarketData", BUCKET_NAME: "stock-market-data-dev" });
+        expect(run.one(T.function).inputs.environment.variables).to.deep.equal({
+            TABLE_NAME: "StockMarketData",
+            BUCKET_NAME: "stock-market-data-dev",
+        });
     });
 
     it("adds the byDay index with dayIndex", async () => {
         const run = await runProgram({ streamArn: STREAM_ARN, dayIndex: "true" });
         const table = run.one(T.table).inputs;
         expect(table.attributes.map((a: { name: string }) => a.name)).to.deep.equal(["symbol", "timestamp", "day"]);
-        expect(table.globalSecondaryIndexes).to.deep.equal([{
-            name: "byDay",
-            keySchemas: [{ attributeName: "day", keyType: "HASH" }, { attributeName: "timestamp", keyType: "RANGE" }],
-            projectionType: "ALL",
-        }]);
+        expect(table.globalSecondaryIndexes).to.deep.equal([
+            {
+                name: "byDay",
+                keySchemas: [
+                    { attributeName: "day", keyType: "HASH" },
+                    { attributeName: "timestamp", keyType: "RANGE" },
+                ],
+                projectionType: "ALL",
+            },
+        ]);
     });
 
     it("subscribes alarmEmail to the alarm topic", async () => {
@@ -269,16 +353,26 @@ describe("the Pulumi program with overrides", () => {
 
     it("keeps raw/ in STANDARD with rawArchiveAfterDays 0", async () => {
         const run = await runProgram({ streamArn: STREAM_ARN, rawArchiveAfterDays: "0" });
-        expect(run.one(T.lifecycle).inputs.rules.map((r: { id: string }) => r.id)).to.deep.equal(["abort-incomplete-uploads"]);
+        expect(run.one(T.lifecycle).inputs.rules.map((r: { id: string }) => r.id)).to.deep.equal([
+            "abort-incomplete-uploads",
+        ]);
     });
 
     it("fails before declaring anything when streamArn is not a Kinesis stream ARN", async () => {
-        const failed = await runProgram({ streamArn: "arn:aws:sqs:us-east-1:123456789012:stock-market-stream" }).then(() => undefined, (err: Error) => err);
+        const failed = await runProgram({ streamArn: "arn:aws:sqs:us-east-1:123456789012:stock-market-stream" }).then(
+            () => undefined,
+            (err: Error) => err,
+        );
         expect(failed?.message).to.match(/^config stock-market-pipeline:streamArn: expected a Kinesis stream ARN/);
     });
 
     it("fails naming batchSize when it is out of range", async () => {
-        const failed = await runProgram({ streamArn: STREAM_ARN, batchSize: "20000" }).then(() => undefined, (err: Error) => err);
-        expect(failed?.message).to.equal('config stock-market-pipeline:batchSize: expected an integer from 1 to 10000, got "20000"');
+        const failed = await runProgram({ streamArn: STREAM_ARN, batchSize: "20000" }).then(
+            () => undefined,
+            (err: Error) => err,
+        );
+        expect(failed?.message).to.equal(
+            'config stock-market-pipeline:batchSize: expected an integer from 1 to 10000, got "20000"',
+        );
     });
 });

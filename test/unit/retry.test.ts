@@ -3,13 +3,18 @@ import { retryDeadline } from "../../pipeline/runtime/handler";
 import { isTransient, writeAll } from "../../pipeline/runtime/retry";
 
 describe("retries", () => {
-    const withStatus = (name: string, status?: number) => Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
+    const withStatus = (name: string, status?: number) =>
+        Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
     const cases: [string, unknown, boolean][] = [
         ["a 500", withStatus("InternalError", 500), true],
         ["a 503 SlowDown", withStatus("SlowDown", 503), true],
         ["DynamoDB throttling (400)", withStatus("ProvisionedThroughputExceededException", 400), true],
         ["a 429", withStatus("TooManyRequestsException", 429), true],
-        ["a connection reset (no HTTP status)", Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }), true],
+        [
+            "a connection reset (no HTTP status)",
+            Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }),
+            true,
+        ],
         ["a socket timeout", Object.assign(new Error("timed out"), { name: "TimeoutError" }), true],
         ["AccessDenied (403)", withStatus("AccessDenied", 403), false],
         ["a bug in our own code (TypeError)", new TypeError("Cannot read properties of undefined"), false],
@@ -39,7 +44,10 @@ describe("writing with retries", () => {
             deadline: started + 250,
             concurrency: 2,
             onError: () => undefined,
-            send: async ([item]) => { sent.push(item); await sleep(100); },
+            send: async ([item]) => {
+                sent.push(item);
+                await sleep(100);
+            },
         });
         // Two at a time, 100 ms each: requests start at 0, 100 and 200 ms; none at 300 ms.
         expect(sent).to.deep.equal([1, 2, 3, 4, 5, 6]);
@@ -58,8 +66,10 @@ describe("writing with retries", () => {
             send: async ([item]) => {
                 const n = (attempts.get(item) ?? 0) + 1;
                 attempts.set(item, n);
-                if (item === "flaky" && n < 3) throw Object.assign(new Error("busy"), { name: "SlowDown", $metadata: { httpStatusCode: 503 } });
-                if (item === "refused") throw Object.assign(new Error("no"), { name: "AccessDenied", $metadata: { httpStatusCode: 403 } });
+                if (item === "flaky" && n < 3)
+                    throw Object.assign(new Error("busy"), { name: "SlowDown", $metadata: { httpStatusCode: 503 } });
+                if (item === "refused")
+                    throw Object.assign(new Error("no"), { name: "AccessDenied", $metadata: { httpStatusCode: 403 } });
             },
         });
         expect(left).to.deep.equal(["refused"]);
@@ -81,6 +91,9 @@ describe("writing with retries", () => {
             },
         });
         expect(left).to.deep.equal([]);
-        expect(requests).to.deep.equal([["a", "b", "c"], ["b", "c"]]);
+        expect(requests).to.deep.equal([
+            ["a", "b", "c"],
+            ["b", "c"],
+        ]);
     });
 });

@@ -19,7 +19,9 @@ describe("the local producer's ticks", () => {
 
     it("writes prices as JSON numbers with 2 to 4 decimals and timestamps with microseconds", () => {
         for (const record of generate(200, 0)) {
-            expect(record.data.toString()).to.match(/"price":\d+\.\d{2,4},"timestamp":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}"/);
+            expect(record.data.toString()).to.match(
+                /"price":\d+\.\d{2,4},"timestamp":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}"/,
+            );
         }
     });
 

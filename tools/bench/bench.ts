@@ -29,7 +29,14 @@ import { createOriginalPortHandler } from "./original-port";
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION } from "../../harness/aws/emulators";
 import { percentile } from "../local/summary";
 import { EmulatorProcess, startEmulatorProcess } from "../../harness/aws/emulator-process";
-import { createRecordBucket, createTickTable, dynamoClient, listKeys, s3Client, scanTicks } from "../../harness/aws/resources";
+import {
+    createRecordBucket,
+    createTickTable,
+    dynamoClient,
+    listKeys,
+    s3Client,
+    scanTicks,
+} from "../../harness/aws/resources";
 
 interface Options {
     dynamoLatencyMs: number;
@@ -51,14 +58,15 @@ function parseOptions(argv: string[]): Options {
         options: {
             "dynamo-latency": { type: "string", default: "10" },
             "s3-latency": { type: "string", default: "30" },
-            "batches": { type: "string", default: "5" },
+            batches: { type: "string", default: "5" },
             "batch-size": { type: "string", default: "100" },
             "warm-ups": { type: "string", default: "10" },
         },
     });
     const number = (name: keyof typeof values, min: number): number => {
         const value = Number(values[name]);
-        if (!Number.isFinite(value) || value < min) throw new Error(`--${name} must be a number >= ${min}, got ${values[name]}`);
+        if (!Number.isFinite(value) || value < min)
+            throw new Error(`--${name} must be a number >= ${min}, got ${values[name]}`);
         return value;
     };
     return {
@@ -72,7 +80,21 @@ function parseOptions(argv: string[]): Options {
 
 // ---- Events ---------------------------------------------------------------------------------
 
-const SYMBOLS = ["AAPL", "MSFT", "GOOGL", "AMZN", "NVDA", "META", "TSLA", "BRK.B", "JPM", "V", "^GSPC", "BTC-USD", "EURUSD=X"];
+const SYMBOLS = [
+    "AAPL",
+    "MSFT",
+    "GOOGL",
+    "AMZN",
+    "NVDA",
+    "META",
+    "TSLA",
+    "BRK.B",
+    "JPM",
+    "V",
+    "^GSPC",
+    "BTC-USD",
+    "EURUSD=X",
+];
 
 /** A price in plain decimal text, never ending in 0 (DynamoDB would drop the zero); every 10th with 24 decimals, beyond a double. */
 function randomPrice(index: number): string {
@@ -83,7 +105,11 @@ function randomPrice(index: number): string {
     return `${whole}.${fraction}${1 + Math.floor(Math.random() * 9)}`;
 }
 
-interface SentTick { symbol: string; price: string; timestamp: string }
+interface SentTick {
+    symbol: string;
+    price: string;
+    timestamp: string;
+}
 
 /**
  * Builds Kinesis events as an event source mapping delivers them: base64 data, 56-digit increasing
@@ -102,7 +128,11 @@ function eventFactory() {
             micros += 1n;
             const index = sent.length;
             const time = new Date(Number(micros / 1000n)).toISOString().slice(0, 19);
-            const tick = { symbol: SYMBOLS[index % SYMBOLS.length], price: randomPrice(index), timestamp: `${time}.${String(micros % 1_000_000n).padStart(6, "0")}` };
+            const tick = {
+                symbol: SYMBOLS[index % SYMBOLS.length],
+                price: randomPrice(index),
+                timestamp: `${time}.${String(micros % 1_000_000n).padStart(6, "0")}`,
+            };
             sent.push(tick);
             // As the producer (module 1) writes it: json.dumps of a float price.
             const data = `{"symbol": ${JSON.stringify(tick.symbol)}, "price": ${tick.price}, "timestamp": ${JSON.stringify(tick.timestamp)}}`;
@@ -153,11 +183,27 @@ interface Result {
 
 /** Nearest-rank percentile of unsorted, non-empty timings. */
 function percentileOf(values: number[], p: number): number {
-    return percentile([...values].sort((a, b) => a - b), p)!;
+    return percentile(
+        [...values].sort((a, b) => a - b),
+        p,
+    )!;
 }
 
-async function measure(contender: Contender, options: Options, emulators: EmulatorProcess, events: ReturnType<typeof eventFactory>): Promise<Result> {
-    const result: Result = { name: contender.name, times: [], cpuTimes: [], emulatorCpuTimes: [], dynamoRequests: new Map(), s3Requests: 0, problems: [] };
+async function measure(
+    contender: Contender,
+    options: Options,
+    emulators: EmulatorProcess,
+    events: ReturnType<typeof eventFactory>,
+): Promise<Result> {
+    const result: Result = {
+        name: contender.name,
+        times: [],
+        cpuTimes: [],
+        emulatorCpuTimes: [],
+        dynamoRequests: new Map(),
+        s3Requests: 0,
+        problems: [],
+    };
     const firstTick = events.sent.length;
     process.stdout.write(`${contender.name}: ${options.warmUps} warm-up, then`);
     for (let w = 0; w < options.warmUps; w++) {
@@ -184,7 +230,7 @@ async function measure(contender: Contender, options: Options, emulators: Emulat
         process.stdout.write(` ${result.times[b].toFixed(0)} ms`);
     }
     process.stdout.write("\n");
-    result.problems.push(...await verify(contender, events.sent.slice(firstTick), emulators.direct));
+    result.problems.push(...(await verify(contender, events.sent.slice(firstTick), emulators.direct)));
     return result;
 }
 
@@ -194,13 +240,20 @@ async function verify(contender: Contender, sent: SentTick[], emulators: Emulato
     const dynamo = dynamoClient(emulators.dynamo);
     const s3 = s3Client(emulators.s3);
     try {
-        const stored = new Map((await scanTicks(dynamo, contender.table)).map(tick => [`${tick.symbol} ${tick.timestamp}`, tick]));
-        if (stored.size !== sent.length) problems.push(`${stored.size} items in ${contender.table}, expected ${sent.length}`);
+        const stored = new Map(
+            (await scanTicks(dynamo, contender.table)).map(tick => [`${tick.symbol} ${tick.timestamp}`, tick]),
+        );
+        if (stored.size !== sent.length)
+            problems.push(`${stored.size} items in ${contender.table}, expected ${sent.length}`);
         const wrong = sent.filter(tick => stored.get(`${tick.symbol} ${tick.timestamp}`)?.price !== tick.price);
-        if (wrong.length) problems.push(`${wrong.length} ticks missing or with another price, e.g. ${JSON.stringify(wrong[0])} → ${JSON.stringify(stored.get(`${wrong[0].symbol} ${wrong[0].timestamp}`))}`);
+        if (wrong.length)
+            problems.push(
+                `${wrong.length} ticks missing or with another price, e.g. ${JSON.stringify(wrong[0])} → ${JSON.stringify(stored.get(`${wrong[0].symbol} ${wrong[0].timestamp}`))}`,
+            );
         for (const prefix of ["raw/", "processed/"]) {
             const count = (await listKeys(s3, contender.bucket, prefix)).length;
-            if (count !== sent.length) problems.push(`${count} objects under ${prefix} in ${contender.bucket}, expected ${sent.length}`);
+            if (count !== sent.length)
+                problems.push(`${count} objects under ${prefix} in ${contender.bucket}, expected ${sent.length}`);
         }
         const rejected = (await listKeys(s3, contender.bucket, "rejected/")).length;
         if (rejected) problems.push(`${rejected} objects under rejected/, expected none`);
@@ -216,7 +269,10 @@ async function verify(contender: Contender, sent: SentTick[], emulators: Emulato
 function report(results: Result[], options: Options): void {
     const rows = results.map(r => {
         const median = percentileOf(r.times, 50);
-        const dynamo = [...r.dynamoRequests].map(([operation, count]) => `${+(count / options.batches).toFixed(1)} ${operation}`).join(" + ") || "0";
+        const dynamo =
+            [...r.dynamoRequests]
+                .map(([operation, count]) => `${+(count / options.batches).toFixed(1)} ${operation}`)
+                .join(" + ") || "0";
         return {
             contender: r.name,
             median,
@@ -229,9 +285,19 @@ function report(results: Result[], options: Options): void {
             "records/s": (options.batchSize / (median / 1000)).toFixed(0),
         };
     });
-    const columns = ["contender", "median ms", "p90 ms", "CPU ms/batch", "emulator CPU ms", "DynamoDB req/batch", "S3 req/batch", "records/s"] as const;
+    const columns = [
+        "contender",
+        "median ms",
+        "p90 ms",
+        "CPU ms/batch",
+        "emulator CPU ms",
+        "DynamoDB req/batch",
+        "S3 req/batch",
+        "records/s",
+    ] as const;
     const widths = columns.map(c => Math.max(c.length, ...rows.map(row => String(row[c]).length)));
-    const line = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join("  ");
+    const line = (cells: string[]) =>
+        cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join("  ");
     console.log();
     console.log(line([...columns]));
     console.log(line(widths.map(w => "-".repeat(w))));
@@ -243,15 +309,25 @@ function report(results: Result[], options: Options): void {
     // What the added latency alone costs, with infinitely fast CPUs: the port waits for 3 round trips
     // per record; the processor for one wave of puts (256 sockets) and of BatchWriteItems (16 × 25 items).
     const portFloor = options.batchSize * (2 * options.s3LatencyMs + options.dynamoLatencyMs);
-    const processorFloor = Math.max(options.s3LatencyMs * Math.ceil((2 * options.batchSize) / 256), options.dynamoLatencyMs * Math.ceil(options.batchSize / (25 * 16)));
-    console.log(`latency alone (zero CPU): original port ${portFloor} ms, processor ${processorFloor} ms per batch; ` +
-        `the rest is CPU on this ${os.cpus().length}-CPU machine, the emulators' included.`);
+    const processorFloor = Math.max(
+        options.s3LatencyMs * Math.ceil((2 * options.batchSize) / 256),
+        options.dynamoLatencyMs * Math.ceil(options.batchSize / (25 * 16)),
+    );
+    console.log(
+        `latency alone (zero CPU): original port ${portFloor} ms, processor ${processorFloor} ms per batch; ` +
+            `the rest is CPU on this ${os.cpus().length}-CPU machine, the emulators' included.`,
+    );
     const budget = (options.batchSize / SHARD_RECORDS_PER_SECOND) * 1000;
-    console.log(`A shard takes up to ${SHARD_RECORDS_PER_SECOND.toLocaleString("en-US")} records/s; with one batch in flight per shard, batches of ${options.batchSize} must take < ${budget.toFixed(0)} ms each to keep up.`);
+    console.log(
+        `A shard takes up to ${SHARD_RECORDS_PER_SECOND.toLocaleString("en-US")} records/s; with one batch in flight per shard, batches of ${options.batchSize} must take < ${budget.toFixed(0)} ms each to keep up.`,
+    );
     for (const row of rows) {
-        const share = (options.batchSize / (row.median / 1000)) / SHARD_RECORDS_PER_SECOND;
-        const verdict = row.median < budget ? "keeps up" : `falls behind (${(row.median / budget).toFixed(1)}x too slow)`;
-        console.log(`  ${row.contender}: ${row.median.toFixed(0)} ms per batch = ${(share * 100).toFixed(share < 0.1 ? 1 : 0)}% of one shard: ${verdict}`);
+        const share = options.batchSize / (row.median / 1000) / SHARD_RECORDS_PER_SECOND;
+        const verdict =
+            row.median < budget ? "keeps up" : `falls behind (${(row.median / budget).toFixed(1)}x too slow)`;
+        console.log(
+            `  ${row.contender}: ${row.median.toFixed(0)} ms per batch = ${(share * 100).toFixed(share < 0.1 ? 1 : 0)}% of one shard: ${verdict}`,
+        );
     }
 }
 
@@ -264,7 +340,11 @@ async function main(): Promise<number> {
         // s3rver keeps each object as three files: on a RAM disk where there is one (Linux), so that
         // the emulator's file-system work weighs less on the timings.
         const s3rverDir = fs.existsSync(RAM_DISK) ? fs.mkdtempSync(path.join(RAM_DISK, "bench-s3rver-")) : undefined;
-        const emulators = await startEmulatorProcess({ dynamoLatencyMs: options.dynamoLatencyMs, s3LatencyMs: options.s3LatencyMs, s3Dir: s3rverDir });
+        const emulators = await startEmulatorProcess({
+            dynamoLatencyMs: options.dynamoLatencyMs,
+            s3LatencyMs: options.s3LatencyMs,
+            s3Dir: s3rverDir,
+        });
         closers.push(async () => {
             await emulators.close();
             if (s3rverDir) fs.rmSync(s3rverDir, { recursive: true, force: true });
@@ -288,21 +368,29 @@ async function main(): Promise<number> {
             AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
         };
 
-        const original = createOriginalPortHandler({ ...environment, TABLE_NAME: names.original, BUCKET_NAME: names.original });
+        const original = createOriginalPortHandler({
+            ...environment,
+            TABLE_NAME: names.original,
+            BUCKET_NAME: names.original,
+        });
         Object.assign(process.env, environment, { TABLE_NAME: names.processor, BUCKET_NAME: names.processor });
         const processor = createHandlerFromEnvironment(() => {});
         const context: Pick<Context, "getRemainingTimeInMillis"> = { getRemainingTimeInMillis: () => 60_000 };
 
         const contenders: Contender[] = [
             {
-                name: "original port", table: names.original, bucket: names.original,
+                name: "original port",
+                table: names.original,
+                bucket: names.original,
                 run: async event => {
                     const response = await original(event);
                     return response.statusCode === 200 ? null : `statusCode ${response.statusCode}: ${response.body}`;
                 },
             },
             {
-                name: "processor", table: names.processor, bucket: names.processor,
+                name: "processor",
+                table: names.processor,
+                bucket: names.processor,
                 run: async event => {
                     const { batchItemFailures } = await processor(event, context);
                     return batchItemFailures.length ? `${batchItemFailures.length} batchItemFailures` : null;
@@ -310,10 +398,12 @@ async function main(): Promise<number> {
             },
         ];
 
-        console.log(`${options.batches} timed batches of ${options.batchSize} valid ticks per contender (after ${options.warmUps} warm-up batch${options.warmUps === 1 ? "" : "es"}); ` +
-            `added latency per request: DynamoDB ${options.dynamoLatencyMs} ms, S3 ${options.s3LatencyMs} ms; ` +
-            `Node ${process.version}, ${os.cpus().length} CPUs (s3rver in a process of its own, dynalite and the proxies in another; ` +
-            `s3rver's files in ${s3rverDir ? RAM_DISK : os.tmpdir()}).`);
+        console.log(
+            `${options.batches} timed batches of ${options.batchSize} valid ticks per contender (after ${options.warmUps} warm-up batch${options.warmUps === 1 ? "" : "es"}); ` +
+                `added latency per request: DynamoDB ${options.dynamoLatencyMs} ms, S3 ${options.s3LatencyMs} ms; ` +
+                `Node ${process.version}, ${os.cpus().length} CPUs (s3rver in a process of its own, dynalite and the proxies in another; ` +
+                `s3rver's files in ${s3rverDir ? RAM_DISK : os.tmpdir()}).`,
+        );
         const events = eventFactory();
         const results: Result[] = [];
         for (const contender of contenders) results.push(await measure(contender, options, emulators, events));
@@ -324,14 +414,21 @@ async function main(): Promise<number> {
             console.error(`\nFAILED verification:\n  ${problems.join("\n  ")}`);
             return 1;
         }
-        console.log(`\nVerified: every tick stored with its exact price, and one raw/ and one processed/ object per record, for both contenders.`);
+        console.log(
+            `\nVerified: every tick stored with its exact price, and one raw/ and one processed/ object per record, for both contenders.`,
+        );
         return 0;
     } finally {
         for (const close of closers.reverse()) await close();
     }
 }
 
-main().then(code => { process.exitCode = code; }, error => {
-    console.error(error);
-    process.exitCode = 1;
-});
+main().then(
+    code => {
+        process.exitCode = code;
+    },
+    error => {
+        console.error(error);
+        process.exitCode = 1;
+    },
+);

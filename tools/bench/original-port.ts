@@ -49,7 +49,12 @@ export type OriginalPortHandler = (event: KinesisStreamEvent) => Promise<Origina
 
 /** Python's `payload['x']`: a missing key raises (KeyError), which the catch-all turns into a 500. */
 function item(payload: unknown, key: string): unknown {
-    if (typeof payload !== "object" || payload === null || Array.isArray(payload) || !Object.prototype.hasOwnProperty.call(payload, key)) {
+    if (
+        typeof payload !== "object" ||
+        payload === null ||
+        Array.isArray(payload) ||
+        !Object.prototype.hasOwnProperty.call(payload, key)
+    ) {
         throw new Error(`KeyError: '${key}'`);
     }
     return (payload as Record<string, unknown>)[key];
@@ -77,8 +82,10 @@ function nowForKey(): string {
     const micros = BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000));
     const date = new Date(Number(micros / 1000n));
     const two = (n: number) => String(n).padStart(2, "0");
-    return `${date.getUTCFullYear()}-${two(date.getUTCMonth() + 1)}-${two(date.getUTCDate())}_` +
-        `${two(date.getUTCHours())}-${two(date.getUTCMinutes())}-${two(date.getUTCSeconds())}-${String(micros % 1_000_000n).padStart(6, "0")}`;
+    return (
+        `${date.getUTCFullYear()}-${two(date.getUTCMonth() + 1)}-${two(date.getUTCDate())}_` +
+        `${two(date.getUTCHours())}-${two(date.getUTCMinutes())}-${two(date.getUTCSeconds())}-${String(micros % 1_000_000n).padStart(6, "0")}`
+    );
 }
 
 /**
@@ -95,10 +102,16 @@ export function pythonJsonDumps(value: unknown): string {
     if (value instanceof NumberValue) return pythonJsonDumps(value.value); // a Decimal in the item
     if (value === null) return "null";
     if (typeof value === "boolean") return value ? "true" : "false";
-    if (typeof value === "string") return JSON.stringify(value).replace(/[\u007f-\uffff]/g, c => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+    if (typeof value === "string")
+        return JSON.stringify(value).replace(
+            /[\u007f-\uffff]/g,
+            c => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+        );
     if (Array.isArray(value)) return `[${value.map(pythonJsonDumps).join(", ")}]`;
     if (typeof value === "object") {
-        return `{${Object.entries(value as Record<string, unknown>).map(([k, v]) => `${pythonJsonDumps(k)}: ${pythonJsonDumps(v)}`).join(", ")}}`;
+        return `{${Object.entries(value as Record<string, unknown>)
+            .map(([k, v]) => `${pythonJsonDumps(k)}: ${pythonJsonDumps(v)}`)
+            .join(", ")}}`;
     }
     return pythonJsonDumps(String(value));
 }
@@ -122,18 +135,32 @@ export interface OriginalPortEnvironment {
 export function createOriginalPortHandler(env: OriginalPortEnvironment = process.env): OriginalPortHandler {
     const tableName = env.TABLE_NAME ?? "StockMarketData";
     const bucketName = env.BUCKET_NAME ?? "stock-market-data-username";
-    const credentials = env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
-        ? { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY }
-        : undefined;
+    const credentials =
+        env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+            ? { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY }
+            : undefined;
     const common = { region: env.AWS_REGION, credentials };
     // SDK defaults otherwise: keep-alive agent, standard retry mode (3 attempts).
-    const table = DynamoDBDocumentClient.from(new DynamoDBClient({ ...common, endpoint: env.AWS_ENDPOINT_URL_DYNAMODB }));
-    const s3 = new S3Client({ ...common, endpoint: env.AWS_ENDPOINT_URL_S3, forcePathStyle: env.S3_FORCE_PATH_STYLE === "true" });
+    const table = DynamoDBDocumentClient.from(
+        new DynamoDBClient({ ...common, endpoint: env.AWS_ENDPOINT_URL_DYNAMODB }),
+    );
+    const s3 = new S3Client({
+        ...common,
+        endpoint: env.AWS_ENDPOINT_URL_S3,
+        forcePathStyle: env.S3_FORCE_PATH_STYLE === "true",
+    });
 
     async function saveToS3(key: string, data: unknown): Promise<void> {
         try {
             const fileContent = pythonJsonDumps(data);
-            await s3.send(new PutObjectCommand({ Bucket: bucketName, Key: key, Body: fileContent, ContentType: "application/json" }));
+            await s3.send(
+                new PutObjectCommand({
+                    Bucket: bucketName,
+                    Key: key,
+                    Body: fileContent,
+                    ContentType: "application/json",
+                }),
+            );
         } catch (e) {
             console.log(`Error guardando datos en S3: ${e instanceof Error ? e.message : String(e)}`); // swallowed, as the original does
         }
@@ -143,7 +170,9 @@ export function createOriginalPortHandler(env: OriginalPortEnvironment = process
         try {
             for (const record of event.Records) {
                 const payloadBase64 = record.kinesis.data;
-                const payloadDecoded = new TextDecoder("utf-8", { fatal: true }).decode(Buffer.from(payloadBase64, "base64"));
+                const payloadDecoded = new TextDecoder("utf-8", { fatal: true }).decode(
+                    Buffer.from(payloadBase64, "base64"),
+                );
                 const payload = parse(payloadDecoded) as unknown;
 
                 // Guardar datos crudos

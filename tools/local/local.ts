@@ -46,14 +46,19 @@ function parseOptions(argv: string[]): LocalPipelineOptions | "help" {
     if (values.help) return "help";
     const startingPosition = String(values["starting-position"]).toUpperCase();
     if (startingPosition !== "LATEST" && startingPosition !== "TRIM_HORIZON") {
-        throw new UsageError(`--starting-position: expected LATEST or TRIM_HORIZON, got "${values["starting-position"]}"`);
+        throw new UsageError(
+            `--starting-position: expected LATEST or TRIM_HORIZON, got "${values["starting-position"]}"`,
+        );
     }
     return {
         ...producerFlags(values),
         dataDir: values.data as string | undefined,
         startingPosition,
         batchSize: values["batch-size"] === undefined ? undefined : numberFlag(values, "batch-size", 1, 10_000, true),
-        maximumRetryAttempts: values["maximum-retry-attempts"] === undefined ? undefined : numberFlag(values, "maximum-retry-attempts", 0, 10_000, true),
+        maximumRetryAttempts:
+            values["maximum-retry-attempts"] === undefined
+                ? undefined
+                : numberFlag(values, "maximum-retry-attempts", 0, 10_000, true),
         drainTimeoutSeconds: numberFlag(values, "drain-timeout", 1, 3600),
         build: !values["skip-build"],
         functionLogs: values["function-logs"] === true,
@@ -93,16 +98,23 @@ async function main(): Promise<number> {
     }
     const controller = new AbortController();
     interruptOnSigint(controller);
-    const summary = await runLocalPipeline({ ...options, signal: controller.signal, progress: process.stderr, log: logAboveProgress });
+    const summary = await runLocalPipeline({
+        ...options,
+        signal: controller.signal,
+        progress: process.stderr,
+        log: logAboveProgress,
+    });
     console.log("");
     for (const line of formatSummary(summary)) console.log(line);
     if (summary.interrupted) return 130;
     return summary.ok ? 0 : 1;
 }
 
-main().then(code => {
-    process.exitCode = code;
-}).catch(error => {
-    console.error(error instanceof Error && error.name === "AbortError" ? "interrupted" : error);
-    process.exitCode = error?.name === "AbortError" ? 130 : 1;
-});
+main()
+    .then(code => {
+        process.exitCode = code;
+    })
+    .catch(error => {
+        console.error(error instanceof Error && error.name === "AbortError" ? "interrupted" : error);
+        process.exitCode = error?.name === "AbortError" ? 130 : 1;
+    });

@@ -7,7 +7,13 @@ import { EMULATOR_REGION } from "../../harness/aws/emulators";
 import { parseFlags, UsageError } from "../cli";
 import { PRODUCER_HELP, PRODUCER_OPTIONS, producerFlags, ProducerFlags } from "./args";
 import { describeMalformed, emptyStats, runProducer, totalMalformed } from "./producer";
-import { awsKinesisClient, ensureStream, localKinesisClient, STREAM_NAME, StreamTarget } from "../../harness/aws/kinesis";
+import {
+    awsKinesisClient,
+    ensureStream,
+    localKinesisClient,
+    STREAM_NAME,
+    StreamTarget,
+} from "../../harness/aws/kinesis";
 import { seededRandom } from "./ticks";
 
 const HELP = `Usage: npm run produce -- (--stream-arn ARN | --endpoint URL [--stream-name NAME]) [flags]
@@ -46,13 +52,18 @@ async function destination(values: Record<string, unknown>, flags: ProducerFlags
     const endpoint = values.endpoint as string | undefined;
     if (Boolean(arn) === Boolean(endpoint)) throw new UsageError("give either --stream-arn or --endpoint");
     if (arn) {
-        if (!STREAM_ARN.test(arn)) throw new UsageError(`--stream-arn: expected arn:aws:kinesis:REGION:ACCOUNT:stream/NAME, got "${arn}"`);
+        if (!STREAM_ARN.test(arn))
+            throw new UsageError(`--stream-arn: expected arn:aws:kinesis:REGION:ACCOUNT:stream/NAME, got "${arn}"`);
         return { client: awsKinesisClient(), target: { StreamARN: arn }, describe: arn };
     }
     const name = String(values["stream-name"]);
     const client = localKinesisClient(endpoint!);
     const { created } = await ensureStream(client, name, flags.shards);
-    return { client, target: { StreamName: name }, describe: `${name} at ${endpoint}${created ? ` (created, ${flags.shards} shards)` : ""}` };
+    return {
+        client,
+        target: { StreamName: name },
+        describe: `${name} at ${endpoint}${created ? ` (created, ${flags.shards} shards)` : ""}`,
+    };
 }
 
 function reportEverySecond(read: () => string): () => void {
@@ -71,28 +82,45 @@ async function main(): Promise<number> {
     const controller = new AbortController();
     process.once("SIGINT", () => controller.abort());
 
-    console.log(`producing ${flags.rate} records/s for ${flags.duration} s to ${describe}: ${flags.symbols.length} symbols, bad-ratio ${flags.badRatio}`);
+    console.log(
+        `producing ${flags.rate} records/s for ${flags.duration} s to ${describe}: ${flags.symbols.length} symbols, bad-ratio ${flags.badRatio}`,
+    );
     const stats = emptyStats();
-    const stop = reportEverySecond(() => `produced ${stats.produced} (${stats.putFailed} failed to put, ${stats.retried} retried)`);
+    const stop = reportEverySecond(
+        () => `produced ${stats.produced} (${stats.putFailed} failed to put, ${stats.retried} retried)`,
+    );
     try {
-        await runProducer(client, target, { ...flags, random: flags.seed === undefined ? undefined : seededRandom(flags.seed), signal: controller.signal }, stats);
+        await runProducer(
+            client,
+            target,
+            {
+                ...flags,
+                random: flags.seed === undefined ? undefined : seededRandom(flags.seed),
+                signal: controller.signal,
+            },
+            stats,
+        );
     } finally {
         stop();
         client.destroy();
     }
-    console.log(`produced ${stats.produced} records in ${(stats.elapsedMs / 1000).toFixed(1)} s with ${stats.putCalls} PutRecords calls: ` +
-        `${stats.valid} valid, ${totalMalformed(stats)} malformed (${describeMalformed(stats)}); ${stats.retried} retried, ${stats.putFailed} failed to put`);
+    console.log(
+        `produced ${stats.produced} records in ${(stats.elapsedMs / 1000).toFixed(1)} s with ${stats.putCalls} PutRecords calls: ` +
+            `${stats.valid} valid, ${totalMalformed(stats)} malformed (${describeMalformed(stats)}); ${stats.retried} retried, ${stats.putFailed} failed to put`,
+    );
     return stats.putFailed > 0 ? 1 : controller.signal.aborted ? 130 : 0;
 }
 
-main().then(code => {
-    process.exitCode = code;
-}).catch(error => {
-    if (error instanceof UsageError) {
-        console.error(`${error.message}\n\n${HELP}`);
-        process.exitCode = 2;
-        return;
-    }
-    console.error(`${error?.name ?? "Error"}: ${error?.message ?? error}`);
-    process.exitCode = 1;
-});
+main()
+    .then(code => {
+        process.exitCode = code;
+    })
+    .catch(error => {
+        if (error instanceof UsageError) {
+            console.error(`${error.message}\n\n${HELP}`);
+            process.exitCode = 2;
+            return;
+        }
+        console.error(`${error?.name ?? "Error"}: ${error?.message ?? error}`);
+        process.exitCode = 1;
+    });

@@ -63,15 +63,25 @@ function isPermanent(error: unknown): boolean {
  * Sends records in calls of up to 500, retrying the ones the stream refused (per-record ErrorCode)
  * and whole calls that failed for a transient reason.
  */
-export async function putRecords(client: KinesisClient, target: StreamTarget, records: GeneratedTick[], stats: ProducerStats): Promise<PutRecord[]> {
+export async function putRecords(
+    client: KinesisClient,
+    target: StreamTarget,
+    records: GeneratedTick[],
+    stats: ProducerStats,
+): Promise<PutRecord[]> {
     const accepted: PutRecord[] = [];
     for (let start = 0; start < records.length; start += MAX_RECORDS_PER_CALL) {
-        accepted.push(...await putChunk(client, target, records.slice(start, start + MAX_RECORDS_PER_CALL), stats));
+        accepted.push(...(await putChunk(client, target, records.slice(start, start + MAX_RECORDS_PER_CALL), stats)));
     }
     return accepted;
 }
 
-async function putChunk(client: KinesisClient, target: StreamTarget, chunk: GeneratedTick[], stats: ProducerStats): Promise<PutRecord[]> {
+async function putChunk(
+    client: KinesisClient,
+    target: StreamTarget,
+    chunk: GeneratedTick[],
+    stats: ProducerStats,
+): Promise<PutRecord[]> {
     const accepted: PutRecord[] = [];
     let pending = chunk;
     for (let attempt = 0; pending.length > 0 && attempt < MAX_PUT_ATTEMPTS; attempt++) {
@@ -80,13 +90,17 @@ async function putChunk(client: KinesisClient, target: StreamTarget, chunk: Gene
             await sleep(backoffMs(attempt));
         }
         stats.putCalls++;
-        const entries: PutRecordsRequestEntry[] = pending.map(record => ({ Data: record.data, PartitionKey: record.partitionKey }));
+        const entries: PutRecordsRequestEntry[] = pending.map(record => ({
+            Data: record.data,
+            PartitionKey: record.partitionKey,
+        }));
         try {
             const { Records: results = [] } = await client.send(new PutRecordsCommand({ ...target, Records: entries }));
             const refused: GeneratedTick[] = [];
             pending.forEach((record, i) => {
                 const result = results[i];
-                if (result?.SequenceNumber && !result.ErrorCode) accepted.push({ ...record, sequenceNumber: result.SequenceNumber, shardId: result.ShardId! });
+                if (result?.SequenceNumber && !result.ErrorCode)
+                    accepted.push({ ...record, sequenceNumber: result.SequenceNumber, shardId: result.ShardId! });
                 else refused.push(record);
             });
             pending = refused;
@@ -99,7 +113,13 @@ async function putChunk(client: KinesisClient, target: StreamTarget, chunk: Gene
 }
 
 export function emptyStats(): ProducerStats {
-    const malformed = { "not-json": 0, "missing-price": 0, "negative-price": 0, "impossible-date": 0, "unsafe-symbol": 0 };
+    const malformed = {
+        "not-json": 0,
+        "missing-price": 0,
+        "negative-price": 0,
+        "impossible-date": 0,
+        "unsafe-symbol": 0,
+    };
     return { produced: 0, valid: 0, malformed, putFailed: 0, putCalls: 0, retried: 0, elapsedMs: 0 };
 }
 
@@ -115,14 +135,19 @@ function count(stats: ProducerStats, records: PutRecord[]): void {
  * Produces rate × duration records, paced in steps of 100 ms: each step sends what is due by then,
  * so a slow call is caught up by a larger next one. Calls are sequential, as one module 1 process.
  */
-export async function runProducer(client: KinesisClient, target: StreamTarget, options: ProducerOptions, stats = emptyStats()): Promise<ProducerStats> {
+export async function runProducer(
+    client: KinesisClient,
+    target: StreamTarget,
+    options: ProducerOptions,
+    stats = emptyStats(),
+): Promise<ProducerStats> {
     const generator = new TickGenerator(options.symbols, options.badRatio, options.random);
     const total = Math.round(options.rate * options.duration);
     const started = Date.now();
     let generated = 0;
     while (generated < total && !options.signal?.aborted) {
         await sleep(Math.max(0, started + (Math.floor((Date.now() - started) / TICK_MS) + 1) * TICK_MS - Date.now()));
-        const due = Math.min(total, Math.floor(options.rate * (Date.now() - started) / 1000));
+        const due = Math.min(total, Math.floor((options.rate * (Date.now() - started)) / 1000));
         const now = Date.now();
         const batch = Array.from({ length: Math.max(0, due - generated) }, () => generator.next(now));
         generated += batch.length;
@@ -140,6 +165,8 @@ export function totalMalformed(stats: ProducerStats): number {
 
 /** "not-json 2, missing-price 3, …" (kinds with none left out). */
 export function describeMalformed(stats: ProducerStats): string {
-    const parts = Object.entries(stats.malformed).filter(([, n]) => n > 0).map(([kind, n]) => `${kind} ${n}`);
+    const parts = Object.entries(stats.malformed)
+        .filter(([, n]) => n > 0)
+        .map(([kind, n]) => `${kind} ${n}`);
     return parts.length ? parts.join(", ") : "none";
 }

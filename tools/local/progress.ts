@@ -20,8 +20,10 @@ export interface ProgressOutput {
 
 export function formatProgress(elapsedMs: number, p: ProgressSnapshot): string {
     const failed = p.failedToDestination > 0 ? `, failed to destination ${p.failedToDestination}` : "";
-    return `[${(elapsedMs / 1000).toFixed(0).padStart(3)} s] produced ${p.produced}, stored ${p.stored}, rejected ${p.rejected}, ` +
-        `in flight ${p.inFlight}${failed}, iterator age ${p.iteratorAgeMs} ms`;
+    return (
+        `[${(elapsedMs / 1000).toFixed(0).padStart(3)} s] produced ${p.produced}, stored ${p.stored}, rejected ${p.rejected}, ` +
+        `in flight ${p.inFlight}${failed}, iterator age ${p.iteratorAgeMs} ms`
+    );
 }
 
 /** Starts reporting; the returned function stops it and prints the final state once more. */

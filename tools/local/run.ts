@@ -11,7 +11,13 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import type { KinesisClient } from "@aws-sdk/client-kinesis";
 import { parsePipelineConfig, PipelineSettings } from "../../pipeline/infra/config";
 import { buildLambdaPackage, PACKAGE_DIR } from "../../harness/lambda/package";
-import { EMULATOR_CREDENTIALS, EMULATOR_REGION, startDynalite, startKinesalite, startS3rver } from "../../harness/aws/emulators";
+import {
+    EMULATOR_CREDENTIALS,
+    EMULATOR_REGION,
+    startDynalite,
+    startKinesalite,
+    startS3rver,
+} from "../../harness/aws/emulators";
 import { createLambdaSandbox } from "../../harness/lambda/sandbox";
 import { createRecordBucket, createTickTable, dynamoClient, s3Client } from "../../harness/aws/resources";
 import { FunctionPool } from "../../harness/lambda/function-pool";
@@ -59,7 +65,9 @@ type Closer = () => Promise<void> | void;
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
 /** The stack's settings, validated by the same code as `pulumi up`, with the run's overrides. */
-export function localSettings(options: Pick<LocalPipelineOptions, "startingPosition" | "batchSize" | "maximumRetryAttempts">): PipelineSettings {
+export function localSettings(
+    options: Pick<LocalPipelineOptions, "startingPosition" | "batchSize" | "maximumRetryAttempts">,
+): PipelineSettings {
     const overrides: Record<string, string | undefined> = {
         streamArn: LOCAL_STREAM_ARN,
         startingPosition: options.startingPosition,
@@ -85,7 +93,8 @@ export async function runLocalPipeline(options: LocalPipelineOptions): Promise<R
 }
 
 function throwIfAborted(signal?: AbortSignal): void {
-    if (signal?.aborted) throw Object.assign(new Error("interrupted before the producer started"), { name: "AbortError" });
+    if (signal?.aborted)
+        throw Object.assign(new Error("interrupted before the producer started"), { name: "AbortError" });
 }
 
 async function startEmulators(dataDir: string | undefined, closers: Closer[]) {
@@ -115,13 +124,20 @@ async function ensureStorage(dynamo: DynamoDBClient, s3: S3Client, withDayIndex:
 }
 
 /** The function as Lambda configures it: the package alone, settings from the environment only. */
-async function startFunction(options: LocalPipelineOptions, settings: PipelineSettings, endpoints: { dynamodb: string; s3: string }, closers: Closer[]): Promise<FunctionPool> {
+async function startFunction(
+    options: LocalPipelineOptions,
+    settings: PipelineSettings,
+    endpoints: { dynamodb: string; s3: string },
+    closers: Closer[],
+): Promise<FunctionPool> {
     const log = options.log ?? (() => undefined);
     if (options.build !== false) {
         const built = await buildLambdaPackage().catch(error => {
             throw new Error(`building the deployment package failed: ${(error as Error).stack ?? error}`);
         });
-        log(`function package: ${path.relative(process.cwd(), PACKAGE_DIR)}/ (${built.files} files, ${(built.bytes / 1024 / 1024).toFixed(2)} MiB)`);
+        log(
+            `function package: ${path.relative(process.cwd(), PACKAGE_DIR)}/ (${built.files} files, ${(built.bytes / 1024 / 1024).toFixed(2)} MiB)`,
+        );
     }
     const sandbox = createLambdaSandbox(PACKAGE_DIR);
     closers.push(() => sandbox.remove());
@@ -139,13 +155,19 @@ async function startFunction(options: LocalPipelineOptions, settings: PipelineSe
         AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
         AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(settings.memorySize),
     };
-    const pool = new FunctionPool({ taskRoot: sandbox.taskRoot, nodePath: sandbox.nodePath, environment, inheritOutput: options.functionLogs }, settings.timeout * 1000);
+    const pool = new FunctionPool(
+        { taskRoot: sandbox.taskRoot, nodePath: sandbox.nodePath, environment, inheritOutput: options.functionLogs },
+        settings.timeout * 1000,
+    );
     closers.push(() => pool.close());
     // A package that cannot load fails here, once, rather than as retries of every batch.
     const warmUp = await pool.invoke({ Records: [] }).catch(error => {
-        throw new Error(`the function failed on an empty batch (${(error as Error).name}): ${(error as Error).message}`);
+        throw new Error(
+            `the function failed on an empty batch (${(error as Error).name}): ${(error as Error).message}`,
+        );
     });
-    if ((warmUp?.batchItemFailures ?? []).length !== 0) throw new Error(`the function answered an empty batch with ${JSON.stringify(warmUp)}`);
+    if ((warmUp?.batchItemFailures ?? []).length !== 0)
+        throw new Error(`the function answered an empty batch with ${JSON.stringify(warmUp)}`);
     return pool;
 }
 
@@ -153,7 +175,9 @@ async function startFunction(options: LocalPipelineOptions, settings: PipelineSe
 async function drain(ledger: Ledger, options: LocalPipelineOptions): Promise<void> {
     const interruptMs = (options.interruptDrainSeconds ?? 10) * 1000;
     let deadline = Date.now() + (options.signal?.aborted ? interruptMs : (options.drainTimeoutSeconds ?? 60) * 1000);
-    const shorten = () => { deadline = Math.min(deadline, Date.now() + interruptMs); };
+    const shorten = () => {
+        deadline = Math.min(deadline, Date.now() + interruptMs);
+    };
     options.signal?.addEventListener("abort", shorten, { once: true });
     try {
         while (ledger.inFlight > 0 && Date.now() < deadline) await sleep(100);
@@ -190,66 +214,99 @@ function startPollers(shardIds: string[], context: PollerContext): ShardPoller[]
         idlePollMs: context.idlePollMs,
     };
     const functionArn = `arn:aws:lambda:${EMULATOR_REGION}:000000000000:function:${FUNCTION_NAME}`;
-    const where = (shardId: string) => ({ streamName: STREAM_NAME, streamArn: context.streamArn, shardId, region: EMULATOR_REGION, functionArn });
-    return shardIds.map(shardId => new ShardPoller(context.kinesis, where(shardId), pollerSettings, {
-        invoke: event => context.pool.invoke(event),
-        acknowledged: (sequenceNumbers, at) => ledger.acknowledge(sequenceNumbers, at),
-        gaveUp: (message, sequenceNumbers) => {
-            ledger.giveUp(sequenceNumbers);
-            destination.messages.push(message);
-            if (destination.file) fs.appendFileSync(destination.file, `${JSON.stringify(message)}\n`);
-        },
-        invoked: (_records, error) => {
-            stats.invocations++;
-            if (error) {
-                stats.functionErrors++;
-                log(`function error on ${shardId}: ${error.name}: ${error.message}`);
-            }
-        },
-        warn: message => log(`warning: ${message}`),
-    }));
+    const where = (shardId: string) => ({
+        streamName: STREAM_NAME,
+        streamArn: context.streamArn,
+        shardId,
+        region: EMULATOR_REGION,
+        functionArn,
+    });
+    return shardIds.map(
+        shardId =>
+            new ShardPoller(context.kinesis, where(shardId), pollerSettings, {
+                invoke: event => context.pool.invoke(event),
+                acknowledged: (sequenceNumbers, at) => ledger.acknowledge(sequenceNumbers, at),
+                gaveUp: (message, sequenceNumbers) => {
+                    ledger.giveUp(sequenceNumbers);
+                    destination.messages.push(message);
+                    if (destination.file) fs.appendFileSync(destination.file, `${JSON.stringify(message)}\n`);
+                },
+                invoked: (_records, error) => {
+                    stats.invocations++;
+                    if (error) {
+                        stats.functionErrors++;
+                        log(`function error on ${shardId}: ${error.name}: ${error.message}`);
+                    }
+                },
+                warn: message => log(`warning: ${message}`),
+            }),
+    );
 }
 
 /** Emulators, stream, table and bucket, as the stack defines them. */
 async function setUp(options: LocalPipelineOptions, settings: PipelineSettings, closers: Closer[]) {
     const log = options.log ?? (() => undefined);
     const emulators = await startEmulators(options.dataDir, closers);
-    const endpoints = { kinesis: emulators.kinesis.endpoint, dynamodb: emulators.dynamodb.endpoint, s3: emulators.s3.endpoint };
-    log(`emulators: kinesalite ${endpoints.kinesis}, dynalite ${endpoints.dynamodb}, s3rver ${endpoints.s3}${options.dataDir ? ` (data in ${options.dataDir})` : " (in memory)"}`);
+    const endpoints = {
+        kinesis: emulators.kinesis.endpoint,
+        dynamodb: emulators.dynamodb.endpoint,
+        s3: emulators.s3.endpoint,
+    };
+    log(
+        `emulators: kinesalite ${endpoints.kinesis}, dynalite ${endpoints.dynamodb}, s3rver ${endpoints.s3}${options.dataDir ? ` (data in ${options.dataDir})` : " (in memory)"}`,
+    );
 
     const kinesis = localKinesisClient(endpoints.kinesis);
     const dynamo = dynamoClient(endpoints.dynamodb);
     const s3 = s3Client(endpoints.s3);
-    closers.push(() => { kinesis.destroy(); dynamo.destroy(); s3.destroy(); });
+    closers.push(() => {
+        kinesis.destroy();
+        dynamo.destroy();
+        s3.destroy();
+    });
     const stream = await ensureStream(kinesis, STREAM_NAME, options.shards);
     await ensureStorage(dynamo, s3, settings.dayIndex);
     const shardIds = await openShardIds(kinesis, STREAM_NAME);
-    if (!stream.created && shardIds.length !== options.shards) log(`note: the kept stream has ${shardIds.length} shards; --shards applies to a new stream only`);
+    if (!stream.created && shardIds.length !== options.shards)
+        log(`note: the kept stream has ${shardIds.length} shards; --shards applies to a new stream only`);
     log(`stream ${STREAM_NAME} (${shardIds.length} shards), table ${TABLE_NAME}, bucket ${BUCKET_NAME}`);
     return { endpoints, kinesis, dynamo, s3, streamArn: stream.streamArn, shardIds };
 }
 
 /** Runs the producer with live progress, then waits for the pollers to catch up. */
-async function produceAndDrain(kinesis: KinesisClient, ledger: Ledger, pollers: ShardPoller[], options: LocalPipelineOptions): Promise<ProducerStats> {
-    (options.log ?? (() => undefined))(`producing ${options.rate} records/s for ${options.duration} s, ${options.symbols.length} symbols, bad-ratio ${options.badRatio}`);
-    const stopProgress = options.progress ? startProgress(options.progress, () => ({
-        produced: ledger.produced,
-        stored: ledger.acknowledgedValid,
-        rejected: ledger.acknowledgedMalformed,
-        inFlight: ledger.inFlight,
-        failedToDestination: ledger.gaveUp,
-        iteratorAgeMs: Math.max(0, ...pollers.map(poller => poller.iteratorAgeMs)),
-    })) : () => undefined;
+async function produceAndDrain(
+    kinesis: KinesisClient,
+    ledger: Ledger,
+    pollers: ShardPoller[],
+    options: LocalPipelineOptions,
+): Promise<ProducerStats> {
+    (options.log ?? (() => undefined))(
+        `producing ${options.rate} records/s for ${options.duration} s, ${options.symbols.length} symbols, bad-ratio ${options.badRatio}`,
+    );
+    const stopProgress = options.progress
+        ? startProgress(options.progress, () => ({
+              produced: ledger.produced,
+              stored: ledger.acknowledgedValid,
+              rejected: ledger.acknowledgedMalformed,
+              inFlight: ledger.inFlight,
+              failedToDestination: ledger.gaveUp,
+              iteratorAgeMs: Math.max(0, ...pollers.map(poller => poller.iteratorAgeMs)),
+          }))
+        : () => undefined;
     try {
-        const producer = await runProducer(kinesis, { StreamName: STREAM_NAME }, {
-            rate: options.rate,
-            duration: options.duration,
-            symbols: options.symbols,
-            badRatio: options.badRatio,
-            random: options.seed === undefined ? undefined : seededRandom(options.seed),
-            signal: options.signal,
-            onPut: records => ledger.register(records),
-        });
+        const producer = await runProducer(
+            kinesis,
+            { StreamName: STREAM_NAME },
+            {
+                rate: options.rate,
+                duration: options.duration,
+                symbols: options.symbols,
+                badRatio: options.badRatio,
+                random: options.seed === undefined ? undefined : seededRandom(options.seed),
+                signal: options.signal,
+                onPut: records => ledger.register(records),
+            },
+        );
         await drain(ledger, options);
         return producer;
     } finally {
@@ -265,15 +322,30 @@ async function run(options: LocalPipelineOptions, closers: Closer[]): Promise<Ru
     throwIfAborted(options.signal);
 
     const pool = await startFunction(options, settings, endpoints, closers);
-    log(`event source mapping: batchSize ${settings.batchSize}, startingPosition ${settings.startingPosition}, maximumRetryAttempts ${settings.maximumRetryAttempts}, ` +
-        `maximumRecordAgeInSeconds ${settings.maximumRecordAgeInSeconds}, timeout ${settings.timeout} s, partial batch responses`);
+    log(
+        `event source mapping: batchSize ${settings.batchSize}, startingPosition ${settings.startingPosition}, maximumRetryAttempts ${settings.maximumRetryAttempts}, ` +
+            `maximumRecordAgeInSeconds ${settings.maximumRecordAgeInSeconds}, timeout ${settings.timeout} s, partial batch responses`,
+    );
     const before: StoreCounts = countStore(await readStore(dynamo, s3, TABLE_NAME, BUCKET_NAME));
     throwIfAborted(options.signal);
 
     const ledger = new Ledger();
-    const destination: Destination = { messages: [], file: options.dataDir && path.join(options.dataDir, "failures.jsonl") };
+    const destination: Destination = {
+        messages: [],
+        file: options.dataDir && path.join(options.dataDir, "failures.jsonl"),
+    };
     const stats = { invocations: 0, functionErrors: 0 };
-    const pollers = startPollers(shardIds, { kinesis, streamArn, settings, pool, ledger, destination, stats, log, idlePollMs: options.idlePollMs ?? 1000 });
+    const pollers = startPollers(shardIds, {
+        kinesis,
+        streamArn,
+        settings,
+        pool,
+        ledger,
+        destination,
+        stats,
+        log,
+        idlePollMs: options.idlePollMs ?? 1000,
+    });
     // With LATEST, a poller sees only what is put after it took its iterator: all of them first.
     await Promise.all(pollers.map(poller => poller.start()));
     closers.push(() => Promise.all(pollers.map(poller => poller.stop())).then(() => undefined));
@@ -284,8 +356,10 @@ async function run(options: LocalPipelineOptions, closers: Closer[]): Promise<Ru
 
     const contents = await readStore(dynamo, s3, TABLE_NAME, BUCKET_NAME);
     const reconciliation = reconcile(ledger.entries(), contents, before);
-    if (producer.putFailed > 0) reconciliation.problems.push(`${producer.putFailed} records could not be put to the stream`);
-    if (ledger.gaveUp > 0) reconciliation.problems.push(`${ledger.gaveUp} records were given up to the failure destination`);
+    if (producer.putFailed > 0)
+        reconciliation.problems.push(`${producer.putFailed} records could not be put to the stream`);
+    if (ledger.gaveUp > 0)
+        reconciliation.problems.push(`${ledger.gaveUp} records were given up to the failure destination`);
     const latencies = ledger.latencies().sort((a, b) => a - b);
     return {
         ...reconciliation,

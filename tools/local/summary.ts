@@ -41,7 +41,12 @@ export interface StoreCounts {
     rejected: number;
 }
 
-export async function readStore(dynamo: DynamoDBClient, s3: S3Client, tableName: string, bucket: string): Promise<StoreContents> {
+export async function readStore(
+    dynamo: DynamoDBClient,
+    s3: S3Client,
+    tableName: string,
+    bucket: string,
+): Promise<StoreContents> {
     const [ticks, raw, processed, rejected] = await Promise.all([
         scanTicks(dynamo, tableName),
         listKeys(s3, bucket, PREFIXES.raw),
@@ -53,7 +58,12 @@ export async function readStore(dynamo: DynamoDBClient, s3: S3Client, tableName:
 
 export function countStore(contents: StoreContents): StoreCounts {
     const { ticks, keys } = contents;
-    return { tableItems: ticks.length, raw: keys.raw.length, processed: keys.processed.length, rejected: keys.rejected.length };
+    return {
+        tableItems: ticks.length,
+        raw: keys.raw.length,
+        processed: keys.processed.length,
+        rejected: keys.rejected.length,
+    };
 }
 
 /** Object keys end in `<sequenceNumber>.json` (the processing contract): the set of those numbers. */
@@ -120,11 +130,22 @@ export function reconcile(records: PutRecord[], contents: StoreContents, before:
     const stored = storedTicks.length;
     const list = [...problems].map(([problem, n]) => `${n} ${problem}`);
     list.push(...growthProblems(countStore(contents), before, { stored, rejected, produced: records.length }));
-    return { produced: records.length, stored, rejected, lost: records.length - stored - rejected, problems: list, symbols: summarizeSymbols(storedTicks) };
+    return {
+        produced: records.length,
+        stored,
+        rejected,
+        lost: records.length - stored - rejected,
+        problems: list,
+        symbols: summarizeSymbols(storedTicks),
+    };
 }
 
 /** What the store gained must be exactly this run's records: one item and two objects each. */
-function growthProblems(after: StoreCounts, before: StoreCounts, run: { stored: number; rejected: number; produced: number }): string[] {
+function growthProblems(
+    after: StoreCounts,
+    before: StoreCounts,
+    run: { stored: number; rejected: number; produced: number },
+): string[] {
     const expected: [keyof StoreCounts, number, string][] = [
         ["tableItems", run.stored, "table items"],
         ["processed", run.stored, "processed/ objects"],
@@ -143,13 +164,25 @@ export function summarizeSymbols(ticks: StoredTick[]): SymbolSummary[] {
         list.push(tick);
         bySymbol.set(tick.symbol, list);
     }
-    return [...bySymbol.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([symbol, list]) => {
-        // Timestamps of one symbol share a format, so text order is time order.
-        const inTime = [...list].sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0));
-        const byPrice = [...list].sort((a, b) => compareDecimals(a.price, b.price));
-        const decimals = Math.max(...list.map(tick => tick.price.split(".")[1]?.length ?? 0));
-        return { symbol, count: list.length, decimals, first: inTime[0].price, last: inTime[inTime.length - 1].price, min: byPrice[0].price, max: byPrice[byPrice.length - 1].price };
-    });
+    return [...bySymbol.entries()]
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([symbol, list]) => {
+            // Timestamps of one symbol share a format, so text order is time order.
+            const inTime = [...list].sort((a, b) =>
+                a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0,
+            );
+            const byPrice = [...list].sort((a, b) => compareDecimals(a.price, b.price));
+            const decimals = Math.max(...list.map(tick => tick.price.split(".")[1]?.length ?? 0));
+            return {
+                symbol,
+                count: list.length,
+                decimals,
+                first: inTime[0].price,
+                last: inTime[inTime.length - 1].price,
+                min: byPrice[0].price,
+                max: byPrice[byPrice.length - 1].price,
+            };
+        });
 }
 
 export interface RunSummary extends Reconciliation {
@@ -180,7 +213,12 @@ export interface RunSummary extends Reconciliation {
 
 function table(rows: string[][]): string[] {
     const widths = rows[0].map((_, column) => Math.max(...rows.map(row => row[column].length)));
-    return rows.map(row => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join("  ").trimEnd());
+    return rows.map(row =>
+        row
+            .map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column])))
+            .join("  ")
+            .trimEnd(),
+    );
 }
 
 /** "185.2" shown with 2 decimals → "185.20": display only, the value is unchanged. */
@@ -194,20 +232,36 @@ const ms = (value: number | null) => (value === null ? "n/a" : `${value} ms`);
 export function formatSummary(summary: RunSummary): string[] {
     const lines: string[] = [];
     if (summary.symbols.length > 0) {
-        lines.push(...table([["symbol", "count", "first", "last", "min", "max"], ...summary.symbols.map(s => [s.symbol, String(s.count), ...[s.first, s.last, s.min, s.max].map(price => padDecimals(price, s.decimals))])]));
+        lines.push(
+            ...table([
+                ["symbol", "count", "first", "last", "min", "max"],
+                ...summary.symbols.map(s => [
+                    s.symbol,
+                    String(s.count),
+                    ...[s.first, s.last, s.min, s.max].map(price => padDecimals(price, s.decimals)),
+                ]),
+            ]),
+        );
         lines.push("");
     }
     const { store, storeBefore: before, latencyMs: latency } = summary;
     const kept = Object.values(before).some(n => n > 0);
-    const total = (field: keyof StoreCounts) => `${store[field]}${kept ? ` (+${store[field] - before[field]} this run)` : ""}`;
+    const total = (field: keyof StoreCounts) =>
+        `${store[field]}${kept ? ` (+${store[field] - before[field]} this run)` : ""}`;
     lines.push(`objects: raw/ ${total("raw")}, processed/ ${total("processed")}, rejected/ ${total("rejected")}`);
     lines.push(`items in the table: ${total("tableItems")}`);
-    lines.push(`invocations: ${summary.invocations} (${summary.functionErrors} function errors, ${summary.coldStarts} cold starts)`);
-    lines.push(`failed to destination: ${summary.failedToDestination}${summary.failuresFile ? ` (${summary.failuresFile})` : ""}`);
+    lines.push(
+        `invocations: ${summary.invocations} (${summary.functionErrors} function errors, ${summary.coldStarts} cold starts)`,
+    );
+    lines.push(
+        `failed to destination: ${summary.failedToDestination}${summary.failuresFile ? ` (${summary.failuresFile})` : ""}`,
+    );
     lines.push(`end-to-end latency: p50 ${ms(latency.p50)}, p90 ${ms(latency.p90)}, p99 ${ms(latency.p99)}`);
     if (summary.interrupted) lines.push("interrupted: the producer was stopped early");
     if (!summary.drained) lines.push("drain timeout: records were still in flight when the run stopped");
     for (const problem of summary.problems) lines.push(`problem: ${problem}`);
-    lines.push(`produced ${summary.produced}, stored ${summary.stored}, rejected ${summary.rejected}, lost ${summary.lost}`);
+    lines.push(
+        `produced ${summary.produced}, stored ${summary.stored}, rejected ${summary.rejected}, lost ${summary.lost}`,
+    );
     return lines;
 }

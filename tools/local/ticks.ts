@@ -5,7 +5,13 @@
  */
 import { validateSymbol } from "../../pipeline/runtime/tick";
 
-export const MALFORMED_KINDS = ["not-json", "missing-price", "negative-price", "impossible-date", "unsafe-symbol"] as const;
+export const MALFORMED_KINDS = [
+    "not-json",
+    "missing-price",
+    "negative-price",
+    "impossible-date",
+    "unsafe-symbol",
+] as const;
 export type MalformedKind = (typeof MALFORMED_KINDS)[number];
 
 export interface SymbolSpec {
@@ -64,7 +70,14 @@ export function resolveSymbols(value: string): SymbolSpec[] {
         if (count < 1) throw new Error("--symbols: at least one symbol");
         return Array.from({ length: count }, (_, i) => DEFAULT_SYMBOLS[i] ?? madeUp(`T${String(i).padStart(3, "0")}`));
     }
-    const names = [...new Set(trimmed.split(",").map(name => name.trim()).filter(Boolean))];
+    const names = [
+        ...new Set(
+            trimmed
+                .split(",")
+                .map(name => name.trim())
+                .filter(Boolean),
+        ),
+    ];
     if (names.length === 0) throw new Error("--symbols: expected a count or a comma-separated list");
     return names.map(name => {
         const checked = validateSymbol(name);
@@ -96,14 +109,22 @@ export function isoMicros(micros: number): string {
     return `${seconds}.${String(micros % 1_000_000).padStart(6, "0")}`;
 }
 
-interface SymbolState { spec: SymbolSpec; units: number; lastMicros: number }
+interface SymbolState {
+    spec: SymbolSpec;
+    units: number;
+    lastMicros: number;
+}
 
 export class TickGenerator {
     private readonly states: SymbolState[];
     private made = 0;
     private malformedMade = 0;
 
-    constructor(symbols: SymbolSpec[], private readonly badRatio: number, private readonly random: () => number = Math.random) {
+    constructor(
+        symbols: SymbolSpec[],
+        private readonly badRatio: number,
+        private readonly random: () => number = Math.random,
+    ) {
         this.states = symbols.map(spec => ({ spec, units: toUnits(spec.start, spec.decimals), lastMicros: 0 }));
     }
 
@@ -121,7 +142,12 @@ export class TickGenerator {
         }
         const price = this.walk(state);
         const data = `{"symbol":${JSON.stringify(state.spec.symbol)},"price":${price},"timestamp":${JSON.stringify(timestamp)}}`;
-        return { data: Buffer.from(data), partitionKey: state.spec.symbol, producedAt: now, tick: { symbol: state.spec.symbol, timestamp, price } };
+        return {
+            data: Buffer.from(data),
+            partitionKey: state.spec.symbol,
+            producedAt: now,
+            tick: { symbol: state.spec.symbol, timestamp, price },
+        };
     }
 
     /** Strictly increasing per symbol, so no two valid ticks share a key (symbol, timestamp). */
