@@ -1,6 +1,35 @@
-// ESLint with typescript-eslint's recommended rules, for the program, its runtime code, scripts and tests.
+// ESLint with typescript-eslint's recommended rules, for the program, its runtime code, the harness,
+// the tools and the tests; and the architecture's rules: imports point one way,
+// tools and tests -> harness -> pipeline, and the Lambda's runtime code never loads Pulumi.
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
+
+const outside = (folders, why) => ({ regex: `(^|/)(${folders.join("|")})/`, message: why });
+const PIPELINE_SHIPS_ALONE = outside(
+    ["harness", "tools", "test"],
+    "pipeline/ is what pulumi up ships: it imports nothing from harness/, tools/ or test/.",
+);
+const PIPELINE_IS_SELF_CONTAINED = {
+    regex: "^\\.\\./\\.\\./",
+    message: "pipeline/ imports nothing outside itself.",
+};
+const RUNTIME_WITHOUT_PULUMI = [
+    {
+        group: ["@pulumi/*"],
+        message: "pipeline/runtime/ runs in Lambda: no @pulumi/* imports (see README, Contributing).",
+    },
+    {
+        regex: "^\\.\\./infra(/|$)",
+        message: "pipeline/runtime/ runs in Lambda: it does not import the deploy-time components.",
+    },
+];
+const HARNESS_BELOW_TOOLS = outside(
+    ["tools", "test"],
+    "harness/ is used by tools and tests, never the other way round.",
+);
+const TOOLS_BELOW_TESTS = outside(["test"], "tools/ do not import tests.");
+
+const restrict = (files, patterns) => ({ files, rules: { "no-restricted-imports": ["error", { patterns }] } });
 
 export default tseslint.config(
     { ignores: ["node_modules/", "bin/", "dist/", "scratch/", ".local-data/"] },
@@ -27,4 +56,13 @@ export default tseslint.config(
             "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
         },
     },
+    // Later entries win for the files they match, so each lists every pattern that applies.
+    restrict(["pipeline/*.ts"], [PIPELINE_SHIPS_ALONE, { ...PIPELINE_IS_SELF_CONTAINED, regex: "^\\.\\./" }]),
+    restrict(["pipeline/*/**/*.ts"], [PIPELINE_SHIPS_ALONE, PIPELINE_IS_SELF_CONTAINED]),
+    restrict(
+        ["pipeline/runtime/**/*.ts"],
+        [PIPELINE_SHIPS_ALONE, PIPELINE_IS_SELF_CONTAINED, ...RUNTIME_WITHOUT_PULUMI],
+    ),
+    restrict(["harness/**/*.ts", "harness/**/*.cjs"], [HARNESS_BELOW_TOOLS]),
+    restrict(["tools/**/*.ts"], [TOOLS_BELOW_TESTS]),
 );
