@@ -57,7 +57,23 @@ function fakeState(type: string, name: string, inputs: Record<string, any>): Rec
  * Runs index.ts under Pulumi mocks with the given stack config (keys without the project
  * prefix) and returns every resource it declared and its stack outputs.
  */
-export async function runProgram(config: Record<string, string>): Promise<ProgramRun> {
+export function runProgram(config: Record<string, string>): Promise<ProgramRun> {
+    return runUnderMocks(() => {
+        // The program runs when it is first imported: forget the previous run's copy.
+        delete require.cache[PROGRAM];
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        return require(PROGRAM) as Record<string, unknown>;
+    }, config);
+}
+
+/**
+ * Runs any Pulumi program under mocks: `program` declares resources and returns its outputs, as
+ * an inline program of the Automation API would. For components used outside index.ts.
+ */
+export async function runUnderMocks(
+    program: () => Record<string, unknown>,
+    config: Record<string, string> = {},
+): Promise<ProgramRun> {
     const resources: DeclaredResource[] = [];
     await pulumi.runtime.setMocks(
         {
@@ -73,12 +89,9 @@ export async function runProgram(config: Record<string, string>): Promise<Progra
     );
     pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [`${PROJECT}:${k}`, v])));
 
-    // The program runs when it is first imported: forget the previous run's copy.
-    delete require.cache[PROGRAM];
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const program = require(PROGRAM) as Record<string, unknown>;
+    const exported = program();
     const outputs: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(program)) {
+    for (const [key, value] of Object.entries(exported)) {
         outputs[key] = pulumi.Output.isInstance(value) ? await outputValue(value) : value;
     }
     // Children registered after the outputs resolved (alarms, policies) still count.

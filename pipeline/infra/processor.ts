@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
 import { PREFIXES } from "../schema";
 import { createHandlerFromEnvironment } from "../runtime/handler";
-import type { StartingPosition } from "./config";
+import { DEFAULTS, StartingPosition } from "./config";
 
 export interface StockProcessorArgs {
     /** ARN of the existing Kinesis stream that module 1 writes ticks to. */
@@ -20,36 +20,96 @@ export interface StockProcessorArgs {
     bucketName: pulumi.Input<string>;
     /** ARN of that bucket: the function may put objects under its three prefixes only. */
     bucketArn: pulumi.Input<string>;
-    /** Records per invocation, 1-10000. */
-    batchSize: number;
-    /** Seconds the mapping may wait to fill a batch, 0-300. */
-    maximumBatchingWindowInSeconds: number;
-    /** Where a new mapping starts reading the stream. */
-    startingPosition: StartingPosition;
+    /**
+     * Records per invocation, 1-10000.
+     * @default 100
+     */
+    batchSize?: number;
+    /**
+     * Seconds the mapping may wait to fill a batch, 0-300.
+     * @default 0
+     */
+    maximumBatchingWindowInSeconds?: number;
+    /**
+     * Where a new mapping starts reading the stream.
+     * @default "LATEST"
+     */
+    startingPosition?: StartingPosition;
     /** RFC 3339 instant to start from, with `AT_TIMESTAMP` only. */
     startingPositionTimestamp?: string;
-    /** Concurrent batches per shard, 1-10 (order is kept per partition key). */
-    parallelizationFactor: number;
-    /** Retries of a failing batch before its records go to the failure queue (finite). */
-    maximumRetryAttempts: number;
-    /** Age after which a failing record goes to the failure queue instead of being retried (finite). */
-    maximumRecordAgeInSeconds: number;
-    /** Function memory in MB (also buys CPU and network). */
-    memorySize: number;
-    /** Function timeout in seconds; the handler retries transient errors within it. */
-    timeout: number;
-    /** Days to keep the function's logs. */
-    logRetentionDays: number;
+    /**
+     * Concurrent batches per shard, 1-10 (order is kept per partition key).
+     * @default 1
+     */
+    parallelizationFactor?: number;
+    /**
+     * Retries of a failing batch before its records go to the failure queue (finite).
+     * @default 10
+     */
+    maximumRetryAttempts?: number;
+    /**
+     * Age after which a failing record goes to the failure queue instead of being retried (finite):
+     * well inside the stream's retention, so that it can still be read again.
+     * @default 21600
+     */
+    maximumRecordAgeInSeconds?: number;
+    /**
+     * Function memory in MB (also buys CPU and network).
+     * @default 512
+     */
+    memorySize?: number;
+    /**
+     * Function timeout in seconds; the handler retries transient errors within it.
+     * @default 60
+     */
+    timeout?: number;
+    /**
+     * Days to keep the function's logs (a value CloudWatch Logs accepts).
+     * @default 30
+     */
+    logRetentionDays?: number;
     /** Address that gets the alarms by email (to be confirmed by its owner); none when omitted. */
     alarmEmail?: string;
-    /** Iterator age, in seconds, above which the pipeline counts as falling behind. */
-    iteratorAgeAlarmSeconds: number;
+    /**
+     * Iterator age, in seconds, above which the pipeline counts as falling behind.
+     * @default 60
+     */
+    iteratorAgeAlarmSeconds?: number;
+}
+
+/** The settings a StockProcessor falls back to, from the one table of defaults (config.ts). */
+function resolvedSettings(args: StockProcessorArgs) {
+    return {
+        batchSize: args.batchSize ?? DEFAULTS.batchSize,
+        maximumBatchingWindowInSeconds: args.maximumBatchingWindowInSeconds ?? DEFAULTS.maximumBatchingWindowInSeconds,
+        startingPosition: args.startingPosition ?? DEFAULTS.startingPosition,
+        parallelizationFactor: args.parallelizationFactor ?? DEFAULTS.parallelizationFactor,
+        maximumRetryAttempts: args.maximumRetryAttempts ?? DEFAULTS.maximumRetryAttempts,
+        maximumRecordAgeInSeconds: args.maximumRecordAgeInSeconds ?? DEFAULTS.maximumRecordAgeInSeconds,
+        memorySize: args.memorySize ?? DEFAULTS.memorySize,
+        timeout: args.timeout ?? DEFAULTS.timeout,
+        logRetentionDays: args.logRetentionDays ?? DEFAULTS.logRetentionDays,
+        iteratorAgeAlarmSeconds: args.iteratorAgeAlarmSeconds ?? DEFAULTS.iteratorAgeAlarmSeconds,
+    };
 }
 
 /**
  * The stream processor: an inline callback Lambda subscribed to the stream with partial batch
  * responses, its least-privilege role, its logs, a failure queue for records it gives up on, and
  * alarms for falling behind, erroring and giving up.
+ *
+ * @example
+ * // In any Pulumi program: subscribe to a stream, with the defaults for everything else.
+ * const storage = new StockStorage("ticks", { tableName: "StockMarketData" });
+ * const processor = new StockProcessor("ticks", {
+ *     streamArn: "arn:aws:kinesis:us-east-1:123456789012:stream/stock-market-stream",
+ *     tableName: storage.tableName,
+ *     tableArn: storage.tableArn,
+ *     bucketName: storage.bucketName,
+ *     bucketArn: storage.bucketArn,
+ *     memorySize: 1769, // only what differs from the defaults
+ * });
+ * export const failureQueueUrl = processor.failureQueueUrl;
  */
 export class StockProcessor extends pulumi.ComponentResource {
     public readonly function: aws.lambda.CallbackFunction<KinesisStreamEvent, KinesisStreamBatchResponse>;
@@ -64,6 +124,7 @@ export class StockProcessor extends pulumi.ComponentResource {
 
     constructor(name: string, args: StockProcessorArgs, opts?: pulumi.ComponentResourceOptions) {
         super("stock-market-pipeline:pipeline:StockProcessor", name, {}, opts);
+        const settings = resolvedSettings(args);
 
         this.failureQueue = new aws.sqs.Queue(
             `${name}-failures`,
@@ -78,7 +139,7 @@ export class StockProcessor extends pulumi.ComponentResource {
             `${name}-logs`,
             {
                 namePrefix: `/aws/lambda/${name}-`,
-                retentionInDays: args.logRetentionDays,
+                retentionInDays: settings.logRetentionDays,
             },
             { parent: this },
         );
@@ -119,8 +180,8 @@ export class StockProcessor extends pulumi.ComponentResource {
                 role: this.role,
                 runtime: "nodejs22.x",
                 architectures: ["arm64"],
-                memorySize: args.memorySize,
-                timeout: args.timeout,
+                memorySize: settings.memorySize,
+                timeout: settings.timeout,
                 environment: { variables: { TABLE_NAME: args.tableName, BUCKET_NAME: args.bucketName } },
                 loggingConfig: {
                     logFormat: "JSON",
@@ -144,18 +205,18 @@ export class StockProcessor extends pulumi.ComponentResource {
             {
                 eventSourceArn: args.streamArn,
                 functionName: this.function.arn,
-                batchSize: args.batchSize,
-                maximumBatchingWindowInSeconds: args.maximumBatchingWindowInSeconds,
-                startingPosition: args.startingPosition,
+                batchSize: settings.batchSize,
+                maximumBatchingWindowInSeconds: settings.maximumBatchingWindowInSeconds,
+                startingPosition: settings.startingPosition,
                 startingPositionTimestamp:
-                    args.startingPosition === "AT_TIMESTAMP" ? args.startingPositionTimestamp : undefined,
-                parallelizationFactor: args.parallelizationFactor,
+                    settings.startingPosition === "AT_TIMESTAMP" ? args.startingPositionTimestamp : undefined,
+                parallelizationFactor: settings.parallelizationFactor,
                 // The handler reports the records it could not store; the mapping retries from the
                 // lowest of them instead of the whole batch, and never checkpoints past a failure.
                 functionResponseTypes: ["ReportBatchItemFailures"],
                 bisectBatchOnFunctionError: true,
-                maximumRetryAttempts: args.maximumRetryAttempts,
-                maximumRecordAgeInSeconds: args.maximumRecordAgeInSeconds,
+                maximumRetryAttempts: settings.maximumRetryAttempts,
+                maximumRecordAgeInSeconds: settings.maximumRecordAgeInSeconds,
                 destinationConfig: { onFailure: { destinationArn: this.failureQueue.arn } },
             },
             { parent: this, dependsOn: [policy] },
@@ -173,7 +234,7 @@ export class StockProcessor extends pulumi.ComponentResource {
                 { parent: this },
             );
         }
-        this.createAlarms(name, args.iteratorAgeAlarmSeconds);
+        this.createAlarms(name, settings.iteratorAgeAlarmSeconds);
 
         this.functionName = this.function.name;
         this.functionArn = this.function.arn;

@@ -1,29 +1,45 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { DAY_INDEX, PREFIXES, TABLE_KEY, tableAttributes } from "../schema";
-import type { RawStorageClass } from "./config";
+import { DEFAULTS, RawStorageClass } from "./config";
 
 export interface StockStorageArgs {
     /** Physical table name (e.g. `StockMarketData`); Pulumi auto-names the table when omitted. */
     tableName?: pulumi.Input<string>;
     /** Physical bucket name (globally unique); Pulumi auto-names the bucket when omitted. */
     bucketName?: pulumi.Input<string>;
-    /** Adds the `byDay` index (partition key `day`) for queries by day; see schema.ts for its hot-partition cost. */
+    /**
+     * Adds the `byDay` index (partition key `day`) for queries by day; see schema.ts for its hot-partition cost.
+     * @default false
+     */
     dayIndex?: boolean;
-    /** Days after which `raw/` objects move to `rawArchiveStorageClass`; 0 keeps them in STANDARD. */
-    rawArchiveAfterDays: number;
-    /** The cheaper storage class for old `raw/` objects. */
-    rawArchiveStorageClass: RawStorageClass;
+    /**
+     * Days after which `raw/` objects move to `rawArchiveStorageClass`; 0 keeps them in STANDARD.
+     * @default 30
+     */
+    rawArchiveAfterDays?: number;
+    /**
+     * The cheaper storage class for old `raw/` objects.
+     * @default "STANDARD_IA"
+     */
+    rawArchiveStorageClass?: RawStorageClass;
     /**
      * Keeps the data safe: the table gets deletion protection, both resources are protected in
      * Pulumi and retained on `pulumi destroy`, and the bucket is never emptied by Pulumi.
+     * Turn on for production data.
+     * @default false
      */
-    protectData: boolean;
+    protectData?: boolean;
 }
 
 /**
  * The storage layer: the DynamoDB table of ticks (`symbol` + `timestamp`, on demand) and the
  * hardened S3 bucket that keeps every record raw, processed and, when invalid, rejected.
+ *
+ * @example
+ * // Production data: kept on `pulumi destroy`, with the original's table name.
+ * const storage = new StockStorage("ticks", { tableName: "StockMarketData", protectData: true });
+ * export const bucketName = storage.bucketName;
  */
 export class StockStorage extends pulumi.ComponentResource {
     public readonly table: aws.dynamodb.Table;
@@ -35,10 +51,13 @@ export class StockStorage extends pulumi.ComponentResource {
 
     constructor(name: string, args: StockStorageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("stock-market-pipeline:pipeline:StockStorage", name, {}, opts);
+        const protectData = args.protectData ?? DEFAULTS.protectData;
+        const rawArchiveAfterDays = args.rawArchiveAfterDays ?? DEFAULTS.rawArchiveAfterDays;
+        const rawArchiveStorageClass = args.rawArchiveStorageClass ?? DEFAULTS.rawArchiveStorageClass;
         const dataOpts: pulumi.CustomResourceOptions = {
             parent: this,
-            protect: args.protectData,
-            retainOnDelete: args.protectData,
+            protect: protectData,
+            retainOnDelete: protectData,
         };
 
         this.table = new aws.dynamodb.Table(
@@ -48,7 +67,7 @@ export class StockStorage extends pulumi.ComponentResource {
                 billingMode: "PAY_PER_REQUEST",
                 hashKey: TABLE_KEY.partitionKey,
                 rangeKey: TABLE_KEY.sortKey,
-                attributes: tableAttributes(args.dayIndex ?? false),
+                attributes: tableAttributes(args.dayIndex ?? DEFAULTS.dayIndex),
                 globalSecondaryIndexes: args.dayIndex
                     ? [
                           {
@@ -63,7 +82,7 @@ export class StockStorage extends pulumi.ComponentResource {
                     : undefined,
                 pointInTimeRecovery: { enabled: true },
                 serverSideEncryption: { enabled: true },
-                deletionProtectionEnabled: args.protectData,
+                deletionProtectionEnabled: protectData,
             },
             dataOpts,
         );
@@ -73,7 +92,7 @@ export class StockStorage extends pulumi.ComponentResource {
             {
                 bucket: args.bucketName,
                 // Emptying the bucket on destroy is only acceptable for throwaway stacks.
-                forceDestroy: !args.protectData,
+                forceDestroy: !protectData,
             },
             dataOpts,
         );
@@ -133,13 +152,13 @@ export class StockStorage extends pulumi.ComponentResource {
         );
 
         const archiveRaw =
-            args.rawArchiveAfterDays > 0
+            rawArchiveAfterDays > 0
                 ? [
                       {
                           id: "archive-raw",
                           status: "Enabled",
                           filter: { prefix: PREFIXES.raw },
-                          transitions: [{ days: args.rawArchiveAfterDays, storageClass: args.rawArchiveStorageClass }],
+                          transitions: [{ days: rawArchiveAfterDays, storageClass: rawArchiveStorageClass }],
                       },
                   ]
                 : [];

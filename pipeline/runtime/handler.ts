@@ -88,6 +88,21 @@ function failedRecords(
     );
 }
 
+/**
+ * The handler over explicit dependencies: clients, names and where each invocation's summary goes.
+ * Lambda uses `createHandlerFromEnvironment`; this one is for tests, tools and other hosts.
+ *
+ * @example
+ * const handler = createHandler({
+ *     tableName: "StockMarketData",
+ *     bucketName: "stock-market-data-dev",
+ *     dynamo: DynamoDBDocumentClient.from(new DynamoDBClient({}), { unmarshallOptions: { wrapNumbers: true } }),
+ *     s3: new S3Client({}),
+ *     s3MaxInFlight: 64,
+ *     observe: summary => console.log(JSON.stringify(summary)),
+ * });
+ * const { batchItemFailures } = await handler(kinesisEvent, context); // redeliver from the lowest
+ */
 export function createHandler(deps: ProcessorDependencies): ProcessorHandler {
     return async (event, context) => {
         const started = Date.now();
@@ -161,6 +176,10 @@ export function powertoolsObserver(): (summary: BatchSummary) => void {
  * `callbackFactory`): clients and connection pools are created here and reused by every batch.
  * Configured from the environment only: TABLE_NAME, BUCKET_NAME, the AWS SDK's own variables
  * (AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_S3) and S3_FORCE_PATH_STYLE.
+ *
+ * @example
+ * // As StockProcessor deploys it (pipeline/infra/processor.ts):
+ * new aws.lambda.CallbackFunction("processor-fn", { callbackFactory: createHandlerFromEnvironment, ... });
  */
 export function createHandlerFromEnvironment(
     observe: (summary: BatchSummary) => void = powertoolsObserver(),

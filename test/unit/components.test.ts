@@ -1,0 +1,69 @@
+import * as fs from "fs";
+import * as path from "path";
+import { expect } from "chai";
+import { DEFAULTS } from "../../pipeline/infra/config";
+import { StockProcessor } from "../../pipeline/infra/processor";
+import { StockStorage } from "../../pipeline/infra/storage";
+import { ProgramRun, runUnderMocks, STREAM_ARN } from "../../harness/pulumi/program-under-mocks";
+
+/** Every `@default` tag of an args interface, by the field it documents. */
+function documentedDefaults(file: string): Record<string, unknown> {
+    const source = fs.readFileSync(path.join(__dirname, "..", "..", "pipeline", "infra", file), "utf8");
+    const tags = source.matchAll(/@default (.+)\n\s*\*\/\n\s*(\w+)\?:/g);
+    return Object.fromEntries([...tags].map(([, value, field]) => [field, JSON.parse(value)]));
+}
+
+describe("the components used on their own, in another program", () => {
+    let run: ProgramRun;
+    before(async () => {
+        run = await runUnderMocks(() => {
+            const storage = new StockStorage("ticks", {});
+            const processor = new StockProcessor("ticks", {
+                streamArn: STREAM_ARN,
+                tableName: storage.tableName,
+                tableArn: storage.tableArn,
+                bucketName: storage.bucketName,
+                bucketArn: storage.bucketArn,
+            });
+            return { functionName: processor.functionName };
+        });
+    });
+
+    it("need nothing but the stream and the storage they write to", () => {
+        expect(run.outputs.functionName).to.equal("ticks-fn-abc123");
+    });
+
+    it("take every other setting from the one table of defaults", () => {
+        expect(run.one("aws:lambda/eventSourceMapping:EventSourceMapping").inputs).to.include({
+            batchSize: DEFAULTS.batchSize,
+            maximumBatchingWindowInSeconds: DEFAULTS.maximumBatchingWindowInSeconds,
+            startingPosition: DEFAULTS.startingPosition,
+            parallelizationFactor: DEFAULTS.parallelizationFactor,
+            maximumRetryAttempts: DEFAULTS.maximumRetryAttempts,
+            maximumRecordAgeInSeconds: DEFAULTS.maximumRecordAgeInSeconds,
+        });
+        expect(run.one("aws:lambda/function:Function").inputs).to.include({
+            memorySize: DEFAULTS.memorySize,
+            timeout: DEFAULTS.timeout,
+        });
+        expect(run.one("aws:cloudwatch/logGroup:LogGroup").inputs.retentionInDays).to.equal(DEFAULTS.logRetentionDays);
+        const iteratorAge = run
+            .all("aws:cloudwatch/metricAlarm:MetricAlarm")
+            .find(a => a.inputs.metricName === "IteratorAge");
+        expect(iteratorAge?.inputs.threshold).to.equal(DEFAULTS.iteratorAgeAlarmSeconds * 1000);
+        const lifecycle = run.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs;
+        expect(lifecycle.rules[0].transitions).to.deep.equal([
+            { days: DEFAULTS.rawArchiveAfterDays, storageClass: DEFAULTS.rawArchiveStorageClass },
+        ]);
+        expect(run.one("aws:dynamodb/table:Table").inputs.deletionProtectionEnabled).to.equal(DEFAULTS.protectData);
+        expect(run.one("aws:dynamodb/table:Table").inputs.globalSecondaryIndexes).to.equal(undefined);
+    });
+
+    it("document each optional field's default, and it is the table's", () => {
+        const documented = { ...documentedDefaults("storage.ts"), ...documentedDefaults("processor.ts") };
+        expect(Object.keys(documented)).to.have.length.above(10);
+        for (const [field, value] of Object.entries(documented)) {
+            expect(value, field).to.equal((DEFAULTS as Record<string, unknown>)[field]);
+        }
+    });
+});
