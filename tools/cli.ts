@@ -1,9 +1,14 @@
-/** What every `npm run` command shares: flag parsing and the errors a user can fix. */
+/**
+ * What every `npm run` command shares: flag parsing, and one way to end. A mistake the user can
+ * fix ends in one line that says what is wrong and what to do, never a stack trace: exit 2 for a
+ * usage error, 1 for anything else the user can fix; an unexpected error still prints its stack.
+ */
 import { parseArgs, ParseArgsConfig } from "util";
 
 type OptionSpecs = NonNullable<ParseArgsConfig["options"]>;
+export type FlagValues = Record<string, string | boolean | undefined>;
 
-/** Thrown for a bad flag; the CLIs print the message and the usage. */
+/** A bad flag or argument: one line, a pointer to --help, exit 2. */
 export class UsageError extends Error {
     constructor(message: string) {
         super(message);
@@ -11,15 +16,52 @@ export class UsageError extends Error {
     }
 }
 
-/** Parses argv against the options, turning parseArgs' errors into UsageErrors. */
-export function parseFlags(argv: string[], options: OptionSpecs): Record<string, string | boolean | undefined> {
+/**
+ * Any other mistake the user can fix (a missing build, a busy data folder, an endpoint that does
+ * not answer): one line that says what to do, exit 1.
+ */
+export class UserError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "UserError";
+    }
+}
+
+/** A command's entry point: `run` gets the arguments after `npm run <name> --` and returns the exit code. */
+export interface Command {
+    /** As the user types it, e.g. "npm run local". */
+    name: string;
+    /** The text `--help` prints. */
+    help: string;
+    run(argv: string[]): Promise<number>;
+}
+
+/**
+ * `--rate -5` as `--rate=-5`: Node's parser takes a value that starts with "-" for a flag and
+ * refuses it as ambiguous, which would hide the command's own range check.
+ */
+function attachNegativeNumbers(argv: string[], options: OptionSpecs): string[] {
+    const out: string[] = [];
+    for (let i = 0; i < argv.length; i++) {
+        const name = /^--([^=]+)$/.exec(argv[i])?.[1];
+        const next = argv[i + 1];
+        if (name && options[name]?.type === "string" && next !== undefined && /^-\.?\d/.test(next)) {
+            out.push(`${argv[i]}=${next}`);
+            i++;
+        } else {
+            out.push(argv[i]);
+        }
+    }
+    return out;
+}
+
+/** Parses argv against the options, turning the parser's errors into UsageErrors. */
+export function parseFlags(argv: string[], options: OptionSpecs): FlagValues {
     try {
-        return parseArgs({ args: argv, options, allowPositionals: false, strict: true }).values as Record<
-            string,
-            string | boolean | undefined
-        >;
+        const args = attachNegativeNumbers(argv, options);
+        return parseArgs({ args, options, allowPositionals: false, strict: true }).values as FlagValues;
     } catch (error) {
-        throw new UsageError((error as Error).message);
+        throw new UsageError((error as Error).message.replace(/\. To specify a positional argument.*$/s, ""));
     }
 }
 
@@ -38,9 +80,38 @@ export function numberFlag(
         value >= min &&
         value <= max &&
         (!integer || Number.isInteger(value));
-    if (!ok)
-        throw new UsageError(
-            `--${name}: expected ${integer ? "an integer" : "a number"} from ${min} to ${max}, got "${text}"`,
-        );
+    if (!ok) {
+        const expected = integer ? "an integer" : "a number";
+        throw new UsageError(`--${name}: expected ${expected} from ${min} to ${max}, got "${text}"`);
+    }
     return value;
+}
+
+/** What a failed command prints, and its exit code. */
+export function failure(command: Pick<Command, "name">, error: unknown): { message: string; code: number } {
+    const err = error as Error | undefined;
+    if (err instanceof UsageError) {
+        return { message: `${command.name}: ${err.message} (${command.name} -- --help for the usage)`, code: 2 };
+    }
+    if (err instanceof UserError) return { message: `${command.name}: ${err.message}`, code: 1 };
+    if (err?.name === "AbortError") return { message: `${command.name}: interrupted`, code: 130 };
+    return { message: err?.stack ?? String(error), code: 1 };
+}
+
+/** Runs a command as the process: `--help`, its exit code, and one line for a mistake. */
+export function runCommand(command: Command, argv = process.argv.slice(2)): void {
+    if (argv.includes("--help") || argv.includes("-h")) {
+        console.log(command.help);
+        return;
+    }
+    command.run(argv).then(
+        code => {
+            process.exitCode = code;
+        },
+        error => {
+            const { message, code } = failure(command, error);
+            console.error(message);
+            process.exitCode = code;
+        },
+    );
 }

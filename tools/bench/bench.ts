@@ -22,10 +22,10 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { parseArgs } from "util";
 import type { Context, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
 import { createHandlerFromEnvironment } from "../../pipeline/runtime/handler";
 import { createOriginalPortHandler } from "./original-port";
+import { numberFlag, parseFlags, runCommand } from "../cli";
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION } from "../../harness/aws/emulators";
 import { percentile } from "../local/summary";
 import { EmulatorProcess, startEmulatorProcess } from "../../harness/aws/emulator-process";
@@ -52,29 +52,33 @@ const RAM_DISK = "/dev/shm";
 /** One shard's write limit, in records per second. */
 const SHARD_RECORDS_PER_SECOND = 1000;
 
+const HELP = `Usage: npm run bench -- [flags]
+
+Times batches of valid ticks through the original Lambda's algorithm and through the processor,
+behind proxies that add a per-request latency, and checks what each stored.
+
+  --dynamo-latency MS  added to every DynamoDB request (default 10)
+  --s3-latency MS      added to every S3 request (default 30)
+  --batches N          timed batches per contender (default 5)
+  --batch-size N       ticks per batch (default 100)
+  --warm-ups N         untimed batches first (default 10)`;
+
+const OPTIONS = {
+    "dynamo-latency": { type: "string", default: "10" },
+    "s3-latency": { type: "string", default: "30" },
+    batches: { type: "string", default: "5" },
+    "batch-size": { type: "string", default: "100" },
+    "warm-ups": { type: "string", default: "10" },
+} as const;
+
 function parseOptions(argv: string[]): Options {
-    const { values } = parseArgs({
-        args: argv,
-        options: {
-            "dynamo-latency": { type: "string", default: "10" },
-            "s3-latency": { type: "string", default: "30" },
-            batches: { type: "string", default: "5" },
-            "batch-size": { type: "string", default: "100" },
-            "warm-ups": { type: "string", default: "10" },
-        },
-    });
-    const number = (name: keyof typeof values, min: number): number => {
-        const value = Number(values[name]);
-        if (!Number.isFinite(value) || value < min)
-            throw new Error(`--${name} must be a number >= ${min}, got ${values[name]}`);
-        return value;
-    };
+    const values = parseFlags(argv, OPTIONS);
     return {
-        dynamoLatencyMs: number("dynamo-latency", 0),
-        s3LatencyMs: number("s3-latency", 0),
-        batches: Math.floor(number("batches", 1)),
-        batchSize: Math.floor(number("batch-size", 1)),
-        warmUps: Math.floor(number("warm-ups", 0)),
+        dynamoLatencyMs: numberFlag(values, "dynamo-latency", 0, 10_000),
+        s3LatencyMs: numberFlag(values, "s3-latency", 0, 10_000),
+        batches: numberFlag(values, "batches", 1, 10_000, true),
+        batchSize: numberFlag(values, "batch-size", 1, 10_000, true),
+        warmUps: numberFlag(values, "warm-ups", 0, 10_000, true),
     };
 }
 
@@ -333,8 +337,8 @@ function report(results: Result[], options: Options): void {
 
 // ---- Main -----------------------------------------------------------------------------------
 
-async function main(): Promise<number> {
-    const options = parseOptions(process.argv.slice(2));
+async function main(argv: string[]): Promise<number> {
+    const options = parseOptions(argv);
     const closers: (() => Promise<void>)[] = [];
     try {
         // s3rver keeps each object as three files: on a RAM disk where there is one (Linux), so that
@@ -423,12 +427,4 @@ async function main(): Promise<number> {
     }
 }
 
-main().then(
-    code => {
-        process.exitCode = code;
-    },
-    error => {
-        console.error(error);
-        process.exitCode = 1;
-    },
-);
+runCommand({ name: "npm run bench", help: HELP, run: main });

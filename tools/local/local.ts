@@ -2,7 +2,7 @@
  * `npm run local`: the whole pipeline on this machine, with nothing installed but the project.
  * See runLocalPipeline (tools/local/run.ts) for what runs; this file is the CLI.
  */
-import { numberFlag, parseFlags, UsageError } from "../cli";
+import { numberFlag, parseFlags, runCommand, UsageError } from "../cli";
 import { PRODUCER_HELP, PRODUCER_OPTIONS, producerFlags } from "./args";
 import { LocalPipelineOptions, runLocalPipeline } from "./run";
 import { formatSummary } from "./summary";
@@ -41,9 +41,8 @@ const OPTIONS = {
     "function-logs": { type: "boolean", default: false },
 } as const;
 
-function parseOptions(argv: string[]): LocalPipelineOptions | "help" {
+function parseOptions(argv: string[]): LocalPipelineOptions {
     const values = parseFlags(argv, OPTIONS);
-    if (values.help) return "help";
     const startingPosition = String(values["starting-position"]).toUpperCase();
     if (startingPosition !== "LATEST" && startingPosition !== "TRIM_HORIZON") {
         throw new UsageError(
@@ -83,19 +82,8 @@ function logAboveProgress(line: string): void {
     console.log(line);
 }
 
-async function main(): Promise<number> {
-    let options: LocalPipelineOptions | "help";
-    try {
-        options = parseOptions(process.argv.slice(2));
-    } catch (error) {
-        if (!(error instanceof UsageError)) throw error;
-        console.error(`${error.message}\n\n${HELP}`);
-        return 2;
-    }
-    if (options === "help") {
-        console.log(HELP);
-        return 0;
-    }
+async function main(argv: string[]): Promise<number> {
+    const options = parseOptions(argv);
     const controller = new AbortController();
     interruptOnSigint(controller);
     const summary = await runLocalPipeline({
@@ -110,11 +98,4 @@ async function main(): Promise<number> {
     return summary.ok ? 0 : 1;
 }
 
-main()
-    .then(code => {
-        process.exitCode = code;
-    })
-    .catch(error => {
-        console.error(error instanceof Error && error.name === "AbortError" ? "interrupted" : error);
-        process.exitCode = error?.name === "AbortError" ? 130 : 1;
-    });
+runCommand({ name: "npm run local", help: HELP, run: main });

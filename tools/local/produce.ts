@@ -4,7 +4,7 @@
  */
 import { KinesisClient } from "@aws-sdk/client-kinesis";
 import { EMULATOR_REGION } from "../../harness/aws/emulators";
-import { parseFlags, UsageError } from "../cli";
+import { parseFlags, runCommand, UsageError } from "../cli";
 import { PRODUCER_HELP, PRODUCER_OPTIONS, producerFlags, ProducerFlags } from "./args";
 import { describeMalformed, emptyStats, runProducer, totalMalformed } from "./producer";
 import {
@@ -71,12 +71,8 @@ function reportEverySecond(read: () => string): () => void {
     return () => clearInterval(timer);
 }
 
-async function main(): Promise<number> {
-    const values = parseFlags(process.argv.slice(2), OPTIONS);
-    if (values.help) {
-        console.log(HELP);
-        return 0;
-    }
+async function main(argv: string[]): Promise<number> {
+    const values = parseFlags(argv, OPTIONS);
     const flags = producerFlags(values);
     const { client, target, describe } = await destination(values, flags);
     const controller = new AbortController();
@@ -111,16 +107,4 @@ async function main(): Promise<number> {
     return stats.putFailed > 0 ? 1 : controller.signal.aborted ? 130 : 0;
 }
 
-main()
-    .then(code => {
-        process.exitCode = code;
-    })
-    .catch(error => {
-        if (error instanceof UsageError) {
-            console.error(`${error.message}\n\n${HELP}`);
-            process.exitCode = 2;
-            return;
-        }
-        console.error(`${error?.name ?? "Error"}: ${error?.message ?? error}`);
-        process.exitCode = 1;
-    });
+runCommand({ name: "npm run produce", help: HELP, run: main });
