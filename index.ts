@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, parsePipelineConfig, PipelineSettings } from "./pipeline/infra/config";
+import { StockDashboard } from "./pipeline/infra/dashboard";
 import { StockProcessor } from "./pipeline/infra/processor";
 import { StockStorage } from "./pipeline/infra/storage";
 
@@ -34,6 +35,14 @@ const processor = new StockProcessor("processor", {
     bucketArn: storage.bucketArn,
 });
 
+const health = new StockDashboard("health", {
+    functionName: processor.functionName,
+    timeoutSeconds: settings.timeout,
+    failureQueueName: processor.failureQueue.name,
+    tableName: storage.tableName,
+    dashboardName: `stock-market-pipeline-${pulumi.getStack()}`,
+});
+
 export const streamArn = settings.streamArn;
 export const tableName = storage.tableName;
 export const tableArn = storage.tableArn;
@@ -42,3 +51,4 @@ export const functionName = processor.functionName;
 export const functionArn = processor.functionArn;
 export const failureQueueUrl = processor.failureQueueUrl;
 export const alarmTopicArn = processor.alarmTopicArn;
+export const dashboardUrl = health.url;

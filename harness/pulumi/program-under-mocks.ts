@@ -17,6 +17,7 @@ export interface ProgramRun {
 }
 
 const PROJECT = "stock-market-pipeline";
+const REGION = "us-east-1";
 const PROGRAM = path.resolve(__dirname, "../../index.ts");
 
 /** ARNs in the formats AWS gives each resource type, so that policies are checked against real shapes. */
@@ -42,6 +43,12 @@ export function fakeArn(resource: DeclaredResource): string {
         ARN_FORMATS[resource.type] ??
         (name => `arn:aws:${resource.type.split(":")[1].split("/")[0]}:us-east-1:123456789012:${name}`);
     return format(fakeName(resource.type, resource.name, resource.inputs));
+}
+
+/** What a data source returns under mocks: the stack's region for getRegion, else the inputs. */
+function fakeCall(token: string, inputs: Record<string, any>): Record<string, any> {
+    if (token === "aws:index/getRegion:getRegion") return { ...inputs, region: REGION, name: REGION };
+    return inputs;
 }
 
 /** Outputs a real provider would report, derived from the inputs so that wiring can be checked. */
@@ -81,7 +88,7 @@ export async function runUnderMocks(
                 resources.push({ type: args.type, name: args.name, inputs: args.inputs });
                 return { id: `${args.name}-id`, state: fakeState(args.type, args.name, args.inputs) };
             },
-            call: args => args.inputs,
+            call: args => fakeCall(args.token, args.inputs),
         },
         PROJECT,
         "test",

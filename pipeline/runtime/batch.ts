@@ -115,3 +115,13 @@ export function latestPerKey(plans: RecordPlan[]): RecordPlan[] {
     }
     return [...winners.values()];
 }
+
+/**
+ * Milliseconds from the oldest record's arrival on the stream to `now`: how far behind the
+ * processor is. Undefined for an empty batch, which says nothing about lag.
+ */
+export function ingestLagMs(records: KinesisStreamRecord[], now: number): number | undefined {
+    if (records.length === 0) return undefined;
+    const oldest = Math.min(...records.map(record => record.kinesis.approximateArrivalTimestamp));
+    return Math.max(0, Math.round(now - oldest * 1000));
+}

@@ -13,7 +13,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
-import { latestPerKey, planRecord, RecordPlan, tickKey } from "./batch";
+import { ingestLagMs, latestPerKey, planRecord, RecordPlan, tickKey } from "./batch";
 import { writeTicks } from "./dynamo";
 import { putObjects } from "./s3";
 
@@ -29,6 +29,8 @@ export interface BatchSummary {
     rejected: number;
     failed: number;
     durationMs: number;
+    /** How far behind the stream the batch was: now minus its oldest record's arrival; absent for an empty batch. */
+    ingestLagMs?: number;
     /** The first message of each kind of error the writes met, e.g. {"AccessDenied": "…"}; absent when none. */
     errors?: Record<string, string>;
 }
@@ -49,8 +51,16 @@ const CONNECTION_TIMEOUT_MS = 2000;
 const REQUEST_TIMEOUT_MS = 5000;
 /** Sockets per client: a batch of 100 ticks has 200 objects to put, all at once. */
 const CONNECTION_POOL = 256;
-const SERVICE = "stock-processor";
-const METRICS_NAMESPACE = "StockMarketPipeline";
+/** Where the processor's logs and metrics are found: Powertools' service dimension and namespace. */
+export const SERVICE = "stock-processor";
+export const METRICS_NAMESPACE = "StockMarketPipeline";
+/** The processor's own metrics, per invocation (EMF). */
+export const METRICS = {
+    stored: "RecordsStored",
+    rejected: "RecordsRejected",
+    failed: "RecordsFailed",
+    ingestLag: "IngestLag",
+} as const;
 
 /**
  * The time after which no request starts and no retry is waited for: the function's remaining
@@ -136,6 +146,7 @@ export function createHandler(deps: ProcessorDependencies): ProcessorHandler {
             rejected: done.filter(plan => !plan.tick).length,
             failed: failed.length,
             durationMs: Date.now() - started,
+            ingestLagMs: ingestLagMs(event.Records, started),
             ...(Object.keys(errors.samples).length ? { errors: errors.samples } : {}),
         });
         // The event source mapping retries from the lowest of these and never checkpoints past it.
@@ -157,16 +168,19 @@ function clientConfig() {
     };
 }
 
-/** One structured JSON log line and three EMF metrics per invocation, through Powertools. */
+/** One structured JSON log line and the EMF metrics per invocation, through Powertools. */
 export function powertoolsObserver(): (summary: BatchSummary) => void {
     const logger = new Logger({ serviceName: SERVICE });
     const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE });
     return summary => {
         // A batch with records left for redelivery is worth a look: log it as a warning.
         (summary.failed > 0 ? logger.warn : logger.info).call(logger, "batch processed", { ...summary });
-        metrics.addMetric("RecordsStored", MetricUnit.Count, summary.stored);
-        metrics.addMetric("RecordsRejected", MetricUnit.Count, summary.rejected);
-        metrics.addMetric("RecordsFailed", MetricUnit.Count, summary.failed);
+        metrics.addMetric(METRICS.stored, MetricUnit.Count, summary.stored);
+        metrics.addMetric(METRICS.rejected, MetricUnit.Count, summary.rejected);
+        metrics.addMetric(METRICS.failed, MetricUnit.Count, summary.failed);
+        if (summary.ingestLagMs !== undefined) {
+            metrics.addMetric(METRICS.ingestLag, MetricUnit.Milliseconds, summary.ingestLagMs);
+        }
         metrics.publishStoredMetrics();
     };
 }

@@ -1,5 +1,11 @@
 import { expect } from "chai";
-import { compareSequenceNumbers, latestPerKey, objectKeys, planRecord } from "../../pipeline/runtime/batch";
+import {
+    compareSequenceNumbers,
+    ingestLagMs,
+    latestPerKey,
+    objectKeys,
+    planRecord,
+} from "../../pipeline/runtime/batch";
 import { kinesisRecord, sequenceNumber, tick } from "../support/kinesis-events";
 
 describe("batch planning", () => {
@@ -45,5 +51,14 @@ describe("batch planning", () => {
             processed: `processed/day=2026-12-31/symbol=BRK.B/${sequenceNumber(7)}.json`,
             rejected: undefined,
         });
+    });
+
+    it("measures the ingest lag from the oldest record's arrival, and none for an empty batch", () => {
+        const older = { ...kinesisRecord(tick("AAPL", "1", "2026-11-28T10:00:00"), 1) };
+        older.kinesis = { ...older.kinesis, approximateArrivalTimestamp: 1795876200 };
+        const newer = kinesisRecord(tick("AAPL", "1", "2026-11-28T10:00:01"), 2);
+        newer.kinesis = { ...newer.kinesis, approximateArrivalTimestamp: 1795876201.5 };
+        expect(ingestLagMs([newer, older], 1795876203_250)).to.equal(3250);
+        expect(ingestLagMs([], Date.now())).to.equal(undefined);
     });
 });

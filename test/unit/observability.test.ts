@@ -24,10 +24,10 @@ function captureOutput(fn: () => void): Record<string, any>[] {
 }
 
 describe("the processor's observability", () => {
-    it("writes one JSON log line and one EMF document with RecordsStored, RecordsRejected and RecordsFailed per invocation", () => {
+    it("writes one JSON log line and one EMF document with RecordsStored, RecordsRejected, RecordsFailed and IngestLag per invocation", () => {
         const observe = powertoolsObserver();
         const output = captureOutput(() =>
-            observe({ received: 100, stored: 98, rejected: 2, failed: 0, durationMs: 42 }),
+            observe({ received: 100, stored: 98, rejected: 2, failed: 0, durationMs: 42, ingestLagMs: 1500 }),
         );
         const log = output.filter(line => line.message === "batch processed");
         expect(log).to.have.length(1);
@@ -49,8 +49,10 @@ describe("the processor's observability", () => {
             "RecordsStored",
             "RecordsRejected",
             "RecordsFailed",
+            "IngestLag",
         ]);
-        expect(emf[0]).to.include({ RecordsStored: 98, RecordsRejected: 2, RecordsFailed: 0 });
+        expect(emf[0]).to.include({ RecordsStored: 98, RecordsRejected: 2, RecordsFailed: 0, IngestLag: 1500 });
+        expect(directive.Metrics.find((m: { Name: string }) => m.Name === "IngestLag").Unit).to.equal("Milliseconds");
     });
 
     it("logs an invocation with records left for redelivery as a warning, with the errors met", () => {
@@ -68,5 +70,13 @@ describe("the processor's observability", () => {
         const [log] = output.filter(line => line.message === "batch processed");
         expect(log).to.deep.include({ level: "WARN", failed: 1, errors: { AccessDenied: "Access Denied" } });
         expect(output.find(line => line._aws)).to.include({ RecordsFailed: 1 });
+    });
+
+    it("publishes no ingest lag for an empty batch, which says nothing about lag", () => {
+        const output = captureOutput(() =>
+            powertoolsObserver()({ received: 0, stored: 0, rejected: 0, failed: 0, durationMs: 1 }),
+        );
+        const emf = output.find(line => line._aws);
+        expect(emf).to.not.have.property("IngestLag");
     });
 });

@@ -261,7 +261,56 @@ describe("the Pulumi program with nothing but streamArn set", () => {
         });
     });
 
-    it("exports the table, bucket, function, failure queue and stream", () => {
+    describe("the health dashboard", () => {
+        const body = () =>
+            JSON.parse(run.one("aws:cloudwatch/dashboard:Dashboard").inputs.dashboardBody) as {
+                widgets: { properties: { title: string; region: string; metrics: unknown[][]; annotations?: any } }[];
+            };
+        const metricsOf = (namespace: string) =>
+            body()
+                .widgets.flatMap(w => w.properties.metrics)
+                .filter(m => m[0] === namespace);
+
+        it("is named after the stack and charts the function by its name", () => {
+            expect(run.one("aws:cloudwatch/dashboard:Dashboard").inputs.dashboardName).to.equal(
+                "stock-market-pipeline-test",
+            );
+            const lambda = metricsOf("AWS/Lambda");
+            expect(lambda.map(m => m[1])).to.include.members([
+                "IteratorAge",
+                "Invocations",
+                "Errors",
+                "Throttles",
+                "Duration",
+                "ConcurrentExecutions",
+            ]);
+            for (const metric of lambda)
+                expect(metric.slice(2, 4)).to.deep.equal(["FunctionName", "processor-fn-abc123"]);
+        });
+
+        it("charts the processor's own metrics, the failure queue and the table's throttling", () => {
+            expect(metricsOf("StockMarketPipeline").map(m => m[1])).to.include.members([
+                "RecordsStored",
+                "RecordsRejected",
+                "RecordsFailed",
+                "IngestLag",
+            ]);
+            expect(metricsOf("AWS/SQS")[0]).to.include.members(["QueueName", "processor-failures-abc123"]);
+            expect(metricsOf("AWS/DynamoDB").map(m => m.slice(1, 4))).to.deep.include([
+                "WriteThrottleEvents",
+                "TableName",
+                "storage-ticks-abc123",
+            ]);
+        });
+
+        it("draws duration against the function's timeout, in the stack's region", () => {
+            const duration = body().widgets.find(w => w.properties.title.startsWith("Duration"))!;
+            expect(duration.properties.annotations.horizontal[0].value).to.equal(60_000);
+            expect(new Set(body().widgets.map(w => w.properties.region))).to.deep.equal(new Set(["us-east-1"]));
+        });
+    });
+
+    it("exports the table, bucket, function, failure queue, stream and dashboard", () => {
         expect(run.outputs).to.deep.equal({
             streamArn: STREAM_ARN,
             tableName: "storage-ticks-abc123",
@@ -271,6 +320,8 @@ describe("the Pulumi program with nothing but streamArn set", () => {
             functionArn: "arn:aws:lambda:us-east-1:123456789012:function:processor-fn-abc123",
             failureQueueUrl: "https://sqs.us-east-1.amazonaws.com/123456789012/processor-failures-abc123",
             alarmTopicArn: "arn:aws:sns:us-east-1:123456789012:processor-alarms-abc123",
+            dashboardUrl:
+                "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/stock-market-pipeline-test",
         });
     });
 });
