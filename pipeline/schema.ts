@@ -25,3 +25,11 @@ export function tableAttributes(withDayIndex: boolean): { name: string; type: "S
 
 /** Top-level prefixes of the bucket; the processor writes under these and nowhere else. */
 export const PREFIXES = { raw: "raw/", processed: "processed/", rejected: "rejected/" } as const;
+
+/**
+ * How the processor lays records out in S3 (the processing contract): `record` writes one object
+ * per record under each prefix (the original design); `batch` writes a few gzip NDJSON objects
+ * per invocation, a tenth of the requests. DynamoDB items are the same in both.
+ */
+export const OBJECT_LAYOUTS = ["record", "batch"] as const;
+export type ObjectLayout = (typeof OBJECT_LAYOUTS)[number];

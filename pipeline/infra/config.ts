@@ -7,6 +7,8 @@
  * `npm run local` nobody applies Pulumi.yaml's defaults for us.
  */
 
+import { OBJECT_LAYOUTS, ObjectLayout } from "../schema";
+
 export type StartingPosition = "LATEST" | "TRIM_HORIZON" | "AT_TIMESTAMP";
 
 /** Storage classes that make sense for raw copies kept for replay and audit. */
@@ -46,6 +48,7 @@ export interface PipelineSettings {
     rawArchiveAfterDays: number;
     rawArchiveStorageClass: RawStorageClass;
     protectData: boolean;
+    objectLayout: ObjectLayout;
 }
 
 /** Every optional setting's default; the same values stand in Pulumi.yaml. */
@@ -69,6 +72,7 @@ export const DEFAULTS = {
     rawArchiveAfterDays: 30,
     rawArchiveStorageClass: "STANDARD_IA",
     protectData: false,
+    objectLayout: "record",
 } as const;
 
 /** Thrown for a bad setting; the message starts with the config key. */
@@ -208,5 +212,6 @@ export function parsePipelineConfig(read: ConfigReader, namespace = "stock-marke
         rawArchiveAfterDays,
         rawArchiveStorageClass,
         protectData: boolean("protectData"),
+        objectLayout: oneOf<ObjectLayout>("objectLayout", OBJECT_LAYOUTS, s => s.toLowerCase() as ObjectLayout),
     };
 }

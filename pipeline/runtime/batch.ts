@@ -1,27 +1,30 @@
 /**
- * Pure planning of a batch: what each Kinesis record must leave behind (see the processing
- * contract's table). No I/O: the handler carries the plan out and maps failures back to records.
+ * Pure planning of a batch: what each record is (a tick or a rejection, KPL aggregates unpacked
+ * into their user records), which item each key gets, and which records to report when writes
+ * fail. No I/O: the handler carries the plan out. The S3 objects are planned in layouts.ts.
  */
 import type { KinesisStreamRecord } from "aws-lambda";
-import { PREFIXES } from "../schema";
-import { decodeTick, processedJson, StoredTick } from "./tick";
+import type { ObjectLayout } from "../schema";
+import { deaggregate, isAggregate } from "./kpl";
+import { decodeTick, StoredTick } from "./tick";
 
-/** One S3 object a record must leave behind. */
-export interface ObjectPut {
-    key: string;
-    body: Uint8Array | string;
-}
-
-/** Everything one record must leave behind, and where it came from. */
+/** One record as processed: a Kinesis record, or one user record of a KPL aggregate. */
 export interface RecordPlan {
+    /** The Kinesis record's (for a user record, its aggregate's): the only id the mapping knows. */
     sequenceNumber: string;
+    /** The user record's 0-based index in its aggregate; absent for a record that is not one. */
+    subSequenceNumber?: number;
+    /** The Kinesis record's, or the user record's own. */
+    partitionKey: string;
     shardId: string;
+    /** Epoch seconds, as in the event. */
+    approximateArrivalTimestamp: number;
+    /** The bytes its raw copy keeps: the record's data, or the user record's. */
+    data: Buffer;
     /** The DynamoDB item, for a valid tick. */
     tick?: StoredTick;
     /** Why the record was quarantined, for an invalid one. */
     reason?: string;
-    /** raw/ always; processed/ for a valid tick, rejected/ for an invalid one. */
-    puts: ObjectPut[];
 }
 
 /** `shardId-000000000000:4959…` → `shardId-000000000000`. */
@@ -30,69 +33,67 @@ export function shardIdOf(record: KinesisStreamRecord): string {
     return colon > 0 ? record.eventID.slice(0, colon) : "unknown-shard";
 }
 
-/** The UTC day a record reached the stream: raw/ and rejected/ are partitioned by it. */
+/** The UTC day of an arrival time in epoch seconds: raw/ and rejected/ are partitioned by it. */
+export function utcDay(epochSeconds: number): string {
+    return new Date(epochSeconds * 1000).toISOString().slice(0, 10);
+}
+
+/** The UTC day a record reached the stream. */
 export function arrivalDay(record: KinesisStreamRecord): string {
-    return new Date(record.kinesis.approximateArrivalTimestamp * 1000).toISOString().slice(0, 10);
+    return utcDay(record.kinesis.approximateArrivalTimestamp);
+}
+
+/** `<sequenceNumber>`, or `<sequenceNumber>-<subSequenceNumber>` for a user record: what its keys end in. */
+export function recordId(plan: Pick<RecordPlan, "sequenceNumber" | "subSequenceNumber">): string {
+    return plan.subSequenceNumber === undefined
+        ? plan.sequenceNumber
+        : `${plan.sequenceNumber}-${plan.subSequenceNumber}`;
 }
 
 /**
- * Object keys come from the record alone (never the clock) and end in the sequence number, so a
- * redelivered record overwrites its own objects.
+ * What one Kinesis record is: one plan, or one per user record of a KPL aggregate. An aggregate
+ * that cannot be trusted (wrong MD5, protobuf that does not decode) is one invalid record.
  */
-export function objectKeys(
-    record: KinesisStreamRecord,
-    tick?: StoredTick,
-): { raw: string; processed?: string; rejected?: string } {
-    const { sequenceNumber } = record.kinesis;
-    const byArrival = `arrival_day=${arrivalDay(record)}/shard=${shardIdOf(record)}/${sequenceNumber}.json`;
-    return {
-        raw: `${PREFIXES.raw}${byArrival}`,
-        processed: tick && `${PREFIXES.processed}day=${tick.day}/symbol=${tick.symbol}/${sequenceNumber}.json`,
-        rejected: tick ? undefined : `${PREFIXES.rejected}${byArrival}`,
-    };
-}
-
-/** The quarantine object: the reason and everything needed to find or replay the record. */
-export function rejectionJson(record: KinesisStreamRecord, reason: string): string {
-    return JSON.stringify({
-        reason,
+export function planRecord(record: KinesisStreamRecord): RecordPlan[] {
+    const data = Buffer.from(record.kinesis.data, "base64");
+    const parent = {
         sequenceNumber: record.kinesis.sequenceNumber,
         partitionKey: record.kinesis.partitionKey,
         shardId: shardIdOf(record),
         approximateArrivalTimestamp: record.kinesis.approximateArrivalTimestamp,
-        data: record.kinesis.data,
-    });
+    };
+    if (!isAggregate(data)) return [classify({ ...parent, data })];
+    const aggregate = deaggregate(data);
+    if (!aggregate.ok) return [{ ...parent, data, reason: aggregate.reason }];
+    return aggregate.records.map((user, index) =>
+        classify({ ...parent, subSequenceNumber: index, partitionKey: user.partitionKey, data: user.data }),
+    );
 }
 
-export function planRecord(record: KinesisStreamRecord): RecordPlan {
-    const data = Buffer.from(record.kinesis.data, "base64");
-    const decoded = decodeTick(data);
-    const base = { sequenceNumber: record.kinesis.sequenceNumber, shardId: shardIdOf(record) };
-    if (decoded.valid) {
-        const keys = objectKeys(record, decoded.tick);
-        return {
-            ...base,
-            tick: decoded.tick,
-            puts: [
-                { key: keys.raw, body: data },
-                { key: keys.processed!, body: processedJson(decoded.tick) },
-            ],
-        };
-    }
-    const keys = objectKeys(record);
-    return {
-        ...base,
-        reason: decoded.reason,
-        puts: [
-            { key: keys.raw, body: data },
-            { key: keys.rejected!, body: rejectionJson(record, decoded.reason) },
-        ],
-    };
+function classify(record: Omit<RecordPlan, "tick" | "reason">): RecordPlan {
+    const decoded = decodeTick(record.data);
+    return decoded.valid ? { ...record, tick: decoded.tick } : { ...record, reason: decoded.reason };
+}
+
+/** Every record of the batch, aggregates unpacked, in (sequenceNumber, subSequenceNumber) order. */
+export function planBatch(records: KinesisStreamRecord[]): RecordPlan[] {
+    return records.flatMap(planRecord).sort(compareRecords);
 }
 
 /** Kinesis sequence numbers are decimal strings too long for a double. */
 export function compareSequenceNumbers(a: string, b: string): number {
     return a.length !== b.length ? a.length - b.length : a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Stream order: by sequence number, then by sub-sequence number (a plain record before none). */
+export function compareRecords(
+    a: Pick<RecordPlan, "sequenceNumber" | "subSequenceNumber">,
+    b: Pick<RecordPlan, "sequenceNumber" | "subSequenceNumber">,
+): number {
+    return (
+        compareSequenceNumbers(a.sequenceNumber, b.sequenceNumber) ||
+        (a.subSequenceNumber ?? -1) - (b.subSequenceNumber ?? -1)
+    );
 }
 
 /** The DynamoDB item's key, as one string. */
@@ -102,8 +103,8 @@ export function tickKey(tick: StoredTick): string {
 
 /**
  * The items to write, one per key: for two ticks with the same symbol and timestamp the later
- * record (higher sequence number) wins. BatchWriteItem refuses duplicate keys in one request.
- * Returns each winning plan; the plans it superseded need no item write of their own.
+ * record (higher sequence number, then sub-sequence number) wins. BatchWriteItem refuses
+ * duplicate keys in one request. Returns each winning plan; the others need no item write.
  */
 export function latestPerKey(plans: RecordPlan[]): RecordPlan[] {
     const winners = new Map<string, RecordPlan>();
@@ -111,9 +112,29 @@ export function latestPerKey(plans: RecordPlan[]): RecordPlan[] {
         if (!plan.tick) continue;
         const key = tickKey(plan.tick);
         const current = winners.get(key);
-        if (!current || compareSequenceNumbers(plan.sequenceNumber, current.sequenceNumber) > 0) winners.set(key, plan);
+        if (!current || compareRecords(plan, current) > 0) winners.set(key, plan);
     }
     return [...winners.values()];
+}
+
+/**
+ * The records left for redelivery by the failed writes, and the response's identifiers.
+ *
+ * Record layout: each record with a write still failed, reported by its sequence number (a user
+ * record by its aggregate's, so the whole aggregate comes again). Batch layout: the objects hold
+ * the whole batch and are keyed by its first record, so any failure reports that first record and
+ * the redelivery overwrites the same keys; every record of the batch is then left for redelivery.
+ */
+export function failuresToReport(
+    layout: ObjectLayout,
+    plans: RecordPlan[],
+    failed: Set<RecordPlan>,
+): { redelivered: Set<RecordPlan>; identifiers: string[] } {
+    if (failed.size === 0) return { redelivered: new Set(), identifiers: [] };
+    if (layout === "batch") return { redelivered: new Set(plans), identifiers: [plans[0].sequenceNumber] };
+    const identifiers = [...new Set(plans.filter(plan => failed.has(plan)).map(plan => plan.sequenceNumber))];
+    const reported = new Set(identifiers);
+    return { redelivered: new Set(plans.filter(plan => reported.has(plan.sequenceNumber))), identifiers };
 }
 
 /**

@@ -13,8 +13,10 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
-import { ingestLagMs, latestPerKey, planRecord, RecordPlan, tickKey } from "./batch";
+import { OBJECT_LAYOUTS, ObjectLayout } from "../schema";
+import { failuresToReport, ingestLagMs, latestPerKey, planBatch, RecordPlan, tickKey } from "./batch";
 import { writeTicks } from "./dynamo";
+import { ObjectPut, plannedObjects } from "./layouts";
 import { putObjects } from "./s3";
 
 export type ProcessorHandler = (
@@ -24,7 +26,13 @@ export type ProcessorHandler = (
 
 /** What one invocation did: logged as one JSON line and published as metrics. */
 export interface BatchSummary {
+    /** Kinesis records in the event. */
     received: number;
+    /** Records processed: the received ones with KPL aggregates counted by their user records. */
+    userRecords: number;
+    /** S3 objects the batch leaves behind (requests, before retries). */
+    objects: number;
+    /** User records stored, quarantined, and left for redelivery. */
     stored: number;
     rejected: number;
     failed: number;
@@ -42,6 +50,8 @@ export interface ProcessorDependencies {
     s3: S3Client;
     /** Object puts in flight at once: the S3 client's connection pool size. */
     s3MaxInFlight: number;
+    /** How records are written to S3 (the processing contract's two layouts); `record` by default. */
+    objectLayout?: ObjectLayout;
     /** Called once per invocation. */
     observe: (summary: BatchSummary) => void;
 }
@@ -84,18 +94,25 @@ function errorSampler() {
     return { note, samples };
 }
 
-/** The records to report: those with an object or their own (winning) item not written. */
-function failedRecords(
-    plans: RecordPlan[],
-    itemWriters: Set<RecordPlan>,
-    failedItems: Set<string>,
+/** The records with a write not done: a copy in an object not written, or their own (winning) item. */
+function unstoredRecords(
+    puts: ObjectPut[],
     failedObjects: Set<string>,
-): RecordPlan[] {
-    return plans.filter(
-        plan =>
-            plan.puts.some(put => failedObjects.has(put.key)) ||
-            (itemWriters.has(plan) && failedItems.has(tickKey(plan.tick!))),
-    );
+    itemWriters: RecordPlan[],
+    failedItems: Set<string>,
+): Set<RecordPlan> {
+    const unstored = new Set(puts.filter(put => failedObjects.has(put.key)).flatMap(put => put.records));
+    for (const plan of itemWriters) if (failedItems.has(tickKey(plan.tick!))) unstored.add(plan);
+    return unstored;
+}
+
+/** OBJECT_LAYOUT: `record` when unset; anything unknown stops the container at start. */
+export function objectLayoutFromEnvironment(value: string | undefined): ObjectLayout {
+    if (value === undefined || value === "") return "record";
+    if (!(OBJECT_LAYOUTS as readonly string[]).includes(value)) {
+        throw new Error(`OBJECT_LAYOUT must be one of ${OBJECT_LAYOUTS.join(", ")}, got "${value}"`);
+    }
+    return value as ObjectLayout;
 }
 
 /**
@@ -117,8 +134,10 @@ export function createHandler(deps: ProcessorDependencies): ProcessorHandler {
     return async (event, context) => {
         const started = Date.now();
         const deadline = retryDeadline(context, started);
-        const plans = event.Records.map(planRecord);
+        const layout = deps.objectLayout ?? "record";
+        const plans = planBatch(event.Records);
         const itemWriters = latestPerKey(plans);
+        const puts = plannedObjects(layout, plans);
         const errors = errorSampler();
         const [failedItems, failedObjects] = await Promise.all([
             writeTicks(
@@ -128,29 +147,24 @@ export function createHandler(deps: ProcessorDependencies): ProcessorHandler {
                 deadline,
                 errors.note,
             ),
-            putObjects(
-                deps.s3,
-                deps.bucketName,
-                plans.flatMap(plan => plan.puts),
-                deadline,
-                deps.s3MaxInFlight,
-                errors.note,
-            ),
+            putObjects(deps.s3, deps.bucketName, puts, deadline, deps.s3MaxInFlight, errors.note),
         ]);
-        const failed = failedRecords(plans, new Set(itemWriters), failedItems, failedObjects);
-        const failedSet = new Set(failed);
-        const done = plans.filter(plan => !failedSet.has(plan));
+        const unstored = unstoredRecords(puts, failedObjects, itemWriters, failedItems);
+        const { redelivered, identifiers } = failuresToReport(layout, plans, unstored);
+        const done = plans.filter(plan => !redelivered.has(plan));
         deps.observe({
-            received: plans.length,
+            received: event.Records.length,
+            userRecords: plans.length,
+            objects: puts.length,
             stored: done.filter(plan => plan.tick).length,
             rejected: done.filter(plan => !plan.tick).length,
-            failed: failed.length,
+            failed: redelivered.size,
             durationMs: Date.now() - started,
             ingestLagMs: ingestLagMs(event.Records, started),
             ...(Object.keys(errors.samples).length ? { errors: errors.samples } : {}),
         });
         // The event source mapping retries from the lowest of these and never checkpoints past it.
-        return { batchItemFailures: failed.map(plan => ({ itemIdentifier: plan.sequenceNumber })) };
+        return { batchItemFailures: identifiers.map(itemIdentifier => ({ itemIdentifier })) };
     };
 }
 
@@ -188,7 +202,7 @@ export function powertoolsObserver(): (summary: BatchSummary) => void {
 /**
  * The handler as Lambda runs it, built once per container (the CallbackFunction's
  * `callbackFactory`): clients and connection pools are created here and reused by every batch.
- * Configured from the environment only: TABLE_NAME, BUCKET_NAME, the AWS SDK's own variables
+ * Configured from the environment only: TABLE_NAME, BUCKET_NAME, OBJECT_LAYOUT, the AWS SDK's own variables
  * (AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_S3) and S3_FORCE_PATH_STYLE.
  *
  * @example
@@ -202,6 +216,7 @@ export function createHandlerFromEnvironment(
     const tableName = env.TABLE_NAME;
     const bucketName = env.BUCKET_NAME;
     if (!tableName || !bucketName) throw new Error("TABLE_NAME and BUCKET_NAME must be set");
+    const objectLayout = objectLayoutFromEnvironment(env.OBJECT_LAYOUT);
 
     // wrapNumbers: unprocessed items come back unmarshalled, and a price beyond a double must not throw.
     const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig()), {
@@ -215,5 +230,5 @@ export function createHandlerFromEnvironment(
         cacheMiddleware: true,
         requestChecksumCalculation: "WHEN_REQUIRED",
     });
-    return createHandler({ tableName, bucketName, dynamo, s3, s3MaxInFlight: CONNECTION_POOL, observe });
+    return createHandler({ tableName, bucketName, dynamo, s3, s3MaxInFlight: CONNECTION_POOL, objectLayout, observe });
 }

@@ -1,6 +1,6 @@
 /** The S3 adapter: all of a batch's objects in flight together, retried within the deadline. */
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import type { ObjectPut } from "./batch";
+import type { ObjectPut } from "./layouts";
 import { writeAll } from "./retry";
 
 /**
@@ -23,7 +23,7 @@ export async function putObjects(
         onError,
         send: async ([put]) => {
             await client.send(
-                new PutObjectCommand({ Bucket: bucket, Key: put.key, Body: put.body, ContentType: "application/json" }),
+                new PutObjectCommand({ Bucket: bucket, Key: put.key, Body: put.body, ContentType: put.contentType }),
             );
         },
     });

@@ -46,6 +46,9 @@ describe("the components used on their own, in another program", () => {
             memorySize: DEFAULTS.memorySize,
             timeout: DEFAULTS.timeout,
         });
+        expect(run.one("aws:lambda/function:Function").inputs.environment.variables.OBJECT_LAYOUT).to.equal(
+            DEFAULTS.objectLayout,
+        );
         expect(run.one("aws:cloudwatch/logGroup:LogGroup").inputs.retentionInDays).to.equal(DEFAULTS.logRetentionDays);
         const iteratorAge = run
             .all("aws:cloudwatch/metricAlarm:MetricAlarm")

@@ -44,6 +44,7 @@ describe("stack config", () => {
             rawArchiveAfterDays: 30,
             rawArchiveStorageClass: "STANDARD_IA",
             protectData: false,
+            objectLayout: "record",
         });
     });
 
@@ -59,6 +60,7 @@ describe("stack config", () => {
             dayIndex: "true",
             logRetentionDays: "365",
             alarmEmail: "oncall@example.com",
+            objectLayout: "batch",
         });
         expect(settings).to.include({
             tableName: "StockMarketData",
@@ -70,6 +72,7 @@ describe("stack config", () => {
             dayIndex: true,
             logRetentionDays: 365,
             alarmEmail: "oncall@example.com",
+            objectLayout: "batch",
         });
     });
 
@@ -143,6 +146,11 @@ describe("stack config", () => {
             "a KMS alias instead of a key",
             { streamKmsKeyArn: "arn:aws:kms:us-east-1:123456789012:alias/stream" },
             /streamKmsKeyArn: expected a KMS key ARN/,
+        ],
+        [
+            "an unknown object layout",
+            { objectLayout: "per-day" },
+            /objectLayout: expected one of record, batch, got "per-day"/,
         ],
         [
             "an unknown storage class",

@@ -27,14 +27,25 @@ describe("the processor's observability", () => {
     it("writes one JSON log line and one EMF document with RecordsStored, RecordsRejected, RecordsFailed and IngestLag per invocation", () => {
         const observe = powertoolsObserver();
         const output = captureOutput(() =>
-            observe({ received: 100, stored: 98, rejected: 2, failed: 0, durationMs: 42, ingestLagMs: 1500 }),
+            observe({
+                received: 5,
+                userRecords: 100,
+                objects: 2,
+                stored: 98,
+                rejected: 2,
+                failed: 0,
+                durationMs: 42,
+                ingestLagMs: 1500,
+            }),
         );
         const log = output.filter(line => line.message === "batch processed");
         expect(log).to.have.length(1);
         expect(log[0]).to.include({
             level: "INFO",
             service: "stock-processor",
-            received: 100,
+            received: 5,
+            userRecords: 100,
+            objects: 2,
             stored: 98,
             rejected: 2,
             failed: 0,
@@ -60,6 +71,8 @@ describe("the processor's observability", () => {
         const output = captureOutput(() =>
             observe({
                 received: 100,
+                userRecords: 100,
+                objects: 200,
                 stored: 97,
                 rejected: 2,
                 failed: 1,
@@ -74,7 +87,15 @@ describe("the processor's observability", () => {
 
     it("publishes no ingest lag for an empty batch, which says nothing about lag", () => {
         const output = captureOutput(() =>
-            powertoolsObserver()({ received: 0, stored: 0, rejected: 0, failed: 0, durationMs: 1 }),
+            powertoolsObserver()({
+                received: 0,
+                userRecords: 0,
+                objects: 0,
+                stored: 0,
+                rejected: 0,
+                failed: 0,
+                durationMs: 1,
+            }),
         );
         const emf = output.find(line => line._aws);
         expect(emf).to.not.have.property("IngestLag");

@@ -142,10 +142,11 @@ describe("the Pulumi program with nothing but streamArn set", () => {
             });
         });
 
-        it("gets the table and bucket names from its environment", () => {
+        it("gets the table and bucket names and the record layout from its environment", () => {
             expect(run.one(T.function).inputs.environment.variables).to.deep.equal({
                 TABLE_NAME: "storage-ticks-abc123",
                 BUCKET_NAME: "storage-records-abc123",
+                OBJECT_LAYOUT: "record",
             });
         });
 
@@ -357,13 +358,14 @@ describe("the Pulumi program with overrides", () => {
         expect((storage.bucket as unknown as { __protect: boolean }).__protect).to.equal(true);
     });
 
-    it("names the table and bucket as configured and sizes the function", async () => {
+    it("names the table and bucket as configured, sizes the function and sets its object layout", async () => {
         const run = await runProgram({
             streamArn: STREAM_ARN,
             tableName: "StockMarketData",
             bucketName: "stock-market-data-dev",
             memorySize: "1024",
             timeout: "120",
+            objectLayout: "batch",
         });
         expect(run.one(T.table).inputs.name).to.equal("StockMarketData");
         expect(run.one(T.bucket).inputs.bucket).to.equal("stock-market-data-dev");
@@ -371,6 +373,7 @@ describe("the Pulumi program with overrides", () => {
         expect(run.one(T.function).inputs.environment.variables).to.deep.equal({
             TABLE_NAME: "StockMarketData",
             BUCKET_NAME: "stock-market-data-dev",
+            OBJECT_LAYOUT: "batch",
         });
     });
 
