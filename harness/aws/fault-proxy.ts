@@ -1,24 +1,28 @@
 /**
  * An HTTP proxy in front of an emulator that adds per-request latency and injects faults:
- * 500 errors (as DynamoDB or S3 would send them) and, for DynamoDB, a BatchWriteItem answered
- * with every item unprocessed. It records what it saw, so tests can count requests and know
- * exactly which writes failed.
+ * 500 errors and throttling (as DynamoDB or S3 would send them), connections reset without an
+ * answer, and, for DynamoDB, a BatchWriteItem answered with items unprocessed. It records what it
+ * saw, so tests can count requests and know exactly which writes failed.
  */
 import * as http from "http";
 import type { AddressInfo } from "net";
 
 /**
- * A request's fate: forwarded; answered 500 (a transient error); refused for good (S3: 403
- * AccessDenied, DynamoDB: 400 ValidationException); or (DynamoDB BatchWriteItem) answered with the
- * items that match `unprocessed` left unprocessed while the others are forwarded and written.
+ * A request's fate: forwarded; answered 500 (a transient error); throttled (S3: 503 SlowDown,
+ * DynamoDB: 400 ProvisionedThroughputExceededException); its connection reset with no answer,
+ * before it reaches the emulator; refused for good (S3: 403 AccessDenied, DynamoDB: 400
+ * ValidationException); or (DynamoDB BatchWriteItem) answered with the items that match
+ * `unprocessed` left unprocessed while the others are forwarded and written.
  */
-export type Fault = "pass" | "error" | "refuse" | { unprocessed: (item: Record<string, any>) => boolean };
+export type Fault =
+    "pass" | "error" | "throttle" | "reset" | "refuse" | { unprocessed: (item: Record<string, any>) => boolean };
 
 export interface ProxiedRequest {
     method: string;
     url: string;
     /** DynamoDB's operation (X-Amz-Target without the version), if any. */
     operation?: string;
+    headers: http.IncomingHttpHeaders;
     body: Buffer;
 }
 
@@ -56,6 +60,7 @@ const s3Error = (status: number, code: string) => ({
 });
 const ERRORS = {
     error: { dynamodb: dynamoError(500, "InternalServerError"), s3: s3Error(500, "InternalError") },
+    throttle: { dynamodb: dynamoError(400, "ProvisionedThroughputExceededException"), s3: s3Error(503, "SlowDown") },
     refuse: { dynamodb: dynamoError(400, "ValidationException"), s3: s3Error(403, "AccessDenied") },
 };
 
@@ -109,6 +114,7 @@ export function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy>
             method: request.method!,
             url: request.url!,
             operation: typeof amzTarget === "string" ? amzTarget.split(".").pop() : undefined,
+            headers: request.headers,
             body,
         };
         const fault = decide(seen);
@@ -116,7 +122,11 @@ export function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy>
         log.push(logged);
         if (latencyMs) await sleep(latencyMs);
 
-        if (fault === "error" || fault === "refuse") {
+        if (fault === "reset") {
+            response.socket?.resetAndDestroy();
+            return;
+        }
+        if (fault === "error" || fault === "throttle" || fault === "refuse") {
             const answer = ERRORS[fault][options.service];
             response.writeHead(answer.status, { "content-type": answer.type });
             response.end(answer.body);

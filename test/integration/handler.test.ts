@@ -1,14 +1,14 @@
 import { expect } from "chai";
 import { parse } from "lossless-json";
 import { Emulators, freshPipeline, startEmulators, TestPipeline } from "../support/pipeline";
-import { kinesisEvent, sequenceNumber, tick } from "../support/kinesis-events";
+import { aggregateOf, kinesisEvent, sequenceNumber, tick, ticksOfOneDay } from "../support/kinesis-events";
 import type { KinesisStreamRecord } from "aws-lambda";
 import type { Fault, LoggedRequest, ProxiedRequest } from "../../harness/aws/fault-proxy";
 
 const EXACT = "415.123456789012345678901234";
 const seqs = (...ns: number[]) => ns.map(sequenceNumber);
 
-describe("the processor against DynamoDB and S3 emulators", function () {
+describe("the processor against DynamoDB and S3 emulators (record layout)", function () {
     this.timeout(60_000);
     let emulators: Emulators;
     let pipeline: TestPipeline;
@@ -137,6 +137,77 @@ describe("the processor against DynamoDB and S3 emulators", function () {
             "BatchWriteItem",
         ]);
         expect(await pipeline.items()).to.have.length(100);
+    });
+
+    describe("aggregated records (KPL)", () => {
+        it("stores all 100 ticks of 5 aggregates of 20, keyed with their sub-sequence numbers", async () => {
+            const ticks = ticksOfOneDay(100);
+            const event = kinesisEvent(
+                Array.from({ length: 5 }, (_, i) => aggregateOf(ticks.slice(i * 20, i * 20 + 20))),
+            );
+            expect(await pipeline.invoke(event)).to.deep.equal([]);
+            expect(await pipeline.items()).to.have.length(100);
+            const ids = Array.from({ length: 5 }, (_, i) =>
+                Array.from({ length: 20 }, (_, sub) => `${sequenceNumber(i + 1)}-${sub}`),
+            ).flat();
+            const idsOf = (keys: string[]) => keys.map(key => /\/(\d+-\d+)\.json$/.exec(key)![1]).sort();
+            expect(idsOf(await pipeline.keys("raw/"))).to.deep.equal([...ids].sort());
+            expect(idsOf(await pipeline.keys("processed/"))).to.deep.equal([...ids].sort());
+            const rawKey = `raw/arrival_day=2026-11-28/shard=shardId-000000000000/${sequenceNumber(3)}-4.json`;
+            expect((await pipeline.object(rawKey)).toString("utf8")).to.equal(ticks[44]);
+            expect(pipeline.summaries[0]).to.include({ received: 5, userRecords: 100, stored: 100, failed: 0 });
+        });
+
+        it("quarantines each invalid user record on its own, with its sub-sequence number and partition key", async () => {
+            const event = kinesisEvent([aggregateOf([tick("AAPL", "1", "2026-11-28T10:00:00"), '{"symbol":"MSFT"}'])]);
+            expect(await pipeline.invoke(event)).to.deep.equal([]);
+            expect((await pipeline.items()).map(t => t.symbol)).to.deep.equal(["AAPL"]);
+            const [rejectedKey] = await pipeline.keys("rejected/");
+            expect(rejectedKey).to.match(new RegExp(`/${sequenceNumber(1)}-1\\.json$`));
+            expect(JSON.parse((await pipeline.object(rejectedKey)).toString("utf8"))).to.deep.include({
+                reason: "price: missing",
+                sequenceNumber: sequenceNumber(1),
+                subSequenceNumber: 1,
+                partitionKey: "MSFT",
+                data: Buffer.from('{"symbol":"MSFT"}').toString("base64"),
+            });
+        });
+
+        it("quarantines an aggregate with a wrong MD5 whole, as one invalid record", async () => {
+            const data = aggregateOf(ticksOfOneDay(20));
+            data[data.length - 3] ^= 0x10;
+            expect(await pipeline.invoke(kinesisEvent([data]))).to.deep.equal([]);
+            expect(await pipeline.items()).to.deep.equal([]);
+            expect(await pipeline.keys("processed/")).to.deep.equal([]);
+            const [rawKey] = await pipeline.keys("raw/");
+            expect(rawKey).to.match(new RegExp(`/${sequenceNumber(1)}\\.json$`));
+            expect(await pipeline.object(rawKey)).to.deep.equal(data);
+            const [rejectedKey] = await pipeline.keys("rejected/");
+            const rejection = JSON.parse((await pipeline.object(rejectedKey)).toString("utf8"));
+            expect(rejection.reason).to.match(/^aggregate: MD5/);
+            expect(rejection).to.not.have.property("subSequenceNumber");
+            expect(Buffer.from(rejection.data, "base64")).to.deep.equal(data);
+        });
+
+        it("reports a user record's failed write on its aggregate's sequence number, and the redelivery stores the whole aggregate once", async () => {
+            const event = kinesisEvent([
+                aggregateOf(ticksOfOneDay(20, 0)),
+                aggregateOf(ticksOfOneDay(20, 20)),
+                aggregateOf(ticksOfOneDay(20, 40)),
+            ]);
+            const failing = `${sequenceNumber(2)}-7.json`;
+            emulators.s3Proxy.setDecide(request =>
+                decodeURIComponent(request.url).includes(failing) ? "error" : "pass",
+            );
+            expect(await pipeline.invoke(event, 1500)).to.deep.equal(seqs(2));
+            expect(pipeline.summaries[0]).to.include({ stored: 40, failed: 20 });
+
+            emulators.s3Proxy.setDecide(() => "pass");
+            expect(await pipeline.invoke({ Records: event.Records.slice(1) })).to.deep.equal([]);
+            expect(await pipeline.items()).to.have.length(60);
+            expect(await pipeline.keys("raw/")).to.have.length(60);
+            expect(await pipeline.keys("processed/")).to.have.length(60);
+        });
     });
 
     describe("under faults", () => {

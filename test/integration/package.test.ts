@@ -13,7 +13,8 @@ import {
     s3Client,
     scanTicks,
 } from "../../harness/aws/resources";
-import { kinesisEvent, sequenceNumber, tick } from "../support/kinesis-events";
+import { aggregateOf, kinesisEvent, sequenceNumber, tick, ticksOfOneDay } from "../support/kinesis-events";
+import { readRecordCopies } from "../../harness/aws/stored-records";
 import { Emulators, lambdaEnvironment, startEmulators } from "../support/pipeline";
 
 describe("the processor's deployment package", () => {
@@ -84,6 +85,65 @@ describe("the processor's deployment package", () => {
             expect(JSON.parse((await getObject(s3(), "stock-market-data", rejected)).toString()).reason).to.match(
                 /^symbol: character "\/" not allowed/,
             );
+        });
+
+        it("unpacks KPL aggregates: each user record stored under its sub-sequence number", async () => {
+            const event = kinesisEvent([aggregateOf(ticksOfOneDay(20, 100))], 10);
+            expect(await lambda.invoke(event)).to.deep.equal({ batchItemFailures: [] });
+            const keys = await listKeys(s3(), "stock-market-data", "processed/");
+            expect(keys.filter(key => key.includes(`/${sequenceNumber(10)}-`))).to.have.length(20);
+        });
+
+        describe("with OBJECT_LAYOUT=batch", () => {
+            let batchLambda: LambdaProcess;
+            before(async () => {
+                await createTickTable(dynamo(), "BatchLayout");
+                await createRecordBucket(s3(), "batch-layout");
+                batchLambda = await LambdaProcess.start({
+                    taskRoot: sandbox.taskRoot,
+                    nodePath: sandbox.nodePath,
+                    environment: lambdaEnvironment(emulators, "BatchLayout", "batch-layout", true, "batch"),
+                });
+            });
+            after(() => batchLambda?.stop());
+
+            it("writes aggregates and plain records as gzip NDJSON objects, one line per record", async () => {
+                const event = kinesisEvent([aggregateOf(ticksOfOneDay(20)), tick("AAPL", "1.5", "2026-11-28"), "{}"]);
+                expect(await batchLambda.invoke(event)).to.deep.equal({ batchItemFailures: [] });
+                expect(await scanTicks(dynamo(), "BatchLayout")).to.have.length(21);
+                const first = sequenceNumber(1);
+                expect(await listKeys(s3(), "batch-layout")).to.deep.equal([
+                    `processed/day=2026-11-28/shard=shardId-000000000000/${first}.ndjson.gz`,
+                    `raw/arrival_day=2026-11-28/shard=shardId-000000000000/${first}.ndjson.gz`,
+                    `rejected/arrival_day=2026-11-28/shard=shardId-000000000000/${first}.ndjson.gz`,
+                ]);
+                const raw = await readRecordCopies(s3(), "batch-layout", "raw/");
+                expect(raw.copies.map(copy => copy.id)).to.deep.equal([
+                    ...Array.from({ length: 20 }, (_, sub) => `${first}-${sub}`),
+                    sequenceNumber(2),
+                    sequenceNumber(3),
+                ]);
+            });
+        });
+
+        it("fails at start, naming OBJECT_LAYOUT, when it is neither record nor batch", async () => {
+            const misconfigured = await LambdaProcess.start({
+                taskRoot: sandbox.taskRoot,
+                nodePath: sandbox.nodePath,
+                environment: {
+                    ...lambdaEnvironment(emulators, "StockMarketData", "stock-market-data", true),
+                    OBJECT_LAYOUT: "per-day",
+                },
+            });
+            try {
+                const error = await misconfigured.invoke({ Records: [] }).then(
+                    () => null,
+                    (e: Error) => e,
+                );
+                expect(error?.message).to.equal('OBJECT_LAYOUT must be one of record, batch, got "per-day"');
+            } finally {
+                await misconfigured.stop();
+            }
         });
     });
 });

@@ -1,4 +1,5 @@
 import type { KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
+import { aggregateRecords } from "../../harness/aws/kpl";
 
 /** A realistic 56-digit Kinesis sequence number; `n` orders them. */
 export function sequenceNumber(n: number): string {
@@ -39,3 +40,22 @@ export function kinesisEvent(payloads: (string | Uint8Array)[], first = 1): Kine
 
 export const tick = (symbol: string, price: string, timestamp: string) =>
     `{"symbol":"${symbol}","price":${price},"timestamp":"${timestamp}"}`;
+
+/** A KPL aggregate of ticks (or any payloads), each user record keyed by its symbol when it has one. */
+export function aggregateOf(payloads: string[]): Buffer {
+    return aggregateRecords(
+        payloads.map(data => ({ partitionKey: /"symbol":"([^"]*)"/.exec(data)?.[1] || "none", data })),
+    );
+}
+
+/** `count` distinct valid ticks of one day, numbered from `from`. */
+export function ticksOfOneDay(count: number, from = 0): string[] {
+    return Array.from({ length: count }, (_, i) => {
+        const n = from + i;
+        return tick(
+            `S${n % 7}`,
+            `${n}.25`,
+            `2026-11-28T10:${String(Math.floor(n / 60) % 60).padStart(2, "0")}:${String(n % 60).padStart(2, "0")}`,
+        );
+    });
+}

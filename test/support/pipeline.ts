@@ -5,6 +5,7 @@
 import type { KinesisStreamEvent } from "aws-lambda";
 import { BatchSummary, createHandlerFromEnvironment, ProcessorHandler } from "../../pipeline/runtime/handler";
 import type { StoredTick } from "../../pipeline/runtime/tick";
+import type { ObjectLayout } from "../../pipeline/schema";
 import {
     Emulator,
     EMULATOR_CREDENTIALS,
@@ -22,6 +23,7 @@ import {
     s3Client,
     scanTicks,
 } from "../../harness/aws/resources";
+import { PrefixContents, readRecordCopies } from "../../harness/aws/stored-records";
 
 export interface Emulators {
     dynamo: Emulator;
@@ -54,6 +56,7 @@ let counter = 0;
 export interface TestPipeline {
     tableName: string;
     bucketName: string;
+    objectLayout: ObjectLayout;
     handler: ProcessorHandler;
     summaries: BatchSummary[];
     /** Invokes with a context that leaves `remainingMs` to the deadline. */
@@ -61,6 +64,8 @@ export interface TestPipeline {
     items(): Promise<StoredTick[]>;
     keys(prefix?: string): Promise<string[]>;
     object(key: string): Promise<Buffer>;
+    /** The record copies under a prefix, whichever layout wrote them (batch objects read line by line). */
+    copies(prefix: string): Promise<PrefixContents>;
 }
 
 /** Environment the Lambda would have, pointing at the emulators (through the proxies). */
@@ -69,6 +74,7 @@ export function lambdaEnvironment(
     tableName: string,
     bucketName: string,
     direct = false,
+    objectLayout: ObjectLayout = "record",
 ): Record<string, string> {
     return {
         AWS_REGION: EMULATOR_REGION,
@@ -79,11 +85,15 @@ export function lambdaEnvironment(
         S3_FORCE_PATH_STYLE: "true",
         TABLE_NAME: tableName,
         BUCKET_NAME: bucketName,
+        OBJECT_LAYOUT: objectLayout,
     };
 }
 
-/** A fresh table and bucket, and a handler configured for them from the environment. */
-export async function freshPipeline(emulators: Emulators): Promise<TestPipeline> {
+/** A fresh table and bucket, and a handler configured for them (and the layout) from the environment. */
+export async function freshPipeline(
+    emulators: Emulators,
+    objectLayout: ObjectLayout = "record",
+): Promise<TestPipeline> {
     counter++;
     const tableName = `ticks-${counter}`;
     const bucketName = `records-${counter}`;
@@ -92,12 +102,13 @@ export async function freshPipeline(emulators: Emulators): Promise<TestPipeline>
     await createTickTable(dynamo, tableName);
     await createRecordBucket(s3, bucketName);
 
-    Object.assign(process.env, lambdaEnvironment(emulators, tableName, bucketName));
+    Object.assign(process.env, lambdaEnvironment(emulators, tableName, bucketName, false, objectLayout));
     const summaries: BatchSummary[] = [];
     const handler = createHandlerFromEnvironment(summary => summaries.push(summary));
     return {
         tableName,
         bucketName,
+        objectLayout,
         handler,
         summaries,
         invoke: async (event, remainingMs = 20_000) => {
@@ -107,5 +118,6 @@ export async function freshPipeline(emulators: Emulators): Promise<TestPipeline>
         items: () => scanTicks(dynamo, tableName),
         keys: prefix => listKeys(s3, bucketName, prefix),
         object: key => getObject(s3, bucketName, key),
+        copies: prefix => readRecordCopies(s3, bucketName, prefix),
     };
 }
