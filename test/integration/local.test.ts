@@ -86,3 +86,41 @@ describe("the local pipeline (npm run local), a short run end to end", function 
         expect(leakable()).to.be.at.most(handlesBefore);
     });
 });
+
+describe("the local pipeline in the batch layout, fed KPL aggregates (npm run local -- --object-layout batch --aggregate 10)", function () {
+    this.timeout(120_000);
+    let summary: RunSummary;
+
+    before(async () => {
+        summary = await runLocalPipeline({
+            rate: 100,
+            duration: 3,
+            shards: 2,
+            badRatio: 0.05,
+            seed: 11,
+            symbols: resolveSymbols("8"),
+            objectLayout: "batch",
+            aggregate: 10,
+            build: false, // the package the run above built
+        });
+    });
+
+    it("puts the ticks in aggregates of 10", () => {
+        expect(summary.producer.produced).to.equal(300);
+        expect(summary.producer.kinesisRecords).to.equal(30);
+    });
+
+    it("reconciles every tick, record by record, from the gzip NDJSON lines: nothing lost or duplicated", () => {
+        expect(summary.problems).to.deep.equal([]);
+        expect(summary.notes).to.deep.equal([]);
+        expect(summary).to.include({ lost: 0, ok: true });
+        expect(summary.stored).to.equal(summary.producer.valid);
+        expect(summary.rejected).to.equal(totalMalformed(summary.producer));
+        expect(summary.store).to.include({ raw: 300, processed: summary.stored, rejected: summary.rejected });
+    });
+
+    it("writes one raw/ object per invocation instead of one per tick", () => {
+        expect(summary.store.objects.raw).to.equal(summary.invocations);
+        expect(summary.store.objects.raw).to.be.below(summary.store.raw / 5);
+    });
+});

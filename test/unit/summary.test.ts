@@ -1,5 +1,7 @@
 import { expect } from "chai";
-import { compareDecimals, percentile } from "../../tools/local/summary";
+import { putRecordId } from "../../tools/local/ledger";
+import type { PutRecord } from "../../tools/local/producer";
+import { compareDecimals, percentile, reconcile, StoreContents, StoreCounts } from "../../tools/local/summary";
 
 describe("the local run's arithmetic", () => {
     it("compares prices as exact decimals, beyond a double's precision", () => {
@@ -14,5 +16,130 @@ describe("the local run's arithmetic", () => {
         expect([percentile(values, 50), percentile(values, 90), percentile(values, 99)]).to.deep.equal([50, 90, 99]);
         expect(percentile([7], 99)).to.equal(7);
         expect(percentile([], 50)).to.equal(null);
+    });
+});
+
+describe("the local run's reconciliation", () => {
+    const SHARD = "shardId-000000000000";
+    const seq = (n: number) => `4959${String(n).padStart(52, "0")}`;
+    const ticks = [
+        { symbol: "AAPL", timestamp: "2026-11-28T10:00:00.000001", price: "189.10" },
+        { symbol: "MSFT", timestamp: "2026-11-28T10:00:00.000002", price: "415.123456789012345678901234" },
+    ];
+    const dataOf = (tick: (typeof ticks)[number]) =>
+        Buffer.from(`{"symbol":"${tick.symbol}","price":${tick.price},"timestamp":"${tick.timestamp}"}`);
+    /** Two ticks of one KPL aggregate (sequence number 1) and a malformed plain record (2). */
+    const produced: PutRecord[] = [
+        ...ticks.map((tick, sub) => ({
+            data: dataOf(tick),
+            partitionKey: tick.symbol,
+            producedAt: 0,
+            tick,
+            sequenceNumber: seq(1),
+            subSequenceNumber: sub,
+            shardId: SHARD,
+        })),
+        {
+            data: Buffer.from("{"),
+            partitionKey: "AAPL",
+            producedAt: 0,
+            malformed: "not-json",
+            sequenceNumber: seq(2),
+            shardId: SHARD,
+        },
+    ];
+    const items = ticks.map(tick => ({ ...tick, price: tick.price.replace(/0+$/, ""), day: "2026-11-28" }));
+    const empty: StoreCounts = {
+        tableItems: 0,
+        raw: 0,
+        processed: 0,
+        rejected: 0,
+        objects: { raw: 0, processed: 0, rejected: 0 },
+    };
+
+    /** The batch layout's copies of `produced`, delivered in one batch from `first`. */
+    function batchCopies(first = seq(1)): StoreContents["copies"] {
+        const key = (prefix: string) => `${prefix}/day=2026-11-28/shard=${SHARD}/${first}.ndjson.gz`;
+        const line = (record: PutRecord) => ({
+            sequenceNumber: record.sequenceNumber,
+            ...(record.subSequenceNumber === undefined ? {} : { subSequenceNumber: String(record.subSequenceNumber) }),
+            data: record.data.toString("base64"),
+            ...(record.tick ?? {}),
+        });
+        const copies = (prefix: string, records: PutRecord[]) => ({
+            objects: 1,
+            copies: records.map(record => ({ id: putRecordId(record), key: key(prefix), line: line(record) })),
+        });
+        return {
+            raw: copies("raw", produced),
+            processed: copies("processed", produced.slice(0, 2)),
+            rejected: copies("rejected", produced.slice(2)),
+        };
+    }
+
+    it("counts every tick of an aggregate stored when its item, raw/ and processed/ lines hold it exactly", () => {
+        const result = reconcile(produced, { ticks: items, copies: batchCopies() }, empty);
+        expect(result).to.include({ produced: 3, stored: 2, rejected: 1, lost: 0 });
+        expect(result.problems).to.deep.equal([]);
+    });
+
+    it("reads the record layout from keys ending in <sequenceNumber>-<subSequenceNumber>.json", () => {
+        const objects = (prefix: string, records: PutRecord[]) => ({
+            objects: records.length,
+            copies: records.map(record => ({
+                id: putRecordId(record),
+                key: `${prefix}/x/${putRecordId(record)}.json`,
+            })),
+        });
+        const copies = {
+            raw: objects("raw", produced),
+            processed: objects("processed", produced.slice(0, 2)),
+            rejected: objects("rejected", produced.slice(2)),
+        };
+        expect(reconcile(produced, { ticks: items, copies }, empty)).to.include({ stored: 2, rejected: 1, lost: 0 });
+    });
+
+    it("finds a processed/ line whose price differs from the tick produced", () => {
+        const copies = batchCopies();
+        copies.processed.copies[1].line!.price = "415.1234567890123";
+        const result = reconcile(produced, { ticks: items, copies }, empty);
+        expect(result.lost).to.equal(1);
+        expect(result.problems).to.include("1 valid records whose processed/ line differs from the tick produced");
+    });
+
+    it("finds a tick missing from raw/", () => {
+        const copies = batchCopies();
+        copies.raw.copies.splice(1, 1);
+        const result = reconcile(produced, { ticks: items, copies }, empty);
+        expect(result.lost).to.equal(1);
+        expect(result.problems).to.include("1 records without their raw/ copy");
+    });
+
+    it("notes, without failing, records copied again by a redelivery that started at another record", () => {
+        const copies = batchCopies();
+        const redelivered = batchCopies(seq(2));
+        copies.raw.copies.push(...redelivered.raw.copies.slice(2));
+        copies.rejected.copies.push(...redelivered.rejected.copies);
+        const result = reconcile(produced, { ticks: items, copies }, empty);
+        expect(result.problems).to.deep.equal([]);
+        expect(result.notes).to.deep.equal([
+            "1 records copied twice under raw/ by a redelivery that started at another record (readers deduplicate)",
+            "1 records copied twice under rejected/ by a redelivery that started at another record (readers deduplicate)",
+        ]);
+    });
+
+    it("fails on a record copied twice by deliveries from the same first record", () => {
+        const copies = batchCopies();
+        copies.processed.copies.push(copies.processed.copies[0]);
+        const result = reconcile(produced, { ticks: items, copies }, empty);
+        expect(result.problems).to.deep.equal([
+            "1 records copied twice under processed/ by deliveries from the same first record",
+        ]);
+    });
+
+    it("fails when the store grew by more items than this run's valid records", () => {
+        const extra = { symbol: "IBM", timestamp: "2026-11-28", price: "1", day: "2026-11-28" };
+        const result = reconcile(produced, { ticks: [...items, extra], copies: batchCopies() }, empty);
+        expect(result.problems).to.deep.equal(["the store gained 3 table items, expected 2"]);
     });
 });

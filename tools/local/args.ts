@@ -10,6 +10,8 @@ export interface ProducerFlags {
     shards: number;
     badRatio: number;
     seed?: number;
+    /** User records per Kinesis record (KPL aggregates); plain records when absent. */
+    aggregate?: number;
 }
 
 export const PRODUCER_OPTIONS: NonNullable<ParseArgsConfig["options"]> = {
@@ -19,6 +21,7 @@ export const PRODUCER_OPTIONS: NonNullable<ParseArgsConfig["options"]> = {
     shards: { type: "string", default: "2" },
     "bad-ratio": { type: "string", default: "0.01" },
     seed: { type: "string" },
+    aggregate: { type: "string" },
     help: { type: "boolean", short: "h", default: false },
 };
 
@@ -31,6 +34,9 @@ export const PRODUCER_HELP = `
   --bad-ratio R      share of malformed records, 0 to 1 (default 0.01): not JSON, missing price,
                      negative price, impossible date, unsafe symbol
   --seed N           repeat the same ticks (default: random)
+  --aggregate N      send N ticks per Kinesis record, as the Kinesis Producer Library does
+                     (KPL aggregates with their MD5), 1 to 1000 (default: one tick per record);
+                     --rate still counts ticks
   -h, --help         this text`;
 
 export function producerFlags(values: Record<string, unknown>): ProducerFlags {
@@ -47,5 +53,6 @@ export function producerFlags(values: Record<string, unknown>): ProducerFlags {
         shards: numberFlag(values, "shards", 1, 500, true),
         badRatio: numberFlag(values, "bad-ratio", 0, 1),
         seed: values.seed === undefined ? undefined : numberFlag(values, "seed", 0, 2 ** 32 - 1, true),
+        aggregate: values.aggregate === undefined ? undefined : numberFlag(values, "aggregate", 1, 1000, true),
     };
 }

@@ -1,15 +1,25 @@
 /**
- * What happened to every record the producer put, by sequence number: acknowledged by the
- * function (the mapping checkpointed past it), given up to the failure destination, or still in
- * flight. Drives the live progress, the end of the run and the latency figures; the final counts
- * come from what DynamoDB and S3 hold (summary.ts), not from here.
+ * What happened to every tick the producer put, by the sequence number of its Kinesis record:
+ * acknowledged by the function (the mapping checkpointed past it), given up to the failure
+ * destination, or still in flight. A KPL aggregate's ticks share their record's fate. Drives the
+ * live progress, the end of the run and the latency figures; the final counts come from what
+ * DynamoDB and S3 hold (summary.ts), not from here.
  */
 import type { PutRecord } from "./producer";
 
 type Fate = { acknowledgedAt: number } | { gaveUp: true };
 
+/** `<sequenceNumber>`, or `<sequenceNumber>-<subSequenceNumber>` for a tick of an aggregate. */
+export function putRecordId(record: Pick<PutRecord, "sequenceNumber" | "subSequenceNumber">): string {
+    return record.subSequenceNumber === undefined
+        ? record.sequenceNumber
+        : `${record.sequenceNumber}-${record.subSequenceNumber}`;
+}
+
 export class Ledger {
     private readonly records = new Map<string, PutRecord>();
+    /** The ticks of each Kinesis record (several for an aggregate). */
+    private readonly bySequenceNumber = new Map<string, PutRecord[]>();
     /** Fates can arrive before the producer hears back from PutRecords: kept until then. */
     private readonly fates = new Map<string, Fate>();
     private readonly latenciesMs: number[] = [];
@@ -20,8 +30,12 @@ export class Ledger {
 
     register(records: PutRecord[]): void {
         for (const record of records) {
-            if (this.records.has(record.sequenceNumber)) continue;
-            this.records.set(record.sequenceNumber, record);
+            const id = putRecordId(record);
+            if (this.records.has(id)) continue;
+            this.records.set(id, record);
+            const siblings = this.bySequenceNumber.get(record.sequenceNumber) ?? [];
+            siblings.push(record);
+            this.bySequenceNumber.set(record.sequenceNumber, siblings);
             this.produced++;
             const fate = this.fates.get(record.sequenceNumber);
             if (fate) this.count(record, fate);
@@ -40,7 +54,7 @@ export class Ledger {
         return this.produced - this.acknowledgedValid - this.acknowledgedMalformed - this.gaveUp;
     }
 
-    /** Every record this run produced (not those of earlier runs in a kept data folder). */
+    /** Every tick this run produced (not those of earlier runs in a kept data folder). */
     entries(): PutRecord[] {
         return [...this.records.values()];
     }
@@ -57,8 +71,7 @@ export class Ledger {
     private settle(sequenceNumber: string, fate: Fate): void {
         if (this.fates.has(sequenceNumber)) return; // a redelivery after the record was done
         this.fates.set(sequenceNumber, fate);
-        const record = this.records.get(sequenceNumber);
-        if (record) this.count(record, fate);
+        for (const record of this.bySequenceNumber.get(sequenceNumber) ?? []) this.count(record, fate);
     }
 
     private count(record: PutRecord, fate: Fate): void {

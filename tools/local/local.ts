@@ -2,6 +2,7 @@
  * `npm run local`: the whole pipeline on this machine, with nothing installed but the project.
  * See runLocalPipeline (tools/local/run.ts) for what runs; this file is the CLI.
  */
+import { OBJECT_LAYOUTS, ObjectLayout } from "../../pipeline/schema";
 import { numberFlag, parseFlags, runCommand, UsageError } from "../cli";
 import { PRODUCER_HELP, PRODUCER_OPTIONS, producerFlags } from "./args";
 import { LocalPipelineOptions, runLocalPipeline } from "./run";
@@ -22,6 +23,8 @@ Pipeline:
                      the failure destination's messages go to DIR/failures.jsonl
   --starting-position LATEST|TRIM_HORIZON   where the pollers start (default LATEST, as the stack)
   --batch-size N     records per invocation (default: the stack's, 100)
+  --object-layout record|batch   how the function writes S3: one object per record, or a
+                     few gzip NDJSON objects per batch (default: the stack's, record)
   --maximum-retry-attempts N   retries of a failing batch before it goes to the failure
                      destination (default: the stack's, 10)
   --drain-timeout S  seconds to wait, after the producer is done, for every record (default 60)
@@ -35,6 +38,7 @@ const OPTIONS = {
     data: { type: "string" },
     "starting-position": { type: "string", default: "LATEST" },
     "batch-size": { type: "string" },
+    "object-layout": { type: "string", default: "record" },
     "maximum-retry-attempts": { type: "string" },
     "drain-timeout": { type: "string", default: "60" },
     "skip-build": { type: "boolean", default: false },
@@ -49,8 +53,15 @@ function parseOptions(argv: string[]): LocalPipelineOptions {
             `--starting-position: expected LATEST or TRIM_HORIZON, got "${values["starting-position"]}"`,
         );
     }
+    const objectLayout = String(values["object-layout"]).toLowerCase();
+    if (!(OBJECT_LAYOUTS as readonly string[]).includes(objectLayout)) {
+        throw new UsageError(
+            `--object-layout: expected ${OBJECT_LAYOUTS.join(" or ")}, got "${values["object-layout"]}"`,
+        );
+    }
     return {
         ...producerFlags(values),
+        objectLayout: objectLayout as ObjectLayout,
         dataDir: values.data as string | undefined,
         startingPosition,
         batchSize: values["batch-size"] === undefined ? undefined : numberFlag(values, "batch-size", 1, 10_000, true),

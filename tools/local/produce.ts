@@ -79,7 +79,8 @@ async function main(argv: string[]): Promise<number> {
     process.once("SIGINT", () => controller.abort());
 
     console.log(
-        `producing ${flags.rate} records/s for ${flags.duration} s to ${describe}: ${flags.symbols.length} symbols, bad-ratio ${flags.badRatio}`,
+        `producing ${flags.rate} records/s for ${flags.duration} s to ${describe}: ${flags.symbols.length} symbols, bad-ratio ${flags.badRatio}` +
+            (flags.aggregate ? `, ${flags.aggregate} per KPL aggregate` : ""),
     );
     const stats = emptyStats();
     const stop = reportEverySecond(
@@ -101,7 +102,7 @@ async function main(argv: string[]): Promise<number> {
         client.destroy();
     }
     console.log(
-        `produced ${stats.produced} records in ${(stats.elapsedMs / 1000).toFixed(1)} s with ${stats.putCalls} PutRecords calls: ` +
+        `produced ${stats.produced} records${flags.aggregate ? ` in ${stats.kinesisRecords} KPL aggregates` : ""} in ${(stats.elapsedMs / 1000).toFixed(1)} s with ${stats.putCalls} PutRecords calls: ` +
             `${stats.valid} valid, ${totalMalformed(stats)} malformed (${describeMalformed(stats)}); ${stats.retried} retried, ${stats.putFailed} failed to put`,
     );
     return stats.putFailed > 0 ? 1 : controller.signal.aborted ? 130 : 0;

@@ -10,6 +10,7 @@ import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { KinesisClient } from "@aws-sdk/client-kinesis";
 import { parsePipelineConfig, PipelineSettings } from "../../pipeline/infra/config";
+import type { ObjectLayout } from "../../pipeline/schema";
 import { buildLambdaPackage, PACKAGE_DIR } from "../../harness/lambda/package";
 import {
     EMULATOR_CREDENTIALS,
@@ -43,6 +44,8 @@ export interface LocalPipelineOptions extends ProducerFlags {
     /** Overrides of the stack's settings (pipeline/infra/config.ts DEFAULTS otherwise). */
     startingPosition?: "LATEST" | "TRIM_HORIZON";
     batchSize?: number;
+    /** How the function writes S3 objects (the stack's `objectLayout`). */
+    objectLayout?: ObjectLayout;
     maximumRetryAttempts?: number;
     /** Seconds to wait, once the producer is done, for every record to be processed. */
     drainTimeoutSeconds?: number;
@@ -66,11 +69,12 @@ const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
 /** The stack's settings, validated by the same code as `pulumi up`, with the run's overrides. */
 export function localSettings(
-    options: Pick<LocalPipelineOptions, "startingPosition" | "batchSize" | "maximumRetryAttempts">,
+    options: Pick<LocalPipelineOptions, "startingPosition" | "batchSize" | "maximumRetryAttempts" | "objectLayout">,
 ): PipelineSettings {
     const overrides: Record<string, string | undefined> = {
         streamArn: LOCAL_STREAM_ARN,
         startingPosition: options.startingPosition,
+        objectLayout: options.objectLayout,
         batchSize: options.batchSize?.toString(),
         maximumRetryAttempts: options.maximumRetryAttempts?.toString(),
     };
@@ -144,6 +148,7 @@ async function startFunction(
     const environment = {
         TABLE_NAME,
         BUCKET_NAME,
+        OBJECT_LAYOUT: settings.objectLayout,
         AWS_REGION: EMULATOR_REGION,
         AWS_DEFAULT_REGION: EMULATOR_REGION,
         AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
@@ -281,7 +286,8 @@ async function produceAndDrain(
     options: LocalPipelineOptions,
 ): Promise<ProducerStats> {
     (options.log ?? (() => undefined))(
-        `producing ${options.rate} records/s for ${options.duration} s, ${options.symbols.length} symbols, bad-ratio ${options.badRatio}`,
+        `producing ${options.rate} records/s for ${options.duration} s, ${options.symbols.length} symbols, bad-ratio ${options.badRatio}` +
+            (options.aggregate ? `, ${options.aggregate} per KPL aggregate` : ""),
     );
     const stopProgress = options.progress
         ? startProgress(options.progress, () => ({
@@ -302,6 +308,7 @@ async function produceAndDrain(
                 duration: options.duration,
                 symbols: options.symbols,
                 badRatio: options.badRatio,
+                aggregate: options.aggregate,
                 random: options.seed === undefined ? undefined : seededRandom(options.seed),
                 signal: options.signal,
                 onPut: records => ledger.register(records),
@@ -324,7 +331,8 @@ async function run(options: LocalPipelineOptions, closers: Closer[]): Promise<Ru
     const pool = await startFunction(options, settings, endpoints, closers);
     log(
         `event source mapping: batchSize ${settings.batchSize}, startingPosition ${settings.startingPosition}, maximumRetryAttempts ${settings.maximumRetryAttempts}, ` +
-            `maximumRecordAgeInSeconds ${settings.maximumRecordAgeInSeconds}, timeout ${settings.timeout} s, partial batch responses`,
+            `maximumRecordAgeInSeconds ${settings.maximumRecordAgeInSeconds}, timeout ${settings.timeout} s, partial batch responses; ` +
+            `objectLayout ${settings.objectLayout}`,
     );
     const before: StoreCounts = countStore(await readStore(dynamo, s3, TABLE_NAME, BUCKET_NAME));
     throwIfAborted(options.signal);

@@ -1,13 +1,17 @@
 /**
  * The end of a run: what DynamoDB and S3 hold, reconciled record by record with what the producer
- * put, and the report. Prices are compared as exact decimals, never as doubles.
+ * put, and the report. Both object layouts are read (record: a key per record; batch: gzip NDJSON
+ * lines), and KPL aggregates' ticks by their sub-sequence numbers. Prices are compared as exact
+ * decimals, never as doubles.
  */
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { StoredTick } from "../../pipeline/runtime/tick";
 import { PREFIXES } from "../../pipeline/schema";
-import { listKeys, scanTicks } from "../../harness/aws/resources";
+import { scanTicks } from "../../harness/aws/resources";
+import { PrefixContents, readRecordCopies, RecordCopy } from "../../harness/aws/stored-records";
 import type { FailureDestinationMessage } from "../../harness/event-source-mapping/poller";
+import { putRecordId } from "./ledger";
 import type { PutRecord, ProducerStats } from "./producer";
 
 /** Compares two non-negative plain decimals ("189.10", "189.1", "0.0850") exactly. */
@@ -29,16 +33,23 @@ export function percentile(sorted: number[], p: number): number | null {
     return sorted[Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length))) - 1];
 }
 
+type Prefix = "raw" | "processed" | "rejected";
+const PREFIX_NAMES: Prefix[] = ["raw", "processed", "rejected"];
+
 export interface StoreContents {
     ticks: StoredTick[];
-    keys: { raw: string[]; processed: string[]; rejected: string[] };
+    /** Every record copy under each prefix, whichever layout wrote it. */
+    copies: Record<Prefix, PrefixContents>;
 }
 
+/** Items, and records under each prefix (each counted once, however many copies it has). */
 export interface StoreCounts {
     tableItems: number;
     raw: number;
     processed: number;
     rejected: number;
+    /** S3 objects under each prefix: as many as records in the record layout, far fewer in the batch layout. */
+    objects: Record<Prefix, number>;
 }
 
 export async function readStore(
@@ -49,26 +60,47 @@ export async function readStore(
 ): Promise<StoreContents> {
     const [ticks, raw, processed, rejected] = await Promise.all([
         scanTicks(dynamo, tableName),
-        listKeys(s3, bucket, PREFIXES.raw),
-        listKeys(s3, bucket, PREFIXES.processed),
-        listKeys(s3, bucket, PREFIXES.rejected),
+        readRecordCopies(s3, bucket, PREFIXES.raw),
+        readRecordCopies(s3, bucket, PREFIXES.processed),
+        readRecordCopies(s3, bucket, PREFIXES.rejected),
     ]);
-    return { ticks, keys: { raw, processed, rejected } };
+    return { ticks, copies: { raw, processed, rejected } };
 }
 
 export function countStore(contents: StoreContents): StoreCounts {
-    const { ticks, keys } = contents;
+    const { ticks, copies } = contents;
+    const records = (prefix: Prefix) => new Set(copies[prefix].copies.map(copy => copy.id)).size;
     return {
         tableItems: ticks.length,
-        raw: keys.raw.length,
-        processed: keys.processed.length,
-        rejected: keys.rejected.length,
+        raw: records("raw"),
+        processed: records("processed"),
+        rejected: records("rejected"),
+        objects: { raw: copies.raw.objects, processed: copies.processed.objects, rejected: copies.rejected.objects },
     };
 }
 
-/** Object keys end in `<sequenceNumber>.json` (the processing contract): the set of those numbers. */
-function sequenceNumbersOf(keys: string[]): Set<string> {
-    return new Set(keys.map(key => /\/(\d+)\.json$/.exec(key)?.[1]).filter((n): n is string => n !== undefined));
+/** A batch-layout object's `<first>`, the sequence number it is keyed by; a record-layout key is its own. */
+function firstOf(key: string): string {
+    return /\/(\d+)\.ndjson\.gz$/.exec(key)?.[1] ?? key;
+}
+
+/**
+ * Records copied more than once under a prefix. The contract allows it only when a redelivery
+ * started at another record than the first delivery did (the objects' first records differ;
+ * readers deduplicate on shard, sequenceNumber and subSequenceNumber); a second copy keyed by the
+ * same first record is a real duplicate.
+ */
+export function duplicates(copies: RecordCopy[]): { real: number; redelivered: number } {
+    const firstsById = new Map<string, string[]>();
+    for (const copy of copies) firstsById.set(copy.id, [...(firstsById.get(copy.id) ?? []), firstOf(copy.key)]);
+    let real = 0;
+    let redelivered = 0;
+    for (const firsts of firstsById.values()) {
+        if (firsts.length < 2) continue;
+        if (new Set(firsts).size < firsts.length) real++;
+        else redelivered++;
+    }
+    return { real, redelivered };
 }
 
 const tickKey = (tick: { symbol: string; timestamp: string }) => `${tick.symbol}\u0000${tick.timestamp}`;
@@ -86,49 +118,91 @@ export interface SymbolSummary {
 
 export interface Reconciliation {
     produced: number;
-    /** Valid records with their item (exact price) in the table and their raw/ and processed/ objects. */
+    /** Valid records with their item (exact price) in the table and their raw/ and processed/ copies. */
     stored: number;
-    /** Malformed records with their raw/ and rejected/ objects. */
+    /** Malformed records with their raw/ and rejected/ copies. */
     rejected: number;
     lost: number;
     /** Every mismatch between what was produced and what DynamoDB and S3 hold; empty when all is well. */
     problems: string[];
+    /** Allowed by the contract but worth knowing: records copied twice by a redelivery that started elsewhere. */
+    notes: string[];
     symbols: SymbolSummary[];
 }
 
+/** The copies under a prefix by record id (the first one, when there are several). */
+function copiesById(contents: PrefixContents): Map<string, RecordCopy> {
+    const byId = new Map<string, RecordCopy>();
+    for (const copy of contents.copies) if (!byId.has(copy.id)) byId.set(copy.id, copy);
+    return byId;
+}
+
+/** A batch-layout processed/ line must carry the tick as produced; a record-layout object is not read. */
+function processedLineMatches(copy: RecordCopy, tick: NonNullable<PutRecord["tick"]>): boolean {
+    const line = copy.line;
+    if (!line) return true;
+    return (
+        line.symbol === tick.symbol &&
+        line.timestamp === tick.timestamp &&
+        compareDecimals(String(line.price), tick.price) === 0
+    );
+}
+
+/** A batch-layout raw/ line must carry the bytes as produced. */
+function rawLineMatches(copy: RecordCopy, record: PutRecord): boolean {
+    return !copy.line || Buffer.from(String(copy.line.data), "base64").equals(record.data);
+}
+
 /**
- * Checks every produced record against the store. `before` is the store as it was before the run
- * (not empty with a kept data folder): what the run added must be exactly what it produced, so
- * a duplicate object or a stray item shows up even when every record is found.
+ * Checks every produced record (a tick, by its sequence number and, in an aggregate, its
+ * sub-sequence number) against the store. `before` is the store as it was before the run (not
+ * empty with a kept data folder): what the run added must be exactly what it produced, so a
+ * duplicate copy or a stray item shows up even when every record is found.
  */
 export function reconcile(records: PutRecord[], contents: StoreContents, before: StoreCounts): Reconciliation {
     const items = new Map(contents.ticks.map(tick => [tickKey(tick), tick]));
-    const raw = sequenceNumbersOf(contents.keys.raw);
-    const processed = sequenceNumbersOf(contents.keys.processed);
-    const rejectedObjects = sequenceNumbersOf(contents.keys.rejected);
+    const raw = copiesById(contents.copies.raw);
+    const processed = copiesById(contents.copies.processed);
+    const rejectedCopies = copiesById(contents.copies.rejected);
     const problems = new Map<string, number>();
     const note = (problem: string) => problems.set(problem, (problems.get(problem) ?? 0) + 1);
 
     const storedTicks: StoredTick[] = [];
     let rejected = 0;
     for (const record of records) {
-        const seq = record.sequenceNumber;
-        if (!raw.has(seq)) note("records without their raw/ object");
+        const id = putRecordId(record);
+        const rawCopy = raw.get(id);
+        if (!rawCopy) note("records without their raw/ copy");
+        else if (!rawLineMatches(rawCopy, record)) note("records whose raw/ line differs from the bytes produced");
         if (record.tick) {
             const item = items.get(tickKey(record.tick));
             const itemOk = item !== undefined && compareDecimals(item.price, record.tick.price) === 0;
+            const processedCopy = processed.get(id);
+            const processedOk = processedCopy !== undefined && processedLineMatches(processedCopy, record.tick);
             if (!itemOk) note("valid records without their item (with the exact price) in the table");
-            if (!processed.has(seq)) note("valid records without their processed/ object");
-            if (rejectedObjects.has(seq)) note("valid records rejected");
-            if (itemOk && processed.has(seq) && raw.has(seq)) storedTicks.push(item);
+            if (!processedCopy) note("valid records without their processed/ copy");
+            else if (!processedOk) note("valid records whose processed/ line differs from the tick produced");
+            if (rejectedCopies.has(id)) note("valid records rejected");
+            if (itemOk && processedOk && rawCopy) storedTicks.push(item);
         } else {
-            if (!rejectedObjects.has(seq)) note("malformed records without their rejected/ object");
-            if (processed.has(seq)) note("malformed records stored as ticks");
-            if (rejectedObjects.has(seq) && raw.has(seq)) rejected++;
+            if (!rejectedCopies.has(id)) note("malformed records without their rejected/ copy");
+            if (processed.has(id)) note("malformed records stored as ticks");
+            if (rejectedCopies.has(id) && rawCopy) rejected++;
         }
     }
     const stored = storedTicks.length;
     const list = [...problems].map(([problem, n]) => `${n} ${problem}`);
+    const notes: string[] = [];
+    for (const prefix of PREFIX_NAMES) {
+        const { real, redelivered } = duplicates(contents.copies[prefix].copies);
+        if (real > 0)
+            list.push(`${real} records copied twice under ${prefix}/ by deliveries from the same first record`);
+        if (redelivered > 0) {
+            notes.push(
+                `${redelivered} records copied twice under ${prefix}/ by a redelivery that started at another record (readers deduplicate)`,
+            );
+        }
+    }
     list.push(...growthProblems(countStore(contents), before, { stored, rejected, produced: records.length }));
     return {
         produced: records.length,
@@ -136,21 +210,22 @@ export function reconcile(records: PutRecord[], contents: StoreContents, before:
         rejected,
         lost: records.length - stored - rejected,
         problems: list,
+        notes,
         symbols: summarizeSymbols(storedTicks),
     };
 }
 
-/** What the store gained must be exactly this run's records: one item and two objects each. */
+/** What the store gained must be exactly this run's records: one item and two copies each. */
 function growthProblems(
     after: StoreCounts,
     before: StoreCounts,
     run: { stored: number; rejected: number; produced: number },
 ): string[] {
-    const expected: [keyof StoreCounts, number, string][] = [
+    const expected: [Exclude<keyof StoreCounts, "objects">, number, string][] = [
         ["tableItems", run.stored, "table items"],
-        ["processed", run.stored, "processed/ objects"],
-        ["rejected", run.rejected, "rejected/ objects"],
-        ["raw", run.produced, "raw/ objects"],
+        ["processed", run.stored, "processed/ records"],
+        ["rejected", run.rejected, "rejected/ records"],
+        ["raw", run.produced, "raw/ records"],
     ];
     return expected
         .filter(([field, n]) => after[field] - before[field] !== n)
@@ -245,10 +320,16 @@ export function formatSummary(summary: RunSummary): string[] {
         lines.push("");
     }
     const { store, storeBefore: before, latencyMs: latency } = summary;
-    const kept = Object.values(before).some(n => n > 0);
-    const total = (field: keyof StoreCounts) =>
+    const kept = before.tableItems + before.raw + before.processed + before.rejected > 0;
+    const total = (field: Exclude<keyof StoreCounts, "objects">) =>
         `${store[field]}${kept ? ` (+${store[field] - before[field]} this run)` : ""}`;
-    lines.push(`objects: raw/ ${total("raw")}, processed/ ${total("processed")}, rejected/ ${total("rejected")}`);
+    const batched = PREFIX_NAMES.some(prefix => store.objects[prefix] !== store[prefix]);
+    if (batched) {
+        const objects = (prefix: Prefix) => `${prefix}/ ${store.objects[prefix]} (${total(prefix)} records)`;
+        lines.push(`objects: ${PREFIX_NAMES.map(objects).join(", ")}`);
+    } else {
+        lines.push(`objects: raw/ ${total("raw")}, processed/ ${total("processed")}, rejected/ ${total("rejected")}`);
+    }
     lines.push(`items in the table: ${total("tableItems")}`);
     lines.push(
         `invocations: ${summary.invocations} (${summary.functionErrors} function errors, ${summary.coldStarts} cold starts)`,
@@ -259,6 +340,7 @@ export function formatSummary(summary: RunSummary): string[] {
     lines.push(`end-to-end latency: p50 ${ms(latency.p50)}, p90 ${ms(latency.p90)}, p99 ${ms(latency.p99)}`);
     if (summary.interrupted) lines.push("interrupted: the producer was stopped early");
     if (!summary.drained) lines.push("drain timeout: records were still in flight when the run stopped");
+    for (const note of summary.notes) lines.push(`note: ${note}`);
     for (const problem of summary.problems) lines.push(`problem: ${problem}`);
     lines.push(
         `produced ${summary.produced}, stored ${summary.stored}, rejected ${summary.rejected}, lost ${summary.lost}`,
