@@ -4,6 +4,7 @@ import { gunzipSync } from "zlib";
 import { expect } from "chai";
 import { parse } from "lossless-json";
 import { planBatch } from "../../pipeline/runtime/batch";
+import { objectLayoutFromEnvironment } from "../../pipeline/runtime/handler";
 import { ObjectPut, plannedObjects, recordObjectKeys } from "../../pipeline/runtime/layouts";
 import { aggregateRecords } from "../../harness/aws/kpl";
 import { ARRIVAL, kinesisEvent, kinesisRecord, sequenceNumber, tick } from "../support/kinesis-events";
@@ -199,5 +200,22 @@ describe("the batch layout", () => {
 
     it("writes nothing for an empty batch", () => {
         expect(plannedObjects("batch", [])).to.deep.equal([]);
+    });
+});
+
+describe("OBJECT_LAYOUT", () => {
+    it("is record when unset, and record or batch as given", () => {
+        expect([undefined, "", "record", "batch"].map(objectLayoutFromEnvironment)).to.deep.equal([
+            "record",
+            "record",
+            "record",
+            "batch",
+        ]);
+    });
+
+    it("refuses any other value, naming the variable", () => {
+        expect(() => objectLayoutFromEnvironment("Batch")).to.throw(
+            'OBJECT_LAYOUT must be one of record, batch, got "Batch"',
+        );
     });
 });
