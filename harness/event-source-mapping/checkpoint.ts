@@ -9,6 +9,11 @@
  *   being done;
  * - a function error, or an `itemIdentifier` that is empty, missing or not in the batch, fails the
  *   whole batch;
+ * - with `BisectBatchOnFunctionError` (the stack sets it), a function error (thrown, timed out,
+ *   crashed) splits a batch of two or more records in two, and each half is retried on its own,
+ *   the first half first; every invocation of a half is a retry of its records, so halves inherit
+ *   the retry count and count toward `maximumRetryAttempts` (a poison record is isolated in at most
+ *   log2(batchSize) retries, then retried alone until the bound);
  * - after `maximumRetryAttempts` retries, or once the records to retry are older than
  *   `maximumRecordAgeInSeconds`, the records from the checkpoint on go to the destination and the
  *   shard moves past the batch.
@@ -30,6 +35,8 @@ export interface RetryLimits {
     maximumRetryAttempts: number;
     /** -1: records never expire (only the stream's retention applies). */
     maximumRecordAgeInSeconds: number;
+    /** Split a batch in two on a function error (BisectBatchOnFunctionError); off unless set. */
+    bisectBatchOnFunctionError?: boolean;
 }
 
 /** Why records went to the destination, in the words of Lambda's invocation record. */
@@ -40,6 +47,8 @@ export type Checkpoint =
     | { action: "advance"; sequenceNumber: string }
     /** Records before `sequenceNumber` are done; read again from it, as retry number `attempt`. */
     | { action: "retry-from"; sequenceNumber: string; attempt: number }
+    /** A function error: nothing is done; invoke `halves[0]`, then `halves[1]`, each as retry number `attempt`. */
+    | { action: "bisect"; halves: [BatchRecord[], BatchRecord[]]; attempt: number }
     /** Records before `sequenceNumber` are done; `discarded` go to the destination; continue after `lastSequenceNumber`. */
     | {
           action: "give-up";
@@ -98,6 +107,10 @@ export function nextCheckpoint(
             condition,
             discarded: remaining,
         };
+    }
+    if ("error" in outcome && limits.bisectBatchOnFunctionError && batch.length > 1) {
+        const middle = Math.ceil(batch.length / 2);
+        return { action: "bisect", halves: [batch.slice(0, middle), batch.slice(middle)], attempt: attempt + 1 };
     }
     return { action: "retry-from", sequenceNumber: failedFrom, attempt: attempt + 1 };
 }

@@ -1,15 +1,20 @@
 /**
  * One shard's share of the event source mapping: reads batches with GetRecords, invokes the
  * function with the event Lambda would build, and moves the shard's checkpoint by the rule in
- * checkpoint.ts (partial batch responses, bounded retries, the failure destination).
+ * checkpoint.ts (partial batch responses, bisection on a function error, bounded retries, the
+ * failure destination).
  *
- * Retries are counted per batch, from the first failure until the shard moves past it: a retry
- * that gets further but still fails counts too, so a shard is never held more than
- * maximumRetryAttempts + 1 invocations by one batch.
+ * A batch read from the shard is worked on until every record of it is done or given up: a retry
+ * resends the records from the lowest failure, a bisection sends the first half and then the
+ * second, and only then does the shard move past the batch. Retries are counted per part of the
+ * batch, from the first failure on: a retry that gets further but still fails counts too, and the
+ * halves of a bisected part inherit its count, so no record is invoked more than
+ * maximumRetryAttempts + 1 times.
  */
+import { randomUUID } from "crypto";
 import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient, _Record } from "@aws-sdk/client-kinesis";
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
-import { Checkpoint, InvocationOutcome, nextCheckpoint, RetryLimits } from "./checkpoint";
+import { BatchRecord, Checkpoint, InvocationOutcome, nextCheckpoint, RetryLimits } from "./checkpoint";
 
 export interface PollerSettings extends RetryLimits {
     batchSize: number;
@@ -41,8 +46,13 @@ export interface PollerHooks {
     /** Records the mapping checkpointed past, with the time the response came back. */
     acknowledged(sequenceNumbers: string[], at: number): void;
     gaveUp(message: FailureDestinationMessage, sequenceNumbers: string[]): void;
-    /** Every invocation, for counting (error set for a function error). */
-    invoked(records: number, error?: Error): void;
+    /**
+     * Every invocation, for counting: error set for a function error; retry is 0 for a batch's
+     * first invocation, n for the n-th retry of its records.
+     */
+    invoked(records: number, error: Error | undefined, retry: number): void;
+    /** A function error split a part of a batch in two (BisectBatchOnFunctionError). */
+    bisected?(records: number): void;
     /** Kinesis errors the poller recovered from. */
     warn(message: string): void;
 }
@@ -53,6 +63,17 @@ export interface StreamCoordinates {
     shardId: string;
     region: string;
     functionArn: string;
+    /** The mapping's role as Lambda names it in each record (the function's execution role). */
+    invokeIdentityArn?: string;
+}
+
+/** Kinesis expires a shard iterator five minutes after GetShardIterator or GetRecords returned it. */
+const ITERATOR_LIFETIME_MS = 300_000;
+
+/** A part of a batch still to be invoked, and how many times its records have been retried. */
+interface Part {
+    records: _Record[];
+    attempt: number;
 }
 
 type Position =
@@ -66,7 +87,7 @@ export function toEventRecord(record: _Record, where: StreamCoordinates): Kinesi
         eventVersion: "1.0",
         eventID: `${where.shardId}:${record.SequenceNumber}`,
         eventName: "aws:kinesis:record",
-        invokeIdentityArn: "arn:aws:iam::000000000000:role/processor-local",
+        invokeIdentityArn: where.invokeIdentityArn ?? "arn:aws:iam::000000000000:role/processor-local",
         awsRegion: where.region,
         eventSourceARN: where.streamArn,
         kinesis: {
@@ -83,7 +104,6 @@ export class ShardPoller {
     private iterator: string | undefined;
     /** Where to get a new iterator from if the current one is lost (expired, or after an error). */
     private position: Position;
-    private attempt = 0;
     private stopping = false;
     private wake: () => void = () => undefined;
     private loop: Promise<void> | undefined;
@@ -138,42 +158,68 @@ export class ShardPoller {
             return;
         }
         this.iteratorAgeMs = Date.now() - records[records.length - 1].ApproximateArrivalTimestamp!.getTime();
-        const checkpoint = await this.process(records);
-        await this.follow(checkpoint, page.NextShardIterator);
+        const started = Date.now();
+        if (!(await this.processBatch(records))) return;
+        // An iterator lives five minutes: after long retries, take a new one from the checkpoint.
+        const fresh = Date.now() - started < ITERATOR_LIFETIME_MS - 30_000;
+        this.movePast(records, page.NextShardIterator, fresh);
     }
 
-    /** Invokes the function with one batch and reports which records are done or given up. */
-    private async process(records: _Record[]): Promise<Checkpoint> {
+    /**
+     * Works on one batch until each record is done or given up; false when stop() cut it short
+     * (the shard then stays before the batch, as a mapping that is disabled mid-batch).
+     */
+    private async processBatch(records: _Record[]): Promise<boolean> {
+        const parts: Part[] = [{ records, attempt: 0 }];
+        while (parts.length > 0) {
+            if (this.stopping) return false;
+            parts.unshift(...(await this.processPart(parts.shift()!)));
+        }
+        return true;
+    }
+
+    /** Invokes the function with one part of a batch; returns what is left to invoke, in stream order. */
+    private async processPart(part: Part): Promise<Part[]> {
+        const { records, attempt } = part;
         const event = { Records: records.map(record => toEventRecord(record, this.where)) };
-        const outcome = await this.invoke(event);
-        const batch = records.map(record => ({
-            sequenceNumber: record.SequenceNumber!,
-            approximateArrivalTimestamp: record.ApproximateArrivalTimestamp!.getTime(),
-        }));
-        const checkpoint = nextCheckpoint(batch, outcome, this.attempt, this.settings);
-        const doneBefore =
-            checkpoint.action === "advance"
-                ? batch.length
-                : batch.findIndex(record => record.sequenceNumber === checkpoint.sequenceNumber);
+        const outcome = await this.invoke(event, attempt);
+        const batch = records.map(toBatchRecord);
+        const checkpoint = nextCheckpoint(batch, outcome, attempt, this.settings);
         this.hooks.acknowledged(
-            batch.slice(0, doneBefore).map(record => record.sequenceNumber),
+            batch.slice(0, doneBefore(batch, checkpoint)).map(record => record.sequenceNumber),
             Date.now(),
         );
-        if (checkpoint.action === "give-up")
-            this.hooks.gaveUp(
-                this.destinationMessage(checkpoint, outcome),
-                checkpoint.discarded.map(record => record.sequenceNumber),
-            );
-        return checkpoint;
+        switch (checkpoint.action) {
+            case "advance":
+                return [];
+            case "give-up":
+                this.hooks.gaveUp(
+                    this.destinationMessage(checkpoint, outcome, attempt),
+                    checkpoint.discarded.map(record => record.sequenceNumber),
+                );
+                return [];
+            case "retry-from":
+                await this.pause(retryDelayMs(checkpoint.attempt));
+                return [{ records: records.slice(doneBefore(batch, checkpoint)), attempt: checkpoint.attempt }];
+            case "bisect": {
+                this.hooks.bisected?.(records.length);
+                await this.pause(retryDelayMs(checkpoint.attempt));
+                const middle = checkpoint.halves[0].length;
+                return [
+                    { records: records.slice(0, middle), attempt: checkpoint.attempt },
+                    { records: records.slice(middle), attempt: checkpoint.attempt },
+                ];
+            }
+        }
     }
 
-    private async invoke(event: KinesisStreamEvent): Promise<InvocationOutcome> {
+    private async invoke(event: KinesisStreamEvent, retry: number): Promise<InvocationOutcome> {
         try {
             const response = await this.hooks.invoke(event);
-            this.hooks.invoked(event.Records.length);
+            this.hooks.invoked(event.Records.length, undefined, retry);
             return { response };
         } catch (error) {
-            this.hooks.invoked(event.Records.length, error as Error);
+            this.hooks.invoked(event.Records.length, error as Error, retry);
             return { error: error as Error };
         }
     }
@@ -184,49 +230,29 @@ export class ShardPoller {
         if (!next) this.stopping = true;
     }
 
-    /** Moves the shard's position as decided; `next` is GetRecords' iterator past the batch. */
-    private async follow(checkpoint: Checkpoint, next: string | undefined): Promise<void> {
-        switch (checkpoint.action) {
-            case "advance":
-                this.attempt = 0;
-                this.position = {
-                    ShardIteratorType: "AFTER_SEQUENCE_NUMBER",
-                    StartingSequenceNumber: checkpoint.sequenceNumber,
-                };
-                this.moveTo(next);
-                return;
-            case "retry-from":
-                this.attempt = checkpoint.attempt;
-                this.position = {
-                    ShardIteratorType: "AT_SEQUENCE_NUMBER",
-                    StartingSequenceNumber: checkpoint.sequenceNumber,
-                };
-                this.iterator = undefined;
-                await this.pause(Math.min(1000, 50 * 2 ** checkpoint.attempt));
-                return;
-            case "give-up":
-                this.attempt = 0;
-                this.position = {
-                    ShardIteratorType: "AFTER_SEQUENCE_NUMBER",
-                    StartingSequenceNumber: checkpoint.lastSequenceNumber,
-                };
-                this.iterator = undefined;
-                return;
-        }
+    /** The whole batch is done or given up: the checkpoint moves past its last record. */
+    private movePast(records: _Record[], next: string | undefined, fresh: boolean): void {
+        this.position = {
+            ShardIteratorType: "AFTER_SEQUENCE_NUMBER",
+            StartingSequenceNumber: records[records.length - 1].SequenceNumber!,
+        };
+        if (fresh) this.moveTo(next);
+        else this.iterator = undefined;
     }
 
     private destinationMessage(
         checkpoint: Extract<Checkpoint, { action: "give-up" }>,
         outcome: InvocationOutcome,
+        attempt: number,
     ): FailureDestinationMessage {
         const records = checkpoint.discarded;
         const iso = (ms: number) => new Date(ms).toISOString();
         return {
             requestContext: {
-                requestId: `local-${Date.now()}`,
+                requestId: randomUUID(),
                 functionArn: this.where.functionArn,
                 condition: checkpoint.condition,
-                approximateInvokeCount: this.attempt + 1,
+                approximateInvokeCount: attempt + 1,
             },
             responseContext: {
                 statusCode: 200,
@@ -270,4 +296,28 @@ export class ShardPoller {
             };
         });
     }
+}
+
+function toBatchRecord(record: _Record): BatchRecord {
+    return {
+        sequenceNumber: record.SequenceNumber!,
+        approximateArrivalTimestamp: record.ApproximateArrivalTimestamp!.getTime(),
+    };
+}
+
+/** How many records at the start of the part the decision leaves done. */
+function doneBefore(batch: BatchRecord[], checkpoint: Checkpoint): number {
+    switch (checkpoint.action) {
+        case "advance":
+            return batch.length;
+        case "bisect":
+            return 0;
+        default:
+            return batch.findIndex(record => record.sequenceNumber === checkpoint.sequenceNumber);
+    }
+}
+
+/** Lambda waits a little before a retry: 100 ms, doubling, at most a second. */
+function retryDelayMs(attempt: number): number {
+    return Math.min(1000, 50 * 2 ** attempt);
 }

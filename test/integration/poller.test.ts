@@ -164,6 +164,37 @@ describe("a shard poller on kinesalite", function () {
         });
     });
 
+    it("bisects a batch on a function error until the poison record is alone, storing every other record once", async () => {
+        const numbers = await put(8);
+        const poison = numbers[5];
+        const seen = await poll(
+            { maximumRetryAttempts: 4, bisectBatchOnFunctionError: true },
+            async event => {
+                if (event.Records.some(record => record.kinesis.sequenceNumber === poison)) throw new Error("poison");
+                return { batchItemFailures: [] };
+            },
+            s => s.gaveUp.length === 1 && s.acknowledged.length === 7,
+        );
+        expect(seen.batches).to.deep.equal([
+            numbers, // fails
+            numbers.slice(0, 4), // done
+            numbers.slice(4), // fails (retry 1)
+            numbers.slice(4, 6), // fails (retry 2)
+            [numbers[4]], // done
+            [poison], // fails (retry 3)
+            [poison], // fails (retry 4): given up
+            [numbers[6], numbers[7]], // done
+        ]);
+        expect(seen.given).to.deep.equal([poison]);
+        expect(seen.acknowledged).to.deep.equal(numbers.filter(n => n !== poison));
+        expect(seen.gaveUp[0].requestContext).to.include({ approximateInvokeCount: 5 });
+        expect(seen.gaveUp[0].KinesisBatchInfo).to.include({
+            startSequenceNumber: poison,
+            endSequenceNumber: poison,
+            batchSize: 1,
+        });
+    });
+
     it("starts at LATEST after the records already in the stream", async () => {
         await put(3);
         const acknowledged: string[] = [];

@@ -135,6 +135,94 @@ describe("the event source mapping's checkpoint rule", () => {
     });
 });
 
+describe("the checkpoint rule with BisectBatchOnFunctionError", () => {
+    const bisecting = { ...limits, bisectBatchOnFunctionError: true };
+
+    it("splits a batch in two on a function error, the first half taking the odd record, as one retry", () => {
+        expect(nextCheckpoint(batchOf(1, 2, 3, 4, 5), thrown, 0, bisecting, NOW)).to.deep.equal({
+            action: "bisect",
+            halves: [batchOf(1, 2, 3), batchOf(4, 5)],
+            attempt: 1,
+        });
+    });
+
+    it("retries a single record instead of splitting it", () => {
+        expect(nextCheckpoint(batchOf(7), thrown, 2, bisecting, NOW)).to.deep.equal({
+            action: "retry-from",
+            sequenceNumber: seq(7),
+            attempt: 3,
+        });
+    });
+
+    it("still retries from the lowest reported failure when the function returns one (no bisection)", () => {
+        expect(nextCheckpoint(batchOf(1, 2, 3, 4), failing(3), 0, bisecting, NOW)).to.deep.equal({
+            action: "retry-from",
+            sequenceNumber: seq(3),
+            attempt: 1,
+        });
+    });
+
+    it("gives up instead of splitting once the retries are spent, or the records are too old", () => {
+        expect(nextCheckpoint(batchOf(1, 2), thrown, 10, bisecting, NOW)).to.include({
+            action: "give-up",
+            condition: "RetryAttemptsExhausted",
+        });
+        const old = batchOf(1, 2).map(record => ({ ...record, approximateArrivalTimestamp: NOW - 61_000 }));
+        expect(nextCheckpoint(old, thrown, 0, { ...bisecting, maximumRecordAgeInSeconds: 60 }, NOW)).to.include({
+            action: "give-up",
+            condition: "RecordAgeExceeded",
+        });
+    });
+
+    /** Plays the mapping against a function that fails any batch holding `poison`: what each record ends as. */
+    function isolate(size: number, poison: number, maximumRetryAttempts: number) {
+        const invocations: number[][] = [];
+        const done: number[] = [];
+        const givenUp: number[] = [];
+        const parts: { records: BatchRecord[]; attempt: number }[] = [
+            { records: batchOf(...Array.from({ length: size }, (_, i) => i + 1)), attempt: 0 },
+        ];
+        const number = (record: BatchRecord) => Number(record.sequenceNumber.slice(4));
+        while (parts.length > 0) {
+            const { records, attempt } = parts.shift()!;
+            invocations.push(records.map(number));
+            const outcome = records.some(record => number(record) === poison) ? thrown : ok;
+            const next = nextCheckpoint(records, outcome, attempt, { ...bisecting, maximumRetryAttempts }, NOW);
+            if (next.action === "advance") done.push(...records.map(number));
+            if (next.action === "give-up") givenUp.push(...next.discarded.map(number));
+            if (next.action === "retry-from") parts.unshift({ records, attempt: next.attempt });
+            if (next.action === "bisect")
+                parts.unshift(...next.halves.map(half => ({ records: half, attempt: next.attempt })));
+        }
+        return { invocations, done, givenUp };
+    }
+
+    it("isolates a poison record: every other record is done, only the poison goes to the destination", () => {
+        const { done, givenUp, invocations } = isolate(100, 37, 10);
+        expect(givenUp).to.deep.equal([37]);
+        expect(done).to.have.length(99).and.not.include(37);
+        expect(done).to.deep.equal([...done].sort((a, b) => a - b)); // stream order is kept
+        // Seven halvings reach the poison alone, then it is retried alone until the bound.
+        expect(invocations.filter(batch => batch.length === 1 && batch[0] === 37)).to.have.length(4);
+    });
+
+    it("invokes no record more than maximumRetryAttempts + 1 times", () => {
+        for (const maximumRetryAttempts of [0, 1, 3, 10]) {
+            const { invocations, givenUp } = isolate(64, 5, maximumRetryAttempts);
+            const timesFive = invocations.filter(batch => batch.includes(5)).length;
+            expect(timesFive, `maximumRetryAttempts ${maximumRetryAttempts}`).to.equal(maximumRetryAttempts + 1);
+            expect(givenUp).to.include(5);
+        }
+    });
+
+    it("with retries too few to isolate the poison, gives up the half that still holds it, not the whole batch", () => {
+        const { givenUp, done } = isolate(16, 3, 2);
+        // 16 → 8 (retry 1) → 4 (retry 2): records 1..4 go to the destination, the rest are done.
+        expect(givenUp).to.deep.equal([1, 2, 3, 4]);
+        expect(done).to.deep.equal([5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]);
+    });
+});
+
 describe("the retry bound", () => {
     /** Feeds nextCheckpoint's own decisions back to it, as the poller does, until the shard moves on. */
     function invocationsUntilTheShardMovesOn(
