@@ -1,8 +1,9 @@
 /**
- * An HTTP proxy in front of an emulator that adds per-request latency and injects faults:
- * 500 errors and throttling (as DynamoDB or S3 would send them), connections reset without an
- * answer, and, for DynamoDB, a BatchWriteItem answered with items unprocessed. It records what it
- * saw, so tests can count requests and know exactly which writes failed.
+ * An HTTP proxy in front of an emulator that adds per-request latency and injects faults, shaped
+ * as DynamoDB or S3 send them: 500 errors, throttling, connections reset (before the request
+ * reaches the emulator, or after it carried the write out), requests refused for good and, for
+ * DynamoDB, a BatchWriteItem answered with items unprocessed. It records what it saw, so tests can
+ * count requests and know exactly which writes failed.
  */
 import * as http from "http";
 import type { AddressInfo } from "net";
@@ -10,12 +11,19 @@ import type { AddressInfo } from "net";
 /**
  * A request's fate: forwarded; answered 500 (a transient error); throttled (S3: 503 SlowDown,
  * DynamoDB: 400 ProvisionedThroughputExceededException); its connection reset with no answer,
- * before it reaches the emulator; refused for good (S3: 403 AccessDenied, DynamoDB: 400
+ * before it reaches the emulator ("reset") or after the emulator carried it out ("reset-after-write":
+ * the client cannot know the write happened); refused for good (S3: 403 AccessDenied, DynamoDB: 400
  * ValidationException); or (DynamoDB BatchWriteItem) answered with the items that match
  * `unprocessed` left unprocessed while the others are forwarded and written.
  */
 export type Fault =
-    "pass" | "error" | "throttle" | "reset" | "refuse" | { unprocessed: (item: Record<string, any>) => boolean };
+    | "pass"
+    | "error"
+    | "throttle"
+    | "reset"
+    | "reset-after-write"
+    | "refuse"
+    | { unprocessed: (item: Record<string, any>) => boolean };
 
 export interface ProxiedRequest {
     method: string;
@@ -37,6 +45,8 @@ export interface FaultProxyOptions {
     latencyMs?: number;
     /** Decides each request's fate; everything passes by default. */
     decide?: (request: ProxiedRequest) => Fault;
+    /** Keep every request in `log` (default true); a long run turns it off to bound memory. */
+    keepLog?: boolean;
 }
 
 export interface FaultProxy {
@@ -63,6 +73,13 @@ const ERRORS = {
     throttle: { dynamodb: dynamoError(400, "ProvisionedThroughputExceededException"), s3: s3Error(503, "SlowDown") },
     refuse: { dynamodb: dynamoError(400, "ValidationException"), s3: s3Error(403, "AccessDenied") },
 };
+
+/** Drops the client's connection with a TCP reset (ECONNRESET on the other side), as a failing network does. */
+function resetConnection(response: http.ServerResponse): void {
+    const socket = response.socket;
+    if (socket && typeof socket.resetAndDestroy === "function") socket.resetAndDestroy();
+    else socket?.destroy();
+}
 
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
@@ -119,7 +136,7 @@ export function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy>
         };
         const fault = decide(seen);
         const logged: LoggedRequest = { ...seen, fault, heldBack: [] };
-        log.push(logged);
+        if (options.keepLog !== false) log.push(logged);
         if (latencyMs) await sleep(latencyMs);
 
         if (fault === "reset") {
@@ -155,6 +172,11 @@ export function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy>
                 headers: { ...request.headers, "content-length": String(forwarded.length) },
             },
             async reply => {
+                if (fault === "reset-after-write") {
+                    // The emulator has carried the request out; the client never hears so.
+                    reply.resume().on("end", () => resetConnection(response));
+                    return;
+                }
                 if (typeof fault !== "object" || reply.statusCode !== 200) {
                     response.writeHead(reply.statusCode ?? 502, reply.headers);
                     reply.pipe(response);

@@ -4,7 +4,8 @@
  * thrown away and the next invocation gets a fresh one (a cold start), as Lambda does.
  */
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
-import { LambdaProcess, LambdaProcessOptions } from "./process";
+import type { CrashPlan } from "./crashes";
+import { LambdaProcess, LambdaProcessOptions, RuntimeExitError } from "./process";
 
 /** Thrown when an invocation outlives the function's timeout (Lambda's "Task timed out"). */
 export class FunctionTimeout extends Error {
@@ -20,13 +21,17 @@ export class FunctionPool {
     private closed = false;
     /** Processes started, including replacements: cold starts. */
     coldStarts = 0;
+    /** Invocations whose process the crash plan killed. */
+    crashes = 0;
 
+    /** @param crashPlan kills the process in the middle of some invocations (chaos runs) */
     constructor(
         private readonly options: LambdaProcessOptions,
         private readonly timeoutMs: number,
+        private readonly crashPlan?: CrashPlan,
     ) {}
 
-    /** Invokes the handler; rejects with the function's error, a FunctionTimeout, or a crash. */
+    /** Invokes the handler; rejects with the function's error, a FunctionTimeout, or a RuntimeExitError. */
     async invoke(event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> {
         const lambda = this.takeIdle() ?? (await this.start());
         let healthy = true;
@@ -34,18 +39,44 @@ export class FunctionPool {
         const timeout = new Promise<never>((_, reject) => {
             timer = setTimeout(() => reject(new FunctionTimeout(this.timeoutMs / 1000)), this.timeoutMs);
         });
-        const invocation = lambda.invoke(event, this.timeoutMs);
+        const started = Date.now();
+        const killAfterMs = this.crashPlan?.killAfterMs(event);
+        const invocation =
+            killAfterMs === undefined
+                ? lambda.invoke(event, this.timeoutMs)
+                : this.crashDuring(lambda, event, killAfterMs);
         invocation.catch(() => undefined); // settles after a timeout too: nobody waits for it then
         try {
-            return await Promise.race([invocation, timeout]);
+            const response = await Promise.race([invocation, timeout]);
+            this.crashPlan?.observe(Date.now() - started);
+            return response;
         } catch (error) {
             // A handled error leaves the process usable; a timeout or a crash does not.
-            healthy = !(error instanceof FunctionTimeout) && !/process exited/.test((error as Error).message);
+            healthy = !(error instanceof FunctionTimeout) && !(error instanceof RuntimeExitError);
             throw error;
         } finally {
             clearTimeout(timer);
             this.release(lambda, healthy);
         }
+    }
+
+    /**
+     * Invokes, then kills the process with SIGKILL `afterMs` into the invocation, as Lambda ends an
+     * environment that runs out of memory or time: the writes it started may or may not have
+     * happened. Should the handler answer first, the kill still comes before the answer is
+     * delivered, and the answer is lost with the process.
+     */
+    private async crashDuring(lambda: LambdaProcess, event: KinesisStreamEvent, afterMs: number): Promise<never> {
+        const invocation = lambda.invoke(event, this.timeoutMs);
+        const settled = invocation.then(
+            () => undefined,
+            () => undefined,
+        );
+        await Promise.race([settled, new Promise(resolve => setTimeout(resolve, afterMs))]);
+        await lambda.stop("SIGKILL");
+        this.crashes++;
+        await settled;
+        throw new RuntimeExitError(null, "SIGKILL");
     }
 
     async close(): Promise<void> {

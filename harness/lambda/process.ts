@@ -19,6 +19,18 @@ export interface LambdaProcessOptions {
     inheritOutput?: boolean;
 }
 
+/**
+ * The function's process died during an invocation (killed for running out of memory or time,
+ * or crashed): Lambda reports it as `Runtime.ExitError`, a function error.
+ */
+export class RuntimeExitError extends Error {
+    constructor(code: number | null, signal: NodeJS.Signals | null) {
+        const how = signal ? `signal: ${signal === "SIGKILL" ? "killed" : signal}` : `exit status ${code}`;
+        super(`Runtime exited with error: ${how}`);
+        this.name = "Runtime.ExitError";
+    }
+}
+
 type Reply = { id: number; result?: KinesisStreamBatchResponse; error?: { name: string; message: string } };
 
 export class LambdaProcess {
@@ -36,9 +48,8 @@ export class LambdaProcess {
             if (reply.error) waiting.reject(Object.assign(new Error(reply.error.message), { name: reply.error.name }));
             else waiting.resolve(reply.result!);
         });
-        child.on("exit", code => {
-            for (const waiting of this.pending.values())
-                waiting.reject(new Error(`the function's process exited (${code})`));
+        child.on("exit", (code, signal) => {
+            for (const waiting of this.pending.values()) waiting.reject(new RuntimeExitError(code, signal));
             this.pending.clear();
         });
         // A send racing the process's death reports through the send callback; never crash the parent.
@@ -91,16 +102,17 @@ export class LambdaProcess {
             this.child.send({ id, event, timeoutMs }, error => {
                 if (!error) return;
                 this.pending.delete(id);
-                reject(new Error(`the function's process exited: ${error.message}`));
+                reject(new RuntimeExitError(this.child.exitCode, this.child.signalCode));
             });
         });
     }
 
-    stop(): Promise<void> {
-        if (this.child.exitCode !== null) return Promise.resolve();
+    /** Ends the process (SIGTERM); `kill` with SIGKILL gives it no chance, as an out-of-memory kill. */
+    stop(signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
+        if (this.child.exitCode !== null || this.child.signalCode !== null) return Promise.resolve();
         return new Promise(resolve => {
             this.child.once("exit", () => resolve());
-            this.child.kill();
+            this.child.kill(signal);
         });
     }
 }

@@ -2,7 +2,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { expect } from "chai";
+import { CrashPlan } from "../../harness/lambda/crashes";
 import { FunctionPool, FunctionTimeout } from "../../harness/lambda/function-pool";
+import { RuntimeExitError } from "../../harness/lambda/process";
 
 describe("the function's execution environments (FunctionPool)", function () {
     this.timeout(20_000);
@@ -17,6 +19,8 @@ describe("the function's execution environments (FunctionPool)", function () {
             `exports.handler = async event => {
             if (event.hang) return new Promise(() => undefined);
             if (event.fail) throw new Error("handler failed");
+            if (event.slowMs) await new Promise(resolve => setTimeout(resolve, event.slowMs));
+            if (event.doneFile) require("fs").writeFileSync(event.doneFile, "done");
             return { batchItemFailures: [], pid: process.pid };
         };`,
         );
@@ -59,5 +63,29 @@ describe("the function's execution environments (FunctionPool)", function () {
         process.kill(first, "SIGINT"); // what Ctrl-C in a terminal does to the whole process group
         await new Promise(resolve => setTimeout(resolve, 200));
         expect(await pidOf({})).to.not.equal(first);
+    });
+
+    it("kills the process in the middle of an invocation the crash plan picks, as an out-of-memory kill: a function error, then a cold start", async () => {
+        const crashing = new FunctionPool({ taskRoot, nodePath: taskRoot, environment: {} }, 5000, new CrashPlan(1, 1));
+        try {
+            const doneFile = path.join(taskRoot, "done");
+            const event = (slowMs: number) =>
+                ({ Records: [{ kinesis: { sequenceNumber: String(slowMs) } }], slowMs, doneFile }) as never;
+            for (const slowMs of [2000, 0]) {
+                fs.rmSync(doneFile, { force: true });
+                const error = await crashing.invoke(event(slowMs)).then(
+                    () => expect.fail("should crash"),
+                    (e: Error) => e,
+                );
+                expect(error).to.be.instanceOf(RuntimeExitError);
+                expect(error.message).to.equal("Runtime exited with error: signal: killed");
+                // Killed in the middle: the slow handler never got to its end; the fast one did, but its answer is lost.
+                expect(fs.existsSync(doneFile), `handler of ${slowMs} ms finished`).to.equal(slowMs === 0);
+            }
+            expect(crashing.crashes).to.equal(2);
+            expect(crashing.coldStarts).to.equal(2);
+        } finally {
+            await crashing.close();
+        }
     });
 });

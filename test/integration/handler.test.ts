@@ -241,6 +241,28 @@ describe("the processor against DynamoDB and S3 emulators (record layout)", func
             expect(await pipeline.keys()).to.have.length(2);
         });
 
+        it("retries throttling and reset connections, before and after the write, storing every record exactly once", async () => {
+            const s3Faults: Fault[] = ["throttle", "reset-after-write", "throttle", "reset"];
+            const dynamoFaults: Fault[] = ["throttle", "reset-after-write"];
+            emulators.s3Proxy.setDecide(() => s3Faults.shift() ?? "pass");
+            emulators.dynamoProxy.setDecide(() => dynamoFaults.shift() ?? "pass");
+            const event = kinesisEvent([
+                tick("AAPL", "1", "2026-11-28T10:00:00"),
+                tick("MSFT", "2", "2026-11-28T10:00:00"),
+            ]);
+            expect(await pipeline.invoke(event)).to.deep.equal([]);
+            expect(s3Faults.concat(dynamoFaults), "every fault was met").to.deep.equal([]);
+            const errors = pipeline.summaries[0].errors!;
+            expect(errors).to.have.keys("ProvisionedThroughputExceededException", "SlowDown", "TimeoutError");
+            expect(errors.TimeoutError, "the SDK's name for a reset connection").to.match(/ECONNRESET/);
+            expect((await pipeline.items()).map(t => `${t.symbol} ${t.price}`).sort()).to.deep.equal([
+                "AAPL 1",
+                "MSFT 2",
+            ]);
+            expect(await pipeline.keys("raw/")).to.have.length(2);
+            expect(await pipeline.keys("processed/")).to.have.length(2);
+        });
+
         it("retries UnprocessedItems until they are written", async () => {
             let rounds = 0;
             emulators.dynamoProxy.setDecide(() =>
