@@ -14,19 +14,20 @@ import type { Fault, ProxiedRequest } from "./fault-proxy";
 export type FaultKind = "error" | "throttle" | "reset" | "reset-after-write" | "refuse" | "unprocessed";
 
 /**
- * The default mix, as shares of the faults: mostly transient errors the processor retries within
- * the invocation; one in ten an error it does not retry (a 403 or a ValidationException, as an
- * expired credential or a permission not yet propagated gives), whose record is then reported
- * failed and redelivered by the event source mapping. `unprocessed` applies to DynamoDB's
+ * The default mix, as shares of the faults: almost all transient errors, which the processor
+ * retries within the invocation; one in fifty an error it does not retry (a 403 or a
+ * ValidationException, as an expired credential or a permission not yet propagated gives), whose
+ * record is reported failed and redelivered by the event source mapping, and given up to the
+ * failure destination once the retries are spent. `unprocessed` applies to DynamoDB's
  * BatchWriteItem only; elsewhere its share goes to the others.
  */
 export const DEFAULT_FAULT_MIX: Record<FaultKind, number> = {
-    error: 0.3,
-    throttle: 0.25,
+    error: 0.35,
+    throttle: 0.28,
     reset: 0.1,
     "reset-after-write": 0.1,
     unprocessed: 0.15,
-    refuse: 0.1,
+    refuse: 0.02,
 };
 
 /** A uniform number in [0, 1) from the hash of the parts: the same parts, the same number. */

@@ -52,6 +52,7 @@ describe("the local pipeline (npm run local), a short run end to end", function 
         expect(summary.lost).to.equal(0);
         expect(summary.stored + summary.rejected).to.equal(summary.produced);
         expect(summary.failedToDestination).to.equal(0);
+        expect(summary.inFailureDestination).to.equal(0);
         expect(summary.problems).to.deep.equal([]);
         expect(summary.ok).to.equal(true);
     });
@@ -76,7 +77,7 @@ describe("the local pipeline (npm run local), a short run end to end", function 
     it("ends its report with the reconciliation line", () => {
         const lines = formatSummary(summary);
         expect(lines[lines.length - 1]).to.equal(
-            `produced ${summary.produced}, stored ${summary.stored}, rejected ${summary.rejected}, lost 0`,
+            `produced ${summary.produced}, stored ${summary.stored}, rejected ${summary.rejected}, in failure destination 0, lost 0`,
         );
     });
 
@@ -122,5 +123,55 @@ describe("the local pipeline in the batch layout, fed KPL aggregates (npm run lo
     it("writes one raw/ object per invocation instead of one per tick", () => {
         expect(summary.store.objects.raw).to.equal(summary.invocations);
         expect(summary.store.objects.raw).to.be.below(summary.store.raw / 5);
+    });
+});
+
+describe("the local pipeline under chaos (--faults, --crash-rate)", function () {
+    this.timeout(180_000);
+    let summary: RunSummary;
+
+    before(async () => {
+        summary = await runLocalPipeline({
+            rate: 100,
+            duration: 4,
+            shards: 2,
+            badRatio: 0.02,
+            seed: 11,
+            symbols: resolveSymbols("8"),
+            faults: 0.2,
+            crashRate: 0.2,
+            build: false,
+        });
+    });
+
+    it("injects faults of every kind into the function's requests and kills its process mid-invocation", () => {
+        expect(summary.faults!.injected).to.be.above(0);
+        for (const kind of ["error", "throttle", "reset"] as const)
+            expect(summary.faults!.byKind[kind], kind).to.be.above(0);
+        expect(summary.crashes).to.be.above(0);
+        expect(summary.functionErrors).to.be.at.least(summary.crashes);
+    });
+
+    it("retries as the event source mapping does: after every crash, bisecting the batch when it has two records or more", () => {
+        expect(summary.retries).to.be.at.least(summary.crashes);
+        expect(summary.bisections).to.be.above(0);
+    });
+
+    it("loses nothing: every record is stored, rejected, or in the failure destination", () => {
+        expect(summary.lost).to.equal(0);
+        expect(summary.stored + summary.rejected + summary.inFailureDestination).to.equal(summary.produced);
+        expect(summary.problems).to.deep.equal([]);
+        expect(summary.ok).to.equal(true);
+    });
+
+    it("reports the faults, crashes and retries, and ends with the reconciliation line", () => {
+        const lines = formatSummary(summary);
+        expect(lines.find(line => line.startsWith("faults injected: "))).to.match(
+            /^faults injected: [1-9]\d* of \d+ requests/,
+        );
+        expect(lines.find(line => line.startsWith("invocations: "))).to.include(`${summary.crashes} crashes`);
+        expect(lines[lines.length - 1]).to.match(
+            /^produced 400, stored \d+, rejected \d+, in failure destination \d+, lost 0$/,
+        );
     });
 });

@@ -116,20 +116,19 @@ describe("crashes planned at a rate (the local run's --crash-rate)", () => {
         expect(always.killAfterMs({ Records: [] })).to.equal(undefined);
     });
 
-    it("kills about the given share of invocations, the same ones under the same seed", () => {
-        const picks = (seed: number) => {
-            const plan = new CrashPlan(seed, 0.05);
+    it("kills the given share of invocations, spread out, the same ones under the same seed", () => {
+        const picks = (seed: number, rate: number) => {
+            const plan = new CrashPlan(seed, rate);
             return Array.from({ length: 4000 }, (_, i) => plan.killAfterMs(event(i * 10)) !== undefined);
         };
-        const first = picks(11);
-        expect(first.filter(Boolean).length / first.length).to.be.closeTo(0.05, 0.015);
-        expect(picks(11)).to.deep.equal(first);
-        expect(picks(12)).to.not.deep.equal(first);
-    });
-
-    it("draws again when the same batch is retried", () => {
-        const plan = new CrashPlan(3, 0.5);
-        const fates = Array.from({ length: 40 }, () => plan.killAfterMs(event(0)) !== undefined);
-        expect(fates).to.include(true).and.to.include(false);
+        for (const rate of [0.05, 0.2, 0.5]) {
+            const kills = picks(11, rate);
+            expect(kills.filter(Boolean).length / kills.length, `rate ${rate}`).to.be.closeTo(rate, 0.01);
+            const positions = kills.flatMap((kill, i) => (kill ? [i] : []));
+            const gaps = positions.slice(1).map((position, i) => position - positions[i]);
+            expect(Math.max(positions[0], ...gaps), `rate ${rate}`).to.be.at.most(Math.round(1.5 / rate));
+        }
+        expect(picks(11, 0.05)).to.deep.equal(picks(11, 0.05));
+        expect(picks(12, 0.05)).to.not.deep.equal(picks(11, 0.05));
     });
 });

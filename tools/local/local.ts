@@ -13,7 +13,8 @@ const HELP = `Usage: npm run local -- [flags]
 Runs Kinesis (kinesalite), DynamoDB (dynalite) and S3 (s3rver) in-process, the processor's
 deployment package as Lambda runs it, an event source mapping per shard with the stack's
 settings, and a producer; prints progress, then a summary reconciled with what DynamoDB and S3
-hold. Exits 0 only when no record was lost.
+hold. Exits 0 only when no record was lost (a record in the failure destination is not lost:
+npm run replay brings it back).
 
 Producer:
   --shards N         shards of the stream (default 2)${PRODUCER_HELP}
@@ -31,6 +32,13 @@ Pipeline:
   --skip-build       reuse dist/processor instead of rebuilding the package
   --function-logs    show the function's own output (JSON logs, EMF metrics)
 
+Chaos (drawn from --seed: a run prints its seed, and the same seed repeats its faults and crashes):
+  --faults RATE      share of the function's requests to DynamoDB and S3 answered with a fault,
+                     0 to 1 (default 0): 500s, throttling, connections reset after the write,
+                     UnprocessedItems, and errors the processor does not retry (403, 400)
+  --crash-rate R     share of invocations whose process is killed midway, 0 to 1 (default 0), as
+                     an out-of-memory or timeout kill; the event source mapping retries and bisects
+
 Ctrl-C stops the producer, drains for a few seconds, prints the summary and shuts down.`;
 
 const OPTIONS = {
@@ -43,6 +51,8 @@ const OPTIONS = {
     "drain-timeout": { type: "string", default: "60" },
     "skip-build": { type: "boolean", default: false },
     "function-logs": { type: "boolean", default: false },
+    faults: { type: "string", default: "0" },
+    "crash-rate": { type: "string", default: "0" },
 } as const;
 
 function parseOptions(argv: string[]): LocalPipelineOptions {
@@ -72,6 +82,8 @@ function parseOptions(argv: string[]): LocalPipelineOptions {
         drainTimeoutSeconds: numberFlag(values, "drain-timeout", 1, 3600),
         build: !values["skip-build"],
         functionLogs: values["function-logs"] === true,
+        faults: numberFlag(values, "faults", 0, 1),
+        crashRate: numberFlag(values, "crash-rate", 0, 1),
     };
 }
 

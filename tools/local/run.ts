@@ -4,6 +4,7 @@
  * in for the event source mapping, and the producer standing in for module 1. Returns the
  * reconciled summary once everything it started is closed.
  */
+import { randomInt } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
@@ -30,6 +31,8 @@ import { ensureStream, localKinesisClient, openShardIds, STREAM_NAME } from "../
 import { countStore, percentile, readStore, reconcile, RunSummary, StoreCounts } from "./summary";
 import type { ProducerFlags } from "./args";
 import { seededRandom } from "./ticks";
+import { startChaos } from "./chaos";
+import type { CrashPlan } from "../../harness/lambda/crashes";
 
 export const TABLE_NAME = "StockMarketData";
 export const BUCKET_NAME = "stock-market-data-local";
@@ -51,6 +54,10 @@ export interface LocalPipelineOptions extends ProducerFlags {
     drainTimeoutSeconds?: number;
     /** Seconds to drain after an interruption (default 10). */
     interruptDrainSeconds?: number;
+    /** Share of the function's requests to DynamoDB and S3 answered with a fault (0 to 1, default 0). */
+    faults?: number;
+    /** Share of invocations whose process is killed midway, as a timeout or OOM kill (0 to 1, default 0). */
+    crashRate?: number;
     /** Rebuild dist/processor first (default); false reuses the package already there. */
     build?: boolean;
     /** Shows the function's own output (its JSON logs and metrics). */
@@ -101,7 +108,7 @@ function throwIfAborted(signal?: AbortSignal): void {
         throw Object.assign(new Error("interrupted before the producer started"), { name: "AbortError" });
 }
 
-async function startEmulators(dataDir: string | undefined, closers: Closer[]) {
+export async function startEmulators(dataDir: string | undefined, closers: Closer[]) {
     const dir = (name: string) => {
         if (!dataDir) return undefined;
         const folder = path.join(dataDir, name);
@@ -118,7 +125,7 @@ async function startEmulators(dataDir: string | undefined, closers: Closer[]) {
 }
 
 /** The table and bucket; with a kept data folder they may exist already. */
-async function ensureStorage(dynamo: DynamoDBClient, s3: S3Client, withDayIndex: boolean): Promise<void> {
+export async function ensureStorage(dynamo: DynamoDBClient, s3: S3Client, withDayIndex: boolean): Promise<void> {
     await createTickTable(dynamo, TABLE_NAME, withDayIndex).catch(error => {
         if (error.name !== "ResourceInUseException") throw error;
     });
@@ -128,11 +135,12 @@ async function ensureStorage(dynamo: DynamoDBClient, s3: S3Client, withDayIndex:
 }
 
 /** The function as Lambda configures it: the package alone, settings from the environment only. */
-async function startFunction(
-    options: LocalPipelineOptions,
+export async function startFunction(
+    options: Pick<LocalPipelineOptions, "build" | "functionLogs" | "log">,
     settings: PipelineSettings,
     endpoints: { dynamodb: string; s3: string },
     closers: Closer[],
+    crashPlan?: CrashPlan,
 ): Promise<FunctionPool> {
     const log = options.log ?? (() => undefined);
     if (options.build !== false) {
@@ -163,6 +171,7 @@ async function startFunction(
     const pool = new FunctionPool(
         { taskRoot: sandbox.taskRoot, nodePath: sandbox.nodePath, environment, inheritOutput: options.functionLogs },
         settings.timeout * 1000,
+        crashPlan,
     );
     closers.push(() => pool.close());
     // A package that cannot load fails here, once, rather than as retries of every batch.
@@ -191,6 +200,16 @@ async function drain(ledger: Ledger, options: LocalPipelineOptions): Promise<voi
     }
 }
 
+/** What the pollers counted. */
+interface PollerStats {
+    invocations: number;
+    functionErrors: number;
+    /** Invocations that were retries of records already invoked. */
+    retries: number;
+    /** Parts of batches split in two after a function error. */
+    bisections: number;
+}
+
 interface Destination {
     messages: FailureDestinationMessage[];
     file?: string;
@@ -204,7 +223,7 @@ interface PollerContext {
     pool: FunctionPool;
     ledger: Ledger;
     destination: Destination;
-    stats: { invocations: number; functionErrors: number };
+    stats: PollerStats;
     log: (line: string) => void;
     idlePollMs: number;
 }
@@ -216,6 +235,8 @@ function startPollers(shardIds: string[], context: PollerContext): ShardPoller[]
         startingPosition: settings.startingPosition as "LATEST" | "TRIM_HORIZON",
         maximumRetryAttempts: settings.maximumRetryAttempts,
         maximumRecordAgeInSeconds: settings.maximumRecordAgeInSeconds,
+        // As the stack's event source mapping (pipeline/infra/processor.ts).
+        bisectBatchOnFunctionError: true,
         idlePollMs: context.idlePollMs,
     };
     const functionArn = `arn:aws:lambda:${EMULATOR_REGION}:000000000000:function:${FUNCTION_NAME}`;
@@ -236,12 +257,16 @@ function startPollers(shardIds: string[], context: PollerContext): ShardPoller[]
                     destination.messages.push(message);
                     if (destination.file) fs.appendFileSync(destination.file, `${JSON.stringify(message)}\n`);
                 },
-                invoked: (_records, error) => {
+                invoked: (_records, error, retry) => {
                     stats.invocations++;
+                    if (retry > 0) stats.retries++;
                     if (error) {
                         stats.functionErrors++;
                         log(`function error on ${shardId}: ${error.name}: ${error.message}`);
                     }
+                },
+                bisected: () => {
+                    stats.bisections++;
                 },
                 warn: message => log(`warning: ${message}`),
             }),
@@ -309,7 +334,7 @@ async function produceAndDrain(
                 symbols: options.symbols,
                 badRatio: options.badRatio,
                 aggregate: options.aggregate,
-                random: options.seed === undefined ? undefined : seededRandom(options.seed),
+                random: seededRandom(options.seed!),
                 signal: options.signal,
                 onPut: records => ledger.register(records),
             },
@@ -324,11 +349,22 @@ async function produceAndDrain(
 async function run(options: LocalPipelineOptions, closers: Closer[]): Promise<RunSummary> {
     const started = Date.now();
     const log = options.log ?? (() => undefined);
+    // One seed for the ticks, the faults and the crashes: printed, so that a run can be repeated.
+    const seed = options.seed ?? randomInt(2 ** 31);
+    options = { ...options, seed };
+    log(`seed ${seed} (repeat this run with --seed ${seed})`);
     const settings = localSettings(options);
     const { endpoints, kinesis, dynamo, s3, streamArn, shardIds } = await setUp(options, settings, closers);
     throwIfAborted(options.signal);
 
-    const pool = await startFunction(options, settings, endpoints, closers);
+    const chaos = await startChaos(
+        { seed, faults: options.faults ?? 0, crashRate: options.crashRate ?? 0 },
+        endpoints,
+        closers,
+    );
+    if (options.faults) log(`faults: ${options.faults} of the function's requests to DynamoDB and S3, through proxies`);
+    if (options.crashRate) log(`crashes: the function's process killed during ${options.crashRate} of invocations`);
+    const pool = await startFunction(options, settings, chaos.functionEndpoints, closers, chaos.crashPlan);
     log(
         `event source mapping: batchSize ${settings.batchSize}, startingPosition ${settings.startingPosition}, maximumRetryAttempts ${settings.maximumRetryAttempts}, ` +
             `maximumRecordAgeInSeconds ${settings.maximumRecordAgeInSeconds}, timeout ${settings.timeout} s, partial batch responses; ` +
@@ -342,7 +378,7 @@ async function run(options: LocalPipelineOptions, closers: Closer[]): Promise<Ru
         messages: [],
         file: options.dataDir && path.join(options.dataDir, "failures.jsonl"),
     };
-    const stats = { invocations: 0, functionErrors: 0 };
+    const stats: PollerStats = { invocations: 0, functionErrors: 0, retries: 0, bisections: 0 };
     const pollers = startPollers(shardIds, {
         kinesis,
         streamArn,
@@ -363,11 +399,9 @@ async function run(options: LocalPipelineOptions, closers: Closer[]): Promise<Ru
     await Promise.all(pollers.map(poller => poller.stop()));
 
     const contents = await readStore(dynamo, s3, TABLE_NAME, BUCKET_NAME);
-    const reconciliation = reconcile(ledger.entries(), contents, before);
+    const reconciliation = reconcile(ledger.entries(), contents, before, destination.messages);
     if (producer.putFailed > 0)
         reconciliation.problems.push(`${producer.putFailed} records could not be put to the stream`);
-    if (ledger.gaveUp > 0)
-        reconciliation.problems.push(`${ledger.gaveUp} records were given up to the failure destination`);
     const latencies = ledger.latencies().sort((a, b) => a - b);
     return {
         ...reconciliation,
@@ -375,12 +409,18 @@ async function run(options: LocalPipelineOptions, closers: Closer[]): Promise<Ru
         store: countStore(contents),
         storeBefore: before,
         latencyMs: { p50: percentile(latencies, 50), p90: percentile(latencies, 90), p99: percentile(latencies, 99) },
+        seed,
         invocations: stats.invocations,
         functionErrors: stats.functionErrors,
+        retries: stats.retries,
+        bisections: stats.bisections,
+        crashes: pool.crashes,
+        faults: options.faults ? chaos.report().faults : undefined,
         coldStarts: pool.coldStarts,
         failedToDestination: ledger.gaveUp,
         failures: destination.messages,
         failuresFile: destination.file && destination.messages.length > 0 ? destination.file : undefined,
+        dataDir: options.dataDir,
         interrupted: options.signal?.aborted ?? false,
         drained: ledger.inFlight === 0,
         elapsedSeconds: (Date.now() - started) / 1000,

@@ -11,6 +11,8 @@ import { PREFIXES } from "../../pipeline/schema";
 import { scanTicks } from "../../harness/aws/resources";
 import { PrefixContents, readRecordCopies, RecordCopy } from "../../harness/aws/stored-records";
 import type { FailureDestinationMessage } from "../../harness/event-source-mapping/poller";
+import { compareSequenceNumbers } from "../../pipeline/runtime/batch";
+import { ChaosReport, describeFaults } from "./chaos";
 import { putRecordId } from "./ledger";
 import type { PutRecord, ProducerStats } from "./producer";
 
@@ -122,6 +124,12 @@ export interface Reconciliation {
     stored: number;
     /** Malformed records with their raw/ and rejected/ copies. */
     rejected: number;
+    /**
+     * Records neither stored nor rejected whose range the failure destination holds: not lost,
+     * `npm run replay` brings them back.
+     */
+    inFailureDestination: number;
+    /** Records neither stored, rejected nor in the failure destination. */
     lost: number;
     /** Every mismatch between what was produced and what DynamoDB and S3 hold; empty when all is well. */
     problems: string[];
@@ -153,13 +161,35 @@ function rawLineMatches(copy: RecordCopy, record: PutRecord): boolean {
     return !copy.line || Buffer.from(String(copy.line.data), "base64").equals(record.data);
 }
 
+/** Whether a record lies in a range the failure destination holds (same shard, between first and last). */
+export function inFailureDestination(
+    messages: FailureDestinationMessage[],
+): (record: { shardId: string; sequenceNumber: string }) => boolean {
+    return ({ shardId, sequenceNumber }) =>
+        messages.some(
+            ({ KinesisBatchInfo: range }) =>
+                range.shardId === shardId &&
+                compareSequenceNumbers(range.startSequenceNumber, sequenceNumber) <= 0 &&
+                compareSequenceNumbers(sequenceNumber, range.endSequenceNumber) <= 0,
+        );
+}
+
 /**
  * Checks every produced record (a tick, by its sequence number and, in an aggregate, its
  * sub-sequence number) against the store. `before` is the store as it was before the run (not
- * empty with a kept data folder): what the run added must be exactly what it produced, so a
- * duplicate copy or a stray item shows up even when every record is found.
+ * empty with a kept data folder): what the run added must be exactly what its records left (an
+ * item and two copies for each stored or rejected record, whatever part of them a record in the
+ * failure destination left), so a duplicate copy or a stray item shows up even when every record
+ * is found. A record neither stored nor rejected is in the failure destination when one of
+ * `failures`' ranges holds it, lost otherwise.
  */
-export function reconcile(records: PutRecord[], contents: StoreContents, before: StoreCounts): Reconciliation {
+export function reconcile(
+    records: PutRecord[],
+    contents: StoreContents,
+    before: StoreCounts,
+    failures: FailureDestinationMessage[] = [],
+): Reconciliation {
+    const inDestination = inFailureDestination(failures);
     const items = new Map(contents.ticks.map(tick => [tickKey(tick), tick]));
     const raw = copiesById(contents.copies.raw);
     const processed = copiesById(contents.copies.processed);
@@ -169,26 +199,40 @@ export function reconcile(records: PutRecord[], contents: StoreContents, before:
 
     const storedTicks: StoredTick[] = [];
     let rejected = 0;
+    let parked = 0;
+    // What the records left in the store, piece by piece: the store must have grown by exactly this.
+    const left = { tableItems: 0, raw: 0, processed: 0, rejected: 0 };
     for (const record of records) {
         const id = putRecordId(record);
         const rawCopy = raw.get(id);
-        if (!rawCopy) note("records without their raw/ copy");
+        // Missing pieces are problems unless the record is in the failure destination (then it is not stored yet).
+        const missing: string[] = [];
+        if (!rawCopy) missing.push("records without their raw/ copy");
         else if (!rawLineMatches(rawCopy, record)) note("records whose raw/ line differs from the bytes produced");
+        let complete: boolean;
         if (record.tick) {
             const item = items.get(tickKey(record.tick));
             const itemOk = item !== undefined && compareDecimals(item.price, record.tick.price) === 0;
             const processedCopy = processed.get(id);
             const processedOk = processedCopy !== undefined && processedLineMatches(processedCopy, record.tick);
-            if (!itemOk) note("valid records without their item (with the exact price) in the table");
-            if (!processedCopy) note("valid records without their processed/ copy");
+            if (!itemOk) missing.push("valid records without their item (with the exact price) in the table");
+            if (!processedCopy) missing.push("valid records without their processed/ copy");
             else if (!processedOk) note("valid records whose processed/ line differs from the tick produced");
             if (rejectedCopies.has(id)) note("valid records rejected");
-            if (itemOk && processedOk && rawCopy) storedTicks.push(item);
+            complete = itemOk && processedOk && rawCopy !== undefined;
+            if (complete) storedTicks.push(item!);
+            if (itemOk) left.tableItems++;
         } else {
-            if (!rejectedCopies.has(id)) note("malformed records without their rejected/ copy");
+            if (!rejectedCopies.has(id)) missing.push("malformed records without their rejected/ copy");
             if (processed.has(id)) note("malformed records stored as ticks");
-            if (rejectedCopies.has(id) && rawCopy) rejected++;
+            complete = rejectedCopies.has(id) && rawCopy !== undefined;
+            if (complete) rejected++;
         }
+        left.raw += Number(raw.has(id));
+        left.processed += Number(processed.has(id));
+        left.rejected += Number(rejectedCopies.has(id));
+        if (!complete && inDestination(record)) parked++;
+        else missing.forEach(note);
     }
     const stored = storedTicks.length;
     const list = [...problems].map(([problem, n]) => `${n} ${problem}`);
@@ -203,29 +247,28 @@ export function reconcile(records: PutRecord[], contents: StoreContents, before:
             );
         }
     }
-    list.push(...growthProblems(countStore(contents), before, { stored, rejected, produced: records.length }));
+    list.push(...growthProblems(countStore(contents), before, left));
     return {
         produced: records.length,
         stored,
         rejected,
-        lost: records.length - stored - rejected,
+        inFailureDestination: parked,
+        lost: records.length - stored - rejected - parked,
         problems: list,
         notes,
         symbols: summarizeSymbols(storedTicks),
     };
 }
 
-/** What the store gained must be exactly this run's records: one item and two copies each. */
-function growthProblems(
-    after: StoreCounts,
-    before: StoreCounts,
-    run: { stored: number; rejected: number; produced: number },
-): string[] {
-    const expected: [Exclude<keyof StoreCounts, "objects">, number, string][] = [
-        ["tableItems", run.stored, "table items"],
-        ["processed", run.stored, "processed/ records"],
-        ["rejected", run.rejected, "rejected/ records"],
-        ["raw", run.produced, "raw/ records"],
+type Growth = Omit<StoreCounts, "objects">;
+
+/** What the store gained must be exactly what this run's records left: no duplicate, no stray. */
+function growthProblems(after: StoreCounts, before: StoreCounts, left: Growth): string[] {
+    const expected: [keyof Growth, number, string][] = [
+        ["tableItems", left.tableItems, "table items"],
+        ["processed", left.processed, "processed/ records"],
+        ["rejected", left.rejected, "rejected/ records"],
+        ["raw", left.raw, "raw/ records"],
     ];
     return expected
         .filter(([field, n]) => after[field] - before[field] !== n)
@@ -267,15 +310,27 @@ export interface RunSummary extends Reconciliation {
     /** The same, before the run: not zero with a kept data folder. */
     storeBefore: StoreCounts;
     latencyMs: { p50: number | null; p90: number | null; p99: number | null };
+    /** The seed of the ticks, the faults and the crashes. */
+    seed?: number;
     invocations: number;
     functionErrors: number;
+    /** Invocations that retried records (after a partial failure, a function error or a bisection). */
+    retries: number;
+    /** Parts of batches the mapping split in two after a function error. */
+    bisections: number;
+    /** Invocations whose process was killed midway (--crash-rate). */
+    crashes: number;
+    /** Faults the proxies injected (--faults); absent without faults. */
+    faults?: ChaosReport["faults"];
     coldStarts: number;
-    /** Records given up to the on-failure destination. */
+    /** Records given up to the on-failure destination (some may have been stored all the same). */
     failedToDestination: number;
     /** What the on-failure destination received (one message per batch given up). */
     failures: FailureDestinationMessage[];
     /** Where those messages were also written, with a kept data folder. */
     failuresFile?: string;
+    /** The kept data folder, if any. */
+    dataDir?: string;
     interrupted: boolean;
     /** False when the drain timeout passed with records still in flight. */
     drained: boolean;
@@ -331,19 +386,45 @@ export function formatSummary(summary: RunSummary): string[] {
         lines.push(`objects: raw/ ${total("raw")}, processed/ ${total("processed")}, rejected/ ${total("rejected")}`);
     }
     lines.push(`items in the table: ${total("tableItems")}`);
+    if (summary.faults) lines.push(`faults injected: ${describeFaults(summary.faults)}`);
     lines.push(
-        `invocations: ${summary.invocations} (${summary.functionErrors} function errors, ${summary.coldStarts} cold starts)`,
+        `invocations: ${summary.invocations} (${summary.functionErrors} function errors, ${summary.crashes} crashes, ${summary.coldStarts} cold starts), ` +
+            `retries ${summary.retries}, bisections ${summary.bisections}`,
     );
-    lines.push(
-        `failed to destination: ${summary.failedToDestination}${summary.failuresFile ? ` (${summary.failuresFile})` : ""}`,
-    );
+    lines.push(describeDestination(summary));
     lines.push(`end-to-end latency: p50 ${ms(latency.p50)}, p90 ${ms(latency.p90)}, p99 ${ms(latency.p99)}`);
     if (summary.interrupted) lines.push("interrupted: the producer was stopped early");
     if (!summary.drained) lines.push("drain timeout: records were still in flight when the run stopped");
     for (const note of summary.notes) lines.push(`note: ${note}`);
     for (const problem of summary.problems) lines.push(`problem: ${problem}`);
+    if (summary.inFailureDestination > 0) lines.push(replayAdvice(summary));
     lines.push(
-        `produced ${summary.produced}, stored ${summary.stored}, rejected ${summary.rejected}, lost ${summary.lost}`,
+        `produced ${summary.produced}, stored ${summary.stored}, rejected ${summary.rejected}, ` +
+            `in failure destination ${summary.inFailureDestination}, lost ${summary.lost}`,
     );
     return lines;
+}
+
+/**
+ * "sent to the failure destination: 210 records in 5 batches (…/failures.jsonl), 196 of them
+ * stored all the same": the mapping gives up from the lowest failed record on, also the records
+ * after it that the function had written.
+ */
+function describeDestination(summary: RunSummary): string {
+    const batches = summary.failures.length;
+    const where = summary.failuresFile ? ` (${summary.failuresFile})` : "";
+    const written = summary.failedToDestination - summary.inFailureDestination;
+    const storedAnyway = written > 0 ? `, ${written} of them stored all the same` : "";
+    return `sent to the failure destination: ${summary.failedToDestination} records in ${batches} batch${batches === 1 ? "" : "es"}${where}${storedAnyway}`;
+}
+
+/** What to do about records in the failure destination. */
+function replayAdvice(summary: RunSummary): string {
+    const n = summary.inFailureDestination;
+    if (summary.dataDir)
+        return `to store the ${n} records in the failure destination: npm run replay -- --data ${summary.dataDir}`;
+    return (
+        `the ${n} records in the failure destination were in memory with the rest of this run: ` +
+        "run with --data DIR to keep them, then npm run replay -- --data DIR"
+    );
 }
