@@ -1,0 +1,44 @@
+/**
+ * Runs the project's commands as a user does (`npm run <name> -- …`, here `node -r ts-node/register`
+ * on the same file), in a child process, and collects what they print.
+ */
+import { spawn } from "child_process";
+import * as path from "path";
+
+export const ROOT = path.resolve(__dirname, "..", "..");
+/** Preload that moves a process's clock forward by CLOCK_OFFSET_MS. */
+export const CLOCK_AHEAD = path.join(__dirname, "clock-ahead.cjs");
+
+export interface CommandResult {
+    status: number | null;
+    stdout: string;
+    stderr: string;
+    /** stdout's lines, without the Node.js warnings the AWS SDK prints on stderr. */
+    lines: string[];
+}
+
+/** Runs tools/<script> with the arguments; `preload` files are required first (e.g. CLOCK_AHEAD). */
+export function runTool(
+    script: string,
+    args: string[],
+    options: { env?: Record<string, string>; preload?: string[]; timeoutMs?: number } = {},
+): Promise<CommandResult> {
+    const preloads = (options.preload ?? []).flatMap(file => ["-r", file]);
+    const child = spawn(
+        process.execPath,
+        [...preloads, "-r", "ts-node/register/transpile-only", path.join(ROOT, "tools", script), ...args],
+        { cwd: ROOT, env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", chunk => (stdout += chunk));
+    child.stderr.on("data", chunk => (stderr += chunk));
+    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 120_000);
+    return new Promise((resolve, reject) => {
+        child.on("error", reject);
+        child.on("close", status => {
+            clearTimeout(timer);
+            resolve({ status, stdout, stderr, lines: stdout.split("\n").filter(line => line.trim() !== "") });
+        });
+    });
+}
