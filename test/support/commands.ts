@@ -17,18 +17,22 @@ export interface CommandResult {
     lines: string[];
 }
 
-/** Runs tools/<script> with the arguments; `preload` files are required first (e.g. CLOCK_AHEAD). */
+/**
+ * Runs tools/<script> with the arguments; `preload` files are required first (e.g. CLOCK_AHEAD);
+ * `input` is its standard input.
+ */
 export function runTool(
     script: string,
     args: string[],
-    options: { env?: Record<string, string>; preload?: string[]; timeoutMs?: number } = {},
+    options: { env?: Record<string, string>; preload?: string[]; timeoutMs?: number; input?: string } = {},
 ): Promise<CommandResult> {
     const preloads = (options.preload ?? []).flatMap(file => ["-r", file]);
     const child = spawn(
         process.execPath,
         [...preloads, "-r", "ts-node/register/transpile-only", path.join(ROOT, "tools", script), ...args],
-        { cwd: ROOT, env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] },
+        { cwd: ROOT, env: { ...process.env, ...options.env }, stdio: ["pipe", "pipe", "pipe"] },
     );
+    child.stdin.end(options.input ?? "");
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", chunk => (stdout += chunk));

@@ -68,6 +68,8 @@ export interface LocalPipelineOptions extends ProducerFlags {
     log?: (line: string) => void;
     /** Aborting stops the producer, drains briefly and ends the run with a summary. */
     signal?: AbortSignal;
+    /** Called once the pipeline is up (pollers started), before producing: where its services listen. */
+    onReady?: (ready: { endpoints: { kinesis: string; dynamodb: string; s3: string }; streamArn: string }) => void;
 }
 
 type Closer = () => Promise<void> | void;
@@ -393,6 +395,7 @@ async function run(options: LocalPipelineOptions, closers: Closer[]): Promise<Ru
     // With LATEST, a poller sees only what is put after it took its iterator: all of them first.
     await Promise.all(pollers.map(poller => poller.start()));
     closers.push(() => Promise.all(pollers.map(poller => poller.stop())).then(() => undefined));
+    options.onReady?.({ endpoints, streamArn });
 
     const producer = await produceAndDrain(kinesis, ledger, pollers, options);
     // Stopping lets each poller finish its invocation in progress: count what is left after that.

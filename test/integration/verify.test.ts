@@ -1,0 +1,147 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { expect } from "chai";
+import { EMULATOR_CREDENTIALS, EMULATOR_REGION } from "../../harness/aws/emulators";
+import { ensureStream, localKinesisClient, STREAM_NAME } from "../../harness/aws/kinesis";
+import { dynamoClient, getObject, listKeys, s3Client, scanTicks } from "../../harness/aws/resources";
+import { PACKAGE_DIR } from "../../harness/lambda/package";
+import { BUCKET_NAME, ensureStorage, runLocalPipeline, startEmulators, TABLE_NAME } from "../../tools/local/run";
+import type { RunSummary } from "../../tools/local/summary";
+import { resolveSymbols } from "../../tools/local/ticks";
+import { runTool } from "../support/commands";
+
+type Endpoints = { kinesis: string; dynamodb: string; s3: string };
+
+/** What `npm run verify` needs to talk to the emulators instead of AWS: the same code, endpoints from the environment. */
+const environment = (endpoints: Endpoints) => ({
+    AWS_ENDPOINT_URL_KINESIS: endpoints.kinesis,
+    AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+    AWS_ENDPOINT_URL_S3: endpoints.s3,
+    S3_FORCE_PATH_STYLE: "true",
+    AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
+    AWS_REGION: EMULATOR_REGION,
+});
+
+const outputsOf = (streamArn: string) => JSON.stringify({ streamArn, tableName: TABLE_NAME, bucketName: BUCKET_NAME });
+
+/** Canary items and objects left in the store (raw/ objects told by their bytes, which hold the symbol). */
+async function canariesLeft(endpoints: Endpoints): Promise<{ items: number; objects: number }> {
+    const dynamo = dynamoClient(endpoints.dynamodb);
+    const s3 = s3Client(endpoints.s3);
+    try {
+        const items = (await scanTicks(dynamo, TABLE_NAME)).filter(tick => tick.symbol.startsWith("ZZCANARY-"));
+        let objects = 0;
+        for (const key of await listKeys(s3, BUCKET_NAME))
+            if ((await getObject(s3, BUCKET_NAME, key)).includes("ZZCANARY-")) objects++;
+        return { items: items.length, objects };
+    } finally {
+        dynamo.destroy();
+        s3.destroy();
+    }
+}
+
+describe("npm run verify against a local stack (npm run local)", function () {
+    this.timeout(240_000);
+    const controller = new AbortController();
+    let run: Promise<RunSummary>;
+    let ready: { endpoints: Endpoints; streamArn: string };
+    let outputsFile: string;
+
+    before(async () => {
+        ready = await new Promise((resolve, reject) => {
+            run = runLocalPipeline({
+                rate: 2,
+                duration: 600,
+                shards: 2,
+                badRatio: 0,
+                seed: 5,
+                symbols: resolveSymbols("4"),
+                build: !fs.existsSync(path.join(PACKAGE_DIR, "__index.js")),
+                signal: controller.signal,
+                interruptDrainSeconds: 2,
+                onReady: resolve,
+            });
+            run.catch(reject);
+        });
+        outputsFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "verify-test-")), "outputs.json");
+        fs.writeFileSync(outputsFile, outputsOf(ready.streamArn));
+    });
+    after(async () => {
+        controller.abort();
+        await run;
+        fs.rmSync(path.dirname(outputsFile), { recursive: true, force: true });
+    });
+
+    it("passes: every canary gets its item, raw/ and processed/ object; reports the latency; deletes them", async () => {
+        const result = await runTool("verify/verify.ts", ["--stack-outputs", outputsFile, "--timeout", "60"], {
+            env: environment(ready.endpoints),
+        });
+        expect(result.status, result.stdout + result.stderr).to.equal(0);
+        const canaryLines = result.lines.filter(line => line.startsWith("canary "));
+        expect(canaryLines).to.have.length(3);
+        for (const line of canaryLines)
+            expect(line).to.match(/: item \d+\.\d s, raw\/ \d+\.\d s, processed\/ \d+\.\d s \[record layout\]$/);
+        expect(new Set(canaryLines.map(line => /\((shardId-\d+),/.exec(line)![1])).size, "shards").to.equal(2);
+        expect(result.lines.some(line => /^end-to-end latency .*: min \d+\.\d s, max \d+\.\d s$/.test(line))).to.equal(
+            true,
+        );
+        expect(result.lines).to.include("cleaned up: 3 items, 6 objects deleted");
+        expect(result.lines[result.lines.length - 1]).to.equal("verify passed: 3 of 3 canaries stored end to end");
+
+        expect(await canariesLeft(ready.endpoints)).to.deep.equal({ items: 0, objects: 0 });
+    });
+
+    it("reads the stack outputs from standard input and, with --keep, leaves the canaries in place", async () => {
+        const result = await runTool("verify/verify.ts", ["--stack-outputs", "-", "--count", "1", "--keep"], {
+            env: environment(ready.endpoints),
+            input: outputsOf(ready.streamArn),
+        });
+        expect(result.status, result.stdout + result.stderr).to.equal(0);
+        expect(result.lines).to.include("kept the canaries' items and objects (--keep)");
+        expect(await canariesLeft(ready.endpoints)).to.deep.equal({ items: 1, objects: 2 });
+    });
+});
+
+describe("npm run verify when the function is not running", function () {
+    this.timeout(60_000);
+    const closers: (() => Promise<void> | void)[] = [];
+    let endpoints: Endpoints;
+    let streamArn: string;
+
+    before(async () => {
+        // The stack's stream, table and bucket, but no function and no event source mapping.
+        const emulators = await startEmulators(undefined, closers);
+        endpoints = {
+            kinesis: emulators.kinesis.endpoint,
+            dynamodb: emulators.dynamodb.endpoint,
+            s3: emulators.s3.endpoint,
+        };
+        const kinesis = localKinesisClient(endpoints.kinesis);
+        const dynamo = dynamoClient(endpoints.dynamodb);
+        const s3 = s3Client(endpoints.s3);
+        closers.push(() => [kinesis, dynamo, s3].forEach(client => client.destroy()));
+        streamArn = (await ensureStream(kinesis, STREAM_NAME, 2)).streamArn;
+        await ensureStorage(dynamo, s3, false);
+    });
+    after(async () => {
+        for (const close of closers.reverse()) await close();
+    });
+
+    it("fails after --timeout, naming for each canary what is missing: item, raw/, processed/", async () => {
+        const result = await runTool(
+            "verify/verify.ts",
+            ["--stream-arn", streamArn, "--table-name", TABLE_NAME, "--bucket-name", BUCKET_NAME, "--timeout", "3"],
+            { env: environment(endpoints) },
+        );
+        expect(result.status, result.stdout + result.stderr).to.equal(1);
+        const canaryLines = result.lines.filter(line => line.startsWith("canary "));
+        expect(canaryLines).to.have.length(3);
+        for (const line of canaryLines) expect(line).to.match(/: item MISSING, raw\/ MISSING, processed\/ MISSING$/);
+        expect(result.lines[result.lines.length - 1]).to.equal(
+            "verify failed after 3.0 s: 3 of 3 canaries incomplete, missing item (3), raw/ (3), processed/ (3): " +
+                "nothing was stored; is the function running and subscribed to the stream? (its logs, the event source mapping's state)",
+        );
+    });
+});
