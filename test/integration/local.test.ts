@@ -4,6 +4,7 @@ import { totalMalformed } from "../../tools/local/producer";
 import { runLocalPipeline } from "../../tools/local/run";
 import { formatSummary, RunSummary } from "../../tools/local/summary";
 import { resolveSymbols } from "../../tools/local/ticks";
+import { packageIsStale } from "../support/commands";
 
 /** Resolves true when nothing listens at the endpoint any more. */
 function refused(endpoint: string): Promise<boolean> {
@@ -140,7 +141,7 @@ describe("the local pipeline under chaos (--faults, --crash-rate)", function () 
             symbols: resolveSymbols("8"),
             faults: 0.2,
             crashRate: 0.2,
-            build: false,
+            build: packageIsStale(),
         });
     });
 

@@ -7,17 +7,15 @@ import { expect } from "chai";
 import { startKinesalite } from "../../harness/aws/emulators";
 import { ensureStream, localKinesisClient, openShardIds, STREAM_NAME } from "../../harness/aws/kinesis";
 import type { FailureDestinationMessage } from "../../harness/event-source-mapping/poller";
-import { PACKAGE_DIR } from "../../harness/lambda/package";
 import { decodeTick } from "../../pipeline/runtime/tick";
 import { BUCKET_NAME, runLocalPipeline, TABLE_NAME } from "../../tools/local/run";
 import { compareDecimals, formatSummary, RunSummary } from "../../tools/local/summary";
 import { resolveSymbols } from "../../tools/local/ticks";
-import { CLOCK_AHEAD, runTool } from "../support/commands";
+import { CLOCK_AHEAD, packageIsStale, runTool } from "../support/commands";
 import { openDataFolder, readWholeStream, snapshotStore, StoreSnapshot } from "../support/data-folder";
 import { startKinesaliteProcess } from "../support/kinesalite-process";
 
 const HOUR_MS = 3600_000;
-const packageBuilt = () => fs.existsSync(path.join(PACKAGE_DIR, "__index.js"));
 const replayCli = (args: string[], options?: Parameters<typeof runTool>[2]) =>
     runTool("replay/replay.ts", args, options);
 
@@ -48,7 +46,7 @@ describe("npm run replay on a local run's data folder", function () {
             dataDir,
             faults: 0.5,
             maximumRetryAttempts: 0,
-            build: !packageBuilt(),
+            build: packageIsStale(),
         });
         messages = fs
             .readFileSync(path.join(dataDir, "failures.jsonl"), "utf8")

@@ -1,15 +1,22 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { gunzipSync } from "zlib";
 import { expect } from "chai";
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION } from "../../harness/aws/emulators";
 import { ensureStream, localKinesisClient, STREAM_NAME } from "../../harness/aws/kinesis";
 import { dynamoClient, getObject, listKeys, s3Client, scanTicks } from "../../harness/aws/resources";
-import { PACKAGE_DIR } from "../../harness/lambda/package";
-import { BUCKET_NAME, ensureStorage, runLocalPipeline, startEmulators, TABLE_NAME } from "../../tools/local/run";
+import {
+    BUCKET_NAME,
+    ensureStorage,
+    LocalPipelineOptions,
+    runLocalPipeline,
+    startEmulators,
+    TABLE_NAME,
+} from "../../tools/local/run";
 import type { RunSummary } from "../../tools/local/summary";
 import { resolveSymbols } from "../../tools/local/ticks";
-import { runTool } from "../support/commands";
+import { packageIsStale, runTool } from "../support/commands";
 
 type Endpoints = { kinesis: string; dynamodb: string; s3: string };
 
@@ -26,7 +33,22 @@ const environment = (endpoints: Endpoints) => ({
 
 const outputsOf = (streamArn: string) => JSON.stringify({ streamArn, tableName: TABLE_NAME, bucketName: BUCKET_NAME });
 
-/** Canary items and objects left in the store (raw/ objects told by their bytes, which hold the symbol). */
+/** Whether an object holds a canary: its bytes, or for a batch object one of its gzip NDJSON lines. */
+function holdsCanary(key: string, body: Buffer): boolean {
+    if (!key.endsWith(".ndjson.gz")) return body.includes("ZZCANARY-");
+    return gunzipSync(body)
+        .toString("utf8")
+        .split("\n")
+        .filter(Boolean)
+        .map(line => JSON.parse(line))
+        .some(
+            line =>
+                String(line.symbol ?? "").startsWith("ZZCANARY-") ||
+                Buffer.from(String(line.data ?? ""), "base64").includes("ZZCANARY-"),
+        );
+}
+
+/** Canary items and objects left in the store. */
 async function canariesLeft(endpoints: Endpoints): Promise<{ items: number; objects: number }> {
     const dynamo = dynamoClient(endpoints.dynamodb);
     const s3 = s3Client(endpoints.s3);
@@ -34,7 +56,7 @@ async function canariesLeft(endpoints: Endpoints): Promise<{ items: number; obje
         const items = (await scanTicks(dynamo, TABLE_NAME)).filter(tick => tick.symbol.startsWith("ZZCANARY-"));
         let objects = 0;
         for (const key of await listKeys(s3, BUCKET_NAME))
-            if ((await getObject(s3, BUCKET_NAME, key)).includes("ZZCANARY-")) objects++;
+            if (holdsCanary(key, await getObject(s3, BUCKET_NAME, key))) objects++;
         return { items: items.length, objects };
     } finally {
         dynamo.destroy();
@@ -42,35 +64,49 @@ async function canariesLeft(endpoints: Endpoints): Promise<{ items: number; obje
     }
 }
 
-describe("npm run verify against a local stack (npm run local)", function () {
-    this.timeout(240_000);
+/** A local run that keeps going until the test aborts it, and where its services listen. */
+function startLocalStack(options: Partial<LocalPipelineOptions>) {
     const controller = new AbortController();
     let run: Promise<RunSummary>;
+    const ready = new Promise<{ endpoints: Endpoints; streamArn: string }>((resolve, reject) => {
+        run = runLocalPipeline({
+            rate: 2,
+            duration: 600,
+            shards: 2,
+            badRatio: 0,
+            seed: 5,
+            symbols: resolveSymbols("4"),
+            build: packageIsStale(),
+            signal: controller.signal,
+            interruptDrainSeconds: 2,
+            onReady: resolve,
+            ...options,
+        });
+        run.catch(reject);
+    });
+    return {
+        ready,
+        stop: async () => {
+            controller.abort();
+            await run;
+        },
+    };
+}
+
+describe("npm run verify against a local stack (npm run local)", function () {
+    this.timeout(240_000);
+    let stack: ReturnType<typeof startLocalStack>;
     let ready: { endpoints: Endpoints; streamArn: string };
     let outputsFile: string;
 
     before(async () => {
-        ready = await new Promise((resolve, reject) => {
-            run = runLocalPipeline({
-                rate: 2,
-                duration: 600,
-                shards: 2,
-                badRatio: 0,
-                seed: 5,
-                symbols: resolveSymbols("4"),
-                build: !fs.existsSync(path.join(PACKAGE_DIR, "__index.js")),
-                signal: controller.signal,
-                interruptDrainSeconds: 2,
-                onReady: resolve,
-            });
-            run.catch(reject);
-        });
+        stack = startLocalStack({});
+        ready = await stack.ready;
         outputsFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "verify-test-")), "outputs.json");
         fs.writeFileSync(outputsFile, outputsOf(ready.streamArn));
     });
     after(async () => {
-        controller.abort();
-        await run;
+        await stack.stop();
         fs.rmSync(path.dirname(outputsFile), { recursive: true, force: true });
     });
 
@@ -101,6 +137,36 @@ describe("npm run verify against a local stack (npm run local)", function () {
         expect(result.status, result.stdout + result.stderr).to.equal(0);
         expect(result.lines).to.include("kept the canaries' items and objects (--keep)");
         expect(await canariesLeft(ready.endpoints)).to.deep.equal({ items: 1, objects: 2 });
+    });
+});
+
+describe("npm run verify against a local stack in the batch object layout", function () {
+    this.timeout(240_000);
+    // A tick every ten seconds: most batches hold canaries only, some may hold a producer's tick too.
+    let stack: ReturnType<typeof startLocalStack>;
+    before(() => {
+        stack = startLocalStack({ objectLayout: "batch", rate: 0.1 });
+    });
+    after(() => stack.stop());
+
+    it("finds each canary as a line of the batch objects, deletes the objects that hold only canaries, and names those left", async () => {
+        const ready = await stack.ready;
+        const result = await runTool("verify/verify.ts", ["--stack-outputs", "-", "--timeout", "60"], {
+            env: environment(ready.endpoints),
+            input: outputsOf(ready.streamArn),
+        });
+        expect(result.status, result.stdout + result.stderr).to.equal(0);
+        const canaryLines = result.lines.filter(line => line.startsWith("canary "));
+        expect(canaryLines).to.have.length(3);
+        for (const line of canaryLines)
+            expect(line, result.stdout).to.match(
+                /: item \d+\.\d s, raw\/ \d+\.\d s, processed\/ \d+\.\d s \[batch layout\]$/,
+            );
+        expect(result.lines[result.lines.length - 1]).to.equal("verify passed: 3 of 3 canaries stored end to end");
+        expect(result.lines.some(line => /^cleaned up: 3 items, \d+ objects deleted$/.test(line))).to.equal(true);
+        const leftLine = result.lines.find(line => line.startsWith("left behind: "));
+        const leftBehind = leftLine ? Number(/^left behind: (\d+) batch objects/.exec(leftLine)![1]) : 0;
+        expect(await canariesLeft(ready.endpoints)).to.deep.equal({ items: 0, objects: leftBehind });
     });
 });
 

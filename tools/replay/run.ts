@@ -116,8 +116,9 @@ async function replayChunk(
         const failedFrom = lowestFailure(batch, outcome);
         const doneCount =
             failedFrom === null ? pending.length : batch.findIndex(record => record.sequenceNumber === failedFrom);
-        for (const record of pending.slice(0, doneCount)) {
-            if (planRecord(record).tick) result.stored++;
+        // A KPL aggregate holds several ticks: each is stored or rejected on its own.
+        for (const plan of pending.slice(0, doneCount).flatMap(planRecord)) {
+            if (plan.tick) result.stored++;
             else result.rejected++;
         }
         pending = pending.slice(doneCount);

@@ -5,8 +5,8 @@
  * `…/shard=<shard>/<first sequence number>.ndjson.gz`, where the canary is a line).
  */
 import { gunzipSync } from "zlib";
-import type { KinesisStreamRecord } from "aws-lambda";
-import { compareSequenceNumbers, objectKeys } from "../../pipeline/runtime/batch";
+import { compareSequenceNumbers, RecordPlan } from "../../pipeline/runtime/batch";
+import { recordObjectKeys } from "../../pipeline/runtime/layouts";
 import { PREFIXES } from "../../pipeline/schema";
 import { compareDecimals } from "../local/summary";
 import type { Canary } from "./canary";
@@ -49,12 +49,16 @@ export interface ObjectHit {
 const DAY_MS = 86_400_000;
 const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
-/** The record as the processor received it, for the contract's own key functions. */
-function asEventRecord(canary: PutCanary, arrivalMs: number): KinesisStreamRecord {
+/** The record as the processor plans it, for the contract's own key functions. */
+function asPlan(canary: PutCanary, arrivalMs: number): RecordPlan {
     return {
-        eventID: `${canary.shardId}:${canary.sequenceNumber}`,
-        kinesis: { sequenceNumber: canary.sequenceNumber, approximateArrivalTimestamp: arrivalMs / 1000 },
-    } as KinesisStreamRecord;
+        sequenceNumber: canary.sequenceNumber,
+        partitionKey: canary.tick.symbol,
+        shardId: canary.shardId,
+        approximateArrivalTimestamp: arrivalMs / 1000,
+        data: canary.data,
+        tick: canary.tick,
+    };
 }
 
 /** UTC days the record may have reached the stream on: between sending and the answer. */
@@ -77,7 +81,7 @@ export class CanaryStore {
 
     async findRaw(canary: PutCanary): Promise<ObjectHit | undefined> {
         for (const arrival of arrivalDays(canary)) {
-            const key = objectKeys(asEventRecord(canary, arrival), canary.tick).raw;
+            const key = recordObjectKeys(asPlan(canary, arrival)).raw;
             const body = await this.objects.get(key);
             if (body && body.equals(canary.data)) return { key, layout: "record", onlyCanaries: true };
         }
@@ -95,7 +99,7 @@ export class CanaryStore {
     }
 
     async findProcessed(canary: PutCanary): Promise<ObjectHit | undefined> {
-        const key = objectKeys(asEventRecord(canary, canary.sentAt), canary.tick).processed!;
+        const key = recordObjectKeys(asPlan(canary, canary.sentAt)).processed!;
         const body = await this.objects.get(key);
         if (body && this.isOurTick(JSON.parse(body.toString("utf8")), canary))
             return { key, layout: "record", onlyCanaries: true };
