@@ -1,0 +1,216 @@
+/**
+ * The named queries over the Glue tables of tables.ts, as one SQL text each that runs unchanged on
+ * Athena (Trino, engine v3) and on the local DuckDB engine (tools/query). The stack's Athena named
+ * queries and `npm run query --named` read these; nothing else holds a copy.
+ *
+ * How one text stays honest on both engines:
+ * - Record identity. A record can sit in two batch objects (a redelivery that starts elsewhere),
+ *   so every query counts each (sequence number, subsequence number) once. Batch-layout lines carry
+ *   both in the JSON; record-layout objects carry them only in their key, `<seq>[-<sub>].json`,
+ *   read from Athena's `"$path"` column (the object's s3:// URI). The local engine gives its tables
+ *   a `"$path"` column with the same URI, so the SQL does not know which engine it runs on.
+ *   Kinesis sequence numbers are unique across a stream (PutRecord API reference), and the
+ *   record layout's processed keys name no shard, so the shard is left out of the identity: a
+ *   record written in both layouts around a layout switch still counts once.
+ * - Parameters are `?` placeholders in a WHERE clause, bound in order (Athena execution parameters,
+ *   DuckDB prepared statements; the Athena console asks for them). No text substitution, so no
+ *   quoting bugs and no injection.
+ * - Timestamps stay strings, as written. `wall_time` rewrites one to a fixed width,
+ *   `YYYY-MM-DDTHH:MM:SS.fffffffff` with its offset dropped, so that string order is time order
+ *   whatever precision or separator was written; the minute is its first 16 characters. Like
+ *   `day`, it is the clock as written in the tick's own offset, never converted to UTC.
+ * - Open and close are the first and last tick by (wall_time, sequence number as a number,
+ *   subsequence number); sequence numbers are compared by length first, then as text, because
+ *   they are longer than any integer type.
+ * - Only functions both engines define alike: regexp_extract (Trino returns NULL when nothing
+ *   matches, DuckDB '', hence nullif), substr, rpad, length, coalesce, nullif, CAST, ||,
+ *   row_number, count, min, max. No regexp_replace (the engines spell back-references
+ *   differently) and no date parsing (their formats differ).
+ */
+import { REJECTED_TABLE, TICKS_TABLE } from "./tables";
+
+/** A value a named query needs, bound to its `?` placeholders in order. */
+export interface QueryParameter {
+    name: string;
+    description: string;
+    /** What a value must look like; checked before binding. */
+    pattern: RegExp;
+    example: string;
+}
+
+export interface NamedQuery {
+    /** Kebab-case name: the CLI's `--named` value and the Athena named query's name. */
+    name: string;
+    description: string;
+    /** One entry per `?` in `sql`, in order. */
+    parameters: readonly QueryParameter[];
+    sql: string;
+}
+
+const DAY: QueryParameter = {
+    name: "day",
+    description: "tick day, YYYY-MM-DD as written in the timestamps",
+    pattern: /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/,
+    example: "2026-11-28",
+};
+
+const PATH = `"$path"`;
+/** The sequence number: the line's (batch layout), else the key's `<seq>[-<sub>].json` (record layout), else the object. */
+const SEQUENCE_NUMBER = `coalesce(sequencenumber, nullif(regexp_extract(${PATH}, '/([0-9]+)(-[0-9]+)?[.]json$', 1), ''), ${PATH})`;
+/** The subsequence number, -1 for a plain record (so identities compare without NULLs). */
+const SUBSEQUENCE_NUMBER = `coalesce(subsequencenumber, CAST(nullif(regexp_extract(${PATH}, '/[0-9]+-([0-9]+)[.]json$', 1), '') AS BIGINT), -1)`;
+/** A record's identity as SQL expressions over a tables.ts table (and "$path"): what "written twice" means. */
+export const RECORD_IDENTITY = { sequenceNumber: SEQUENCE_NUMBER, subsequenceNumber: SUBSEQUENCE_NUMBER } as const;
+/** The timestamp as written, fixed width and without its offset: string order is time order. */
+const WALL_TIME = [
+    `substr("timestamp", 1, 10) || 'T'`,
+    `coalesce(nullif(regexp_extract("timestamp", '^.{11}([0-9]{2}:[0-9]{2})', 1), ''), '00:00') || ':'`,
+    `coalesce(nullif(regexp_extract("timestamp", '^.{16}:([0-9]{2})', 1), ''), '00') || '.'`,
+    `rpad(coalesce(regexp_extract("timestamp", '[.]([0-9]+)', 1), ''), 9, '0')`,
+].join("\n            || ");
+const FIRST_TO_LAST = "wall_time, length(sequence_number), sequence_number, subsequence_number";
+const LAST_TO_FIRST = "wall_time DESC, length(sequence_number) DESC, sequence_number DESC, subsequence_number DESC";
+
+/**
+ * CTEs ending in `unique_<table>`: the table's rows with their identity (and `extra` columns, name to expression),
+ * one row per record however many objects hold it.
+ */
+function uniqueRows(table: string, columns: string[], extra: Record<string, string>, where?: string): string {
+    const derived = { sequence_number: SEQUENCE_NUMBER, subsequence_number: SUBSEQUENCE_NUMBER, ...extra };
+    const selected = [...columns, ...Object.entries(derived).map(([name, expression]) => `${expression} AS ${name}`)];
+    const kept = [...columns, ...Object.keys(derived)];
+    return `WITH identified AS (
+    SELECT
+        ${[...selected, `${PATH} AS object_path`].join(",\n        ")}
+    FROM ${table}${where ? `\n    WHERE ${where}` : ""}
+),
+numbered AS (
+    SELECT identified.*, row_number() OVER (PARTITION BY sequence_number, subsequence_number ORDER BY object_path) AS copy_number
+    FROM identified
+),
+unique_${table} AS (
+    SELECT ${kept.join(", ")}
+    FROM numbered
+    WHERE copy_number = 1
+)`;
+}
+
+function uniqueTicks(where?: string): string {
+    return uniqueRows(TICKS_TABLE.name, ["symbol", "price", `"timestamp"`, "day"], { wall_time: WALL_TIME }, where);
+}
+
+/** Open, high, low, close and tick count per symbol and `bucket` (an expression over unique_ticks, named `bucketName`). */
+function ohlc(bucket: string, bucketName: string, where?: string): string {
+    return `${uniqueTicks(where)},
+ordered AS (
+    SELECT
+        symbol,
+        ${bucket} AS ${bucketName},
+        price,
+        row_number() OVER (PARTITION BY symbol, ${bucket} ORDER BY ${FIRST_TO_LAST}) AS from_first,
+        row_number() OVER (PARTITION BY symbol, ${bucket} ORDER BY ${LAST_TO_FIRST}) AS from_last
+    FROM unique_ticks
+)
+SELECT
+    symbol,
+    ${bucketName},
+    max(CASE WHEN from_first = 1 THEN price END) AS open,
+    max(price) AS high,
+    min(price) AS low,
+    max(CASE WHEN from_last = 1 THEN price END) AS close,
+    count(*) AS tick_count
+FROM ordered
+GROUP BY symbol, ${bucketName}
+ORDER BY symbol, ${bucketName}`;
+}
+
+export const NAMED_QUERIES: readonly NamedQuery[] = [
+    {
+        name: "latest-price",
+        description:
+            "Last price per symbol and the timestamp it was written with (latest by the timestamp as written, then by sequence number).",
+        parameters: [],
+        sql: `${uniqueTicks()},
+ranked AS (
+    SELECT symbol, price, "timestamp", row_number() OVER (PARTITION BY symbol ORDER BY ${LAST_TO_FIRST}) AS from_last
+    FROM unique_ticks
+)
+SELECT symbol, price, "timestamp"
+FROM ranked
+WHERE from_last = 1
+ORDER BY symbol`,
+    },
+    {
+        name: "ohlc-minute",
+        description:
+            "Open, high, low, close and tick count per symbol per minute (as written in the timestamps) of one day.",
+        parameters: [DAY],
+        sql: ohlc("substr(wall_time, 1, 16)", "minute", "day = ?"),
+    },
+    {
+        name: "ohlc-day",
+        description: "Open, high, low, close and tick count per symbol per day.",
+        parameters: [],
+        sql: ohlc("day", "day"),
+    },
+    {
+        name: "ticks-per-day",
+        description: "Ticks per day and symbol, each record counted once.",
+        parameters: [],
+        sql: `${uniqueTicks()}
+SELECT day, symbol, count(*) AS tick_count
+FROM unique_ticks
+GROUP BY day, symbol
+ORDER BY day, symbol`,
+    },
+    {
+        name: "rejected-per-day",
+        description: "Rejected records per arrival day (UTC) and reason, each record counted once.",
+        parameters: [],
+        sql: `${uniqueRows(REJECTED_TABLE.name, ["arrival_day", "reason"], {})}
+SELECT arrival_day, reason, count(*) AS rejected_count
+FROM unique_rejected
+GROUP BY arrival_day, reason
+ORDER BY arrival_day, reason`,
+    },
+];
+
+export function findNamedQuery(name: string): NamedQuery | undefined {
+    return NAMED_QUERIES.find(query => query.name === name);
+}
+
+/**
+ * The values for a query's `?` placeholders, in order, from `name=value` pairs. Throws an Error
+ * naming the problem for a missing, unknown or malformed parameter.
+ */
+export function bindParameters(query: NamedQuery, given: Readonly<Record<string, string>>): string[] {
+    const known = new Set(query.parameters.map(parameter => parameter.name));
+    const unknown = Object.keys(given).filter(name => !known.has(name));
+    if (unknown.length > 0) {
+        const expected =
+            query.parameters.length > 0 ? `it takes ${query.parameters.map(p => p.name).join(", ")}` : "it takes none";
+        throw new Error(`${query.name}: unknown parameter ${unknown.join(", ")} (${expected})`);
+    }
+    return query.parameters.map(parameter => {
+        const value = given[parameter.name];
+        if (value === undefined)
+            throw new Error(
+                `${query.name}: missing parameter ${parameter.name} (${parameter.description}, e.g. ${parameter.name}=${parameter.example})`,
+            );
+        if (!parameter.pattern.test(value))
+            throw new Error(`${query.name}: ${parameter.name} must be ${parameter.description}, got "${value}"`);
+        return value;
+    });
+}
+
+/** Athena execution parameters are SQL literals: strings go in single quotes, quotes doubled. */
+export function athenaExecutionParameters(values: readonly string[]): string[] {
+    return values.map(value => `'${value.replace(/'/g, "''")}'`);
+}
+
+/** The named query's description as the Athena console shows it, with what to type for each `?`. */
+export function athenaDescription(query: NamedQuery): string {
+    if (query.parameters.length === 0) return query.description;
+    const parameters = query.parameters.map(p => `${p.name} ('${p.example}': ${p.description})`).join(", ");
+    return `${query.description} Parameters, in order: ${parameters}.`;
+}
