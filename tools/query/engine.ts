@@ -102,6 +102,12 @@ export class LocalEngine {
         return result.rowsChanged;
     }
 
+    /** Throws DuckDB's parser or binder error for SQL that cannot run, without running it. */
+    async check(sql: string): Promise<void> {
+        const prepared = await this.connection.prepare(sql);
+        prepared.destroySync();
+    }
+
     /** Runs one statement; `values` bind its `?` placeholders in order, as VARCHARs. */
     async query(sql: string, values: readonly string[] = []): Promise<QueryResult> {
         const reader = await this.connection.runAndReadAll(sql, values.length > 0 ? [...values] : undefined);

@@ -45,7 +45,8 @@ export async function loadTables(engine: LocalEngine, options: LoadOptions): Pro
         engine.append(table.name, loaded.rows);
         report.rows[table.name] += loaded.rows.length;
         report.problems.push(...loaded.problems);
-        options.onProgress?.(++report.objects, work.length);
+        report.objects++;
+        options.onProgress?.(report.objects, work.length);
     });
     engine.finishLoading();
     for (const table of options.tables) {

@@ -156,6 +156,12 @@ async function main(argv: string[]): Promise<number> {
     const { store, where } = openStore(options.source!);
     const engine = await LocalEngine.open(GLUE_TABLES);
     try {
+        // A mistake in the SQL shows before any object is read.
+        await engine.check(options.query.sql).catch(error => {
+            throw options.query !== "list" && options.query.userSql
+                ? new UsageError(`--sql: ${firstLine(error)}`)
+                : error;
+        });
         let lastProgress = Date.now();
         const report = await loadTables(engine, {
             store,
@@ -171,13 +177,10 @@ async function main(argv: string[]): Promise<number> {
         for (const problem of report.problems.slice(0, MAX_PROBLEMS_SHOWN)) console.error(`warning: ${problem}`);
         if (report.problems.length > MAX_PROBLEMS_SHOWN)
             console.error(`warning: ... and ${report.problems.length - MAX_PROBLEMS_SHOWN} more`);
-        let result;
-        try {
-            result = await engine.query(options.query.sql, options.query.values);
-        } catch (error) {
-            if (options.query.userSql) throw new UsageError(`--sql: ${firstLine(error)}`);
-            throw error;
-        }
+        const { sql, values, userSql } = options.query;
+        const result = await engine.query(sql, values).catch(error => {
+            throw userSql ? new UsageError(`--sql: ${firstLine(error)}`) : error;
+        });
         return print(formatResult(result, options.format));
     } finally {
         engine.close();

@@ -1,0 +1,300 @@
+// npm run query end to end: the processor writes the record layout to s3rver through its real
+// handler, the batch layout is written by hand in the contract's format (the processor does not
+// write it yet), and the named queries, run by the local engine over s3rver's files and over the
+// S3 API, give the expected numbers.
+import { expect } from "chai";
+import { execFile } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { gzipSync } from "zlib";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { bindParameters, findNamedQuery } from "../../pipeline/analytics/queries";
+import { GLUE_TABLES } from "../../pipeline/analytics/tables";
+import { EMULATOR_CREDENTIALS, EMULATOR_REGION } from "../../scripts/emulators";
+import { s3Client } from "../../scripts/local-resources";
+import { LocalEngine } from "../../tools/query/engine";
+import { loadTables, LoadReport } from "../../tools/query/load";
+import { bucketStore, directoryStore, ObjectStore } from "../../tools/query/sources";
+import { kinesisEvent, sequenceNumber, tick } from "../support/kinesis-events";
+import { Emulators, startEmulators, freshPipeline, TestPipeline } from "../support/pipeline";
+
+const REPO = path.resolve(__dirname, "../..");
+const BATCH_SHARD = "shardId-000000000001";
+const PRICE_20_DECIMALS = "415.12345678901234567850";
+/** Half-up at the 18th decimal (half-even would give …678). */
+const PRICE_AS_READ = "415.123456789012345679";
+const d = (integer: string) => `${integer}.000000000000000000`;
+
+type Line = Record<string, string | number>;
+const batchTick = (n: number, symbol: string, price: string, timestamp: string, sub?: number) =>
+    `{"symbol":"${symbol}","price":${price},"timestamp":"${timestamp}","day":"${timestamp.slice(0, 10)}","sequenceNumber":"${sequenceNumber(n)}",` +
+    `${sub === undefined ? "" : `"subSequenceNumber":${sub},`}"shardId":"${BATCH_SHARD}"}`;
+const batchRejection = (n: number, reason: string): Line => ({
+    reason,
+    sequenceNumber: sequenceNumber(n),
+    partitionKey: "AAPL",
+    shardId: BATCH_SHARD,
+    approximateArrivalTimestamp: 1795962600.5,
+    data: "e30=",
+});
+
+describe("npm run query over objects written to the emulators", function () {
+    this.timeout(120_000);
+    let dataDir: string;
+    let emulators: Emulators;
+    let pipeline: TestPipeline;
+
+    before(async () => {
+        dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "query-test-"));
+        emulators = await startEmulators(path.join(dataDir, "s3"));
+        pipeline = await freshPipeline(emulators);
+
+        // Record layout, by the processor: day 2026-11-28, one invalid record, the batch delivered twice.
+        const event = kinesisEvent([
+            tick("AAPL", "189.12", "2026-11-28T14:30:00Z"),
+            tick("AAPL", PRICE_20_DECIMALS, "2026-11-28T14:30:30.5Z"),
+            tick("MSFT", "420.5", "2026-11-28T14:30:10Z"),
+            `{"symbol":"AAPL","timestamp":"2026-11-28T14:30:00Z"}`,
+            tick("AAPL", "190", "2026-11-28 14:31:05"),
+        ]);
+        expect(await pipeline.invoke(event)).to.deep.equal([]);
+        expect(await pipeline.invoke(event)).to.deep.equal([]);
+
+        // Batch layout, by hand: day 2026-11-29; record 102 in two objects (a redelivery that started
+        // at 102), an aggregate's two user records (104-0, 104-1), and a rejected record in two objects.
+        const put = (key: string, lines: string[]) =>
+            s3Client(emulators.s3.endpoint).send(
+                new PutObjectCommand({
+                    Bucket: pipeline.bucketName,
+                    Key: key,
+                    Body: gzipSync(lines.join("\n") + "\n"),
+                    ContentType: "application/x-ndjson",
+                }),
+            );
+        const processed = `processed/day=2026-11-29/shard=${BATCH_SHARD}`;
+        await put(`${processed}/${sequenceNumber(101)}.ndjson.gz`, [
+            batchTick(101, "AAPL", "191", "2026-11-29T09:30:00Z"),
+            batchTick(102, "AAPL", "192.5", "2026-11-29T09:30:20Z"),
+        ]);
+        await put(`${processed}/${sequenceNumber(102)}.ndjson.gz`, [
+            batchTick(102, "AAPL", "192.5", "2026-11-29T09:30:20Z"),
+            batchTick(103, "MSFT", "421", "2026-11-29T09:31:00Z"),
+            batchTick(104, "MSFT", "421.25", "2026-11-29T09:31:00Z", 0),
+            batchTick(104, "MSFT", "421.75", "2026-11-29T09:31:00Z", 1),
+        ]);
+        const rejected = `rejected/arrival_day=2026-11-29/shard=${BATCH_SHARD}`;
+        await put(`${rejected}/${sequenceNumber(105)}.ndjson.gz`, [
+            JSON.stringify(batchRejection(105, "timestamp: no day 30 in 2026-02")),
+            JSON.stringify(batchRejection(106, "price: must not be negative")),
+        ]);
+        await put(`${rejected}/${sequenceNumber(106)}.ndjson.gz`, [
+            JSON.stringify(batchRejection(106, "price: must not be negative")),
+        ]);
+    });
+
+    after(async () => {
+        await emulators?.close();
+        if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    const EXPECTED: Record<string, (string | null)[][]> = {
+        "ticks-per-day": [
+            ["2026-11-28", "AAPL", "3"],
+            ["2026-11-28", "MSFT", "1"],
+            ["2026-11-29", "AAPL", "2"],
+            ["2026-11-29", "MSFT", "3"],
+        ],
+        "ohlc-minute day=2026-11-28": [
+            [
+                "AAPL",
+                "2026-11-28T14:30",
+                "189.120000000000000000",
+                PRICE_AS_READ,
+                "189.120000000000000000",
+                PRICE_AS_READ,
+                "2",
+            ],
+            ["AAPL", "2026-11-28T14:31", d("190"), d("190"), d("190"), d("190"), "1"],
+            [
+                "MSFT",
+                "2026-11-28T14:30",
+                "420.500000000000000000",
+                "420.500000000000000000",
+                "420.500000000000000000",
+                "420.500000000000000000",
+                "1",
+            ],
+        ],
+        "ohlc-minute day=2026-11-29": [
+            ["AAPL", "2026-11-29T09:30", d("191"), "192.500000000000000000", d("191"), "192.500000000000000000", "2"],
+            ["MSFT", "2026-11-29T09:31", d("421"), "421.750000000000000000", d("421"), "421.750000000000000000", "3"],
+        ],
+        "ohlc-day": [
+            ["AAPL", "2026-11-28", "189.120000000000000000", PRICE_AS_READ, "189.120000000000000000", d("190"), "3"],
+            ["AAPL", "2026-11-29", d("191"), "192.500000000000000000", d("191"), "192.500000000000000000", "2"],
+            [
+                "MSFT",
+                "2026-11-28",
+                "420.500000000000000000",
+                "420.500000000000000000",
+                "420.500000000000000000",
+                "420.500000000000000000",
+                "1",
+            ],
+            ["MSFT", "2026-11-29", d("421"), "421.750000000000000000", d("421"), "421.750000000000000000", "3"],
+        ],
+        "latest-price": [
+            ["AAPL", "192.500000000000000000", "2026-11-29T09:30:20Z"],
+            ["MSFT", "421.750000000000000000", "2026-11-29T09:31:00Z"],
+        ],
+        "rejected-per-day": [
+            ["2026-11-28", "price: missing", "1"],
+            ["2026-11-29", "price: must not be negative", "1"],
+            ["2026-11-29", "timestamp: no day 30 in 2026-02", "1"],
+        ],
+    };
+
+    /** Loads the store, runs every named query (ohlc-minute for both days), returns rows by label. */
+    async function runAll(
+        store: ObjectStore,
+        days?: string[],
+    ): Promise<{ report: LoadReport; results: Record<string, (string | null)[][]> }> {
+        const engine = await LocalEngine.open(GLUE_TABLES);
+        try {
+            const report = await loadTables(engine, { store, tables: GLUE_TABLES, days });
+            const results: Record<string, (string | null)[][]> = {};
+            for (const label of Object.keys(EXPECTED)) {
+                const [name, param] = label.split(" ");
+                const query = findNamedQuery(name)!;
+                const values = bindParameters(query, param ? Object.fromEntries([param.split("=")]) : {});
+                results[label] = (await engine.query(query.sql, values)).rows;
+            }
+            return { report, results };
+        } finally {
+            engine.close();
+        }
+    }
+
+    it("the processor wrote the record layout the queries read: one object per record, the rejected one too", async () => {
+        expect(await pipeline.keys("processed/day=2026-11-28/")).to.have.length(4);
+        expect(await pipeline.keys("rejected/arrival_day=2026-11-28/")).to.have.length(1);
+    });
+
+    it("reading s3rver's files, every named query gives the expected numbers, each record counted once", async () => {
+        const { report, results } = await runAll(directoryStore(path.join(dataDir, "s3"), pipeline.bucketName));
+        expect(results).to.deep.equal(EXPECTED);
+        expect(report).to.deep.equal({
+            objects: 9,
+            rows: { ticks: 9, rejected: 3 },
+            duplicates: { ticks: 1, rejected: 1 },
+            problems: [],
+        });
+    });
+
+    it("reading the bucket through the S3 API gives the same answers", async () => {
+        const { report, results } = await runAll(bucketStore(s3Client(emulators.s3.endpoint), pipeline.bucketName));
+        expect(results).to.deep.equal(EXPECTED);
+        expect(report.objects).to.equal(9);
+    });
+
+    it("--days reads only those days' prefixes", async () => {
+        const { report, results } = await runAll(directoryStore(path.join(dataDir, "s3"), pipeline.bucketName), [
+            "2026-11-29",
+        ]);
+        expect(report.rows).to.deep.equal({ ticks: 5, rejected: 2 });
+        expect(results["ticks-per-day"]).to.deep.equal(EXPECTED["ticks-per-day"].slice(2));
+        expect(results["ohlc-minute day=2026-11-28"]).to.deep.equal([]);
+    });
+
+    describe("the command", () => {
+        /** The CLI in its own process; asynchronously, as s3rver answers from this one. */
+        const run = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+            new Promise<{ status: number | null; stdout: string; stderr: string }>(resolve => {
+                const options = {
+                    cwd: REPO,
+                    env: { ...process.env, ...env },
+                    encoding: "utf8" as const,
+                    timeout: 60_000,
+                };
+                execFile(
+                    process.execPath,
+                    ["-r", "ts-node/register/transpile-only", "tools/query/main.ts", ...args],
+                    options,
+                    (error, stdout, stderr) =>
+                        resolve({
+                            status: error ? (typeof error.code === "number" ? error.code : null) : 0,
+                            stdout,
+                            stderr,
+                        }),
+                );
+            });
+
+        it("prints a named query as JSON, decimals as exact strings, from a local run's data directory", async () => {
+            const result = await run([
+                "--data",
+                dataDir,
+                "--named",
+                "ohlc-minute",
+                "--param",
+                "day=2026-11-28",
+                "--format",
+                "json",
+            ]);
+            expect(result.status, result.stderr).to.equal(0);
+            expect(JSON.parse(result.stdout)[0]).to.deep.equal({
+                symbol: "AAPL",
+                minute: "2026-11-28T14:30",
+                open: "189.120000000000000000",
+                high: PRICE_AS_READ,
+                low: "189.120000000000000000",
+                close: PRICE_AS_READ,
+                tick_count: 2,
+            });
+            expect(result.stderr)
+                .to.include("read 9 objects from")
+                .and.include("ticks 9 rows, 1 duplicate copy dropped");
+        });
+
+        it("reads a bucket with the AWS SDK's settings from the environment", async () => {
+            const result = await run(
+                ["--bucket", pipeline.bucketName, "--sql", "SELECT count(*) AS n FROM ticks", "--format", "csv"],
+                {
+                    AWS_ENDPOINT_URL_S3: emulators.s3.endpoint,
+                    S3_FORCE_PATH_STYLE: "true",
+                    AWS_REGION: EMULATOR_REGION,
+                    AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
+                    AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
+                },
+            );
+            expect(result.status, result.stderr).to.equal(0);
+            expect(result.stdout.trim()).to.equal("n\r\n9");
+        });
+
+        const mistakes: [string, string[], RegExp][] = [
+            ["an unknown named query", ["--named", "nope"], /^query: --named: no query "nope"/],
+            ["a missing parameter", ["--named", "ohlc-minute"], /^query: ohlc-minute: missing parameter day/],
+            [
+                "a malformed day",
+                ["--named", "ticks-per-day", "--days", "2026-02-30"],
+                /^query: --days: "2026-02-30" is not a date/,
+            ],
+            ["SQL that does not parse", ["--sql", "SELEKT 1"], /^query: --sql: Parser Error: /],
+            ["two queries at once", ["--sql", "SELECT 1", "--list"], /^query: give one of --sql, --named or --list/],
+        ];
+        for (const [what, args, message] of mistakes) {
+            it(`answers ${what} with one line and exit 2`, async () => {
+                const result = await run(["--data", dataDir, ...args]);
+                expect(result.status).to.equal(2);
+                expect(result.stderr.trim().split("\n")).to.have.length(1);
+                expect(result.stderr).to.match(message);
+            });
+        }
+
+        it("answers a data directory that does not exist with one line and exit 2", async () => {
+            const result = await run(["--data", path.join(dataDir, "missing"), "--named", "latest-price"]);
+            expect(result.status).to.equal(2);
+            expect(result.stderr.trim()).to.match(/^query: .*missing is not a directory \(npm run query -- --help\)$/);
+        });
+    });
+});
