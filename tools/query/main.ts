@@ -153,15 +153,15 @@ async function main(argv: string[]): Promise<number> {
     const options = parseOptions(argv);
     if (options === "help") return print(HELP);
     if (options.query === "list") return print(listQueries());
-    const { store, where } = openStore(options.source!);
+    const { sql, values, userSql } = options.query;
+    const asUsage = (error: unknown) => (userSql ? new UsageError(`--sql: ${firstLine(error)}`) : error);
     const engine = await LocalEngine.open(GLUE_TABLES);
     try {
-        // A mistake in the SQL shows before any object is read.
-        await engine.check(options.query.sql).catch(error => {
-            throw options.query !== "list" && options.query.userSql
-                ? new UsageError(`--sql: ${firstLine(error)}`)
-                : error;
+        // A mistake in the SQL or the source shows before any object is read.
+        await engine.check(sql).catch(error => {
+            throw asUsage(error);
         });
+        const { store, where } = openStore(options.source!);
         let lastProgress = Date.now();
         const report = await loadTables(engine, {
             store,
@@ -177,9 +177,8 @@ async function main(argv: string[]): Promise<number> {
         for (const problem of report.problems.slice(0, MAX_PROBLEMS_SHOWN)) console.error(`warning: ${problem}`);
         if (report.problems.length > MAX_PROBLEMS_SHOWN)
             console.error(`warning: ... and ${report.problems.length - MAX_PROBLEMS_SHOWN} more`);
-        const { sql, values, userSql } = options.query;
         const result = await engine.query(sql, values).catch(error => {
-            throw userSql ? new UsageError(`--sql: ${firstLine(error)}`) : error;
+            throw asUsage(error);
         });
         return print(formatResult(result, options.format));
     } finally {
