@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { S3Client } from "@aws-sdk/client-s3";
-import { getObject, listKeys } from "../../scripts/local-resources";
+import { getObject, listKeys } from "../../harness/aws/resources";
 
 export interface ObjectStore {
     bucket: string;
