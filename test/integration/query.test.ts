@@ -272,15 +272,19 @@ describe("npm run query over objects written to the emulators", function () {
         });
 
         const mistakes: [string, string[], RegExp][] = [
-            ["an unknown named query", ["--named", "nope"], /^query: --named: no query "nope"/],
-            ["a missing parameter", ["--named", "ohlc-minute"], /^query: ohlc-minute: missing parameter day/],
+            ["an unknown named query", ["--named", "nope"], /^npm run query: --named: no query "nope"/],
+            ["a missing parameter", ["--named", "ohlc-minute"], /^npm run query: ohlc-minute: missing parameter day/],
             [
                 "a malformed day",
                 ["--named", "ticks-per-day", "--days", "2026-02-30"],
-                /^query: --days: "2026-02-30" is not a date/,
+                /^npm run query: --days: "2026-02-30" is not a date/,
             ],
-            ["SQL that does not parse", ["--sql", "SELEKT 1"], /^query: --sql: Parser Error: /],
-            ["two queries at once", ["--sql", "SELECT 1", "--list"], /^query: give one of --sql, --named or --list/],
+            ["SQL that does not parse", ["--sql", "SELEKT 1"], /^npm run query: --sql: Parser Error: /],
+            [
+                "two queries at once",
+                ["--sql", "SELECT 1", "--list"],
+                /^npm run query: give one of --sql, --named or --list/,
+            ],
         ];
         for (const [what, args, message] of mistakes) {
             it(`answers ${what} with one line and exit 2`, async () => {
@@ -294,7 +298,9 @@ describe("npm run query over objects written to the emulators", function () {
         it("answers a data directory that does not exist with one line and exit 2", async () => {
             const result = await run(["--data", path.join(dataDir, "missing"), "--named", "latest-price"]);
             expect(result.status).to.equal(2);
-            expect(result.stderr.trim()).to.match(/^query: .*missing is not a directory \(npm run query -- --help\)$/);
+            expect(result.stderr.trim()).to.match(
+                /^npm run query: .*missing is not a directory \(npm run query -- --help for the usage\)$/,
+            );
         });
     });
 });

@@ -1,5 +1,5 @@
 /** Reads a bucket's processed/ and rejected/ objects into the local engine's tables. */
-import type { GlueTableDefinition } from "../../pipeline/analytics/tables";
+import { GLUE_TABLES, GlueTableDefinition } from "../../pipeline/analytics/tables";
 import { LocalEngine } from "./engine";
 import { objectRows, partitionOf } from "./rows";
 import type { ObjectStore } from "./sources";
@@ -15,6 +15,8 @@ export interface LoadOptions {
     concurrency?: number;
     /** Called as objects are read: done so far, and in all. */
     onProgress?: (done: number, total: number) => void;
+    /** Aborting stops reading and rejects with an AbortError. */
+    signal?: AbortSignal;
 }
 
 export interface LoadReport {
@@ -41,6 +43,7 @@ export async function loadTables(engine: LocalEngine, options: LoadOptions): Pro
         }
     }
     await forEachLimited(work, options.concurrency ?? 16, async ({ table, key }) => {
+        if (options.signal?.aborted) throw Object.assign(new Error("interrupted"), { name: "AbortError" });
         const loaded = objectRows(table, key, uri(options.store, key), await options.store.read(key));
         engine.append(table.name, loaded.rows);
         report.rows[table.name] += loaded.rows.length;
@@ -75,4 +78,74 @@ async function forEachLimited<T>(items: readonly T[], limit: number, run: (item:
         while (next < items.length) await run(items[next++]);
     };
     await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/** SQL the engine cannot run (DuckDB's parser or binder error), found before any object was read. */
+export class InvalidSql extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "InvalidSql";
+    }
+}
+
+export interface OpenOptions {
+    /** Only these partitions; all when absent. */
+    days?: readonly string[];
+    /** Progress lines, about once a second. */
+    progress?: (line: string) => void;
+    signal?: AbortSignal;
+    /** Checked before any object is read, so a mistake in it shows at once (DuckDB's error is thrown). */
+    sql?: string;
+}
+
+/** A local engine holding the store's tables, loaded and deduplicated. The caller closes the engine. */
+export async function openLoadedEngine(
+    store: ObjectStore,
+    options: OpenOptions = {},
+): Promise<{ engine: LocalEngine; report: LoadReport }> {
+    const engine = await LocalEngine.open(GLUE_TABLES);
+    try {
+        if (options.sql !== undefined)
+            await engine.check(options.sql).catch(error => {
+                throw new InvalidSql((error as Error).message);
+            });
+        let lastProgress = Date.now();
+        const report = await loadTables(engine, {
+            store,
+            tables: GLUE_TABLES,
+            days: options.days,
+            signal: options.signal,
+            onProgress: (done, total) => {
+                if (!options.progress || Date.now() - lastProgress < 1000) return;
+                lastProgress = Date.now();
+                options.progress(`reading objects: ${done}/${total}`);
+            },
+        });
+        return { engine, report };
+    } catch (error) {
+        engine.close();
+        throw error;
+    }
+}
+
+/** One line on what was read: objects, rows per table, duplicate copies dropped. */
+export function loadSummary(where: string, days: readonly string[] | undefined, report: LoadReport): string {
+    const tables = Object.entries(report.rows).map(([name, rows]) => {
+        const copies = report.duplicates[name];
+        const dropped = copies ? `, ${copies} duplicate ${copies === 1 ? "copy" : "copies"} dropped` : "";
+        return `${name} ${rows} rows${dropped}`;
+    });
+    const scope = days
+        ? ` for ${days.length === 1 ? days[0] : `${days.length} days (${days[0]}..${days[days.length - 1]})`}`
+        : "";
+    return `read ${report.objects} objects from ${where}${scope}: ${tables.join(", ")}`;
+}
+
+const MAX_PROBLEMS_SHOWN = 20;
+
+/** The load's problems as warning lines, at most 20 and a count of the rest. */
+export function problemLines(report: LoadReport): string[] {
+    const shown = report.problems.slice(0, MAX_PROBLEMS_SHOWN).map(problem => `warning: ${problem}`);
+    const rest = report.problems.length - MAX_PROBLEMS_SHOWN;
+    return rest > 0 ? [...shown, `warning: ... and ${rest} more`] : shown;
 }

@@ -6,6 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { S3Client } from "@aws-sdk/client-s3";
 import { getObject, listKeys } from "../../harness/aws/resources";
+import { UsageError } from "../cli";
 
 export interface ObjectStore {
     bucket: string;
@@ -77,4 +78,51 @@ export function bucketStore(client: S3Client, bucket: string): ObjectStore {
  */
 export function s3ClientFromEnvironment(env: NodeJS.ProcessEnv = process.env): S3Client {
     return new S3Client({ forcePathStyle: env.S3_FORCE_PATH_STYLE === "true" });
+}
+
+/** Where `--bucket` and `--data` point: an S3 bucket, or a local run's data directory (and a bucket in it). */
+export type SourceFlags = { bucket: string; data?: undefined } | { data: string; bucket?: string };
+
+/** The flags that name a source, as `npm run query` and `npm run report` take them. */
+export const SOURCE_HELP = `  --bucket NAME        a bucket through the S3 API: the AWS SDK's credentials, AWS_REGION,
+                       AWS_ENDPOINT_URL_S3, S3_FORCE_PATH_STYLE=true for emulators
+  --data DIR           a local run's data directory (npm run local -- --data DIR): reads the
+                       files s3rver keeps in DIR/s3 (or DIR itself when it is s3rver's); with
+                       several buckets there, add --bucket NAME`;
+
+/** The source the flags name, or undefined when they name none. */
+export function sourceFlags(values: Record<string, unknown>): SourceFlags | undefined {
+    if (typeof values.data === "string") return { data: values.data, bucket: values.bucket as string | undefined };
+    if (typeof values.bucket === "string") return { bucket: values.bucket };
+    return undefined;
+}
+
+/** Opens the source; a directory that is missing or holds no bucket (or several) is a usage error. */
+export function openSource(source: SourceFlags): { store: ObjectStore; where: string } {
+    if (source.data === undefined)
+        return {
+            store: bucketStore(s3ClientFromEnvironment(), source.bucket),
+            where: `s3://${source.bucket} (S3 API)`,
+        };
+    const nested = path.join(source.data, "s3");
+    const root = fs.statSync(nested, { throwIfNoEntry: false })?.isDirectory() ? nested : source.data;
+    const buckets = asUsage(() => directoryBuckets(root));
+    const bucket = source.bucket ?? (buckets.length === 1 ? buckets[0] : undefined);
+    if (bucket === undefined) {
+        throw new UsageError(
+            buckets.length === 0
+                ? `no bucket in ${root}`
+                : `${root} holds buckets ${buckets.join(", ")}: pick one with --bucket`,
+        );
+    }
+    return { store: asUsage(() => directoryStore(root, bucket)), where: `${path.join(root, bucket)} (s3rver files)` };
+}
+
+/** Runs `parse`, turning its Error into a UsageError. */
+export function asUsage<T>(parse: () => T): T {
+    try {
+        return parse();
+    } catch (error) {
+        throw new UsageError((error as Error).message);
+    }
 }
