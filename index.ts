@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { glueName, StockAnalytics } from "./pipeline/infra/analytics";
 import { ConfigError, parsePipelineConfig, PipelineSettings } from "./pipeline/infra/config";
 import { StockDashboard } from "./pipeline/infra/dashboard";
 import { StockProcessor } from "./pipeline/infra/processor";
@@ -43,6 +44,18 @@ const health = new StockDashboard("health", {
     dashboardName: `stock-market-pipeline-${pulumi.getStack()}`,
 });
 
+// Athena over the bucket; it reads what the processor wrote and grants the processor nothing.
+const analytics = settings.analytics
+    ? new StockAnalytics("analytics", {
+          bucketName: storage.bucketName,
+          databaseName: glueName(`stock_market_${pulumi.getStack()}`),
+          workgroupName: `stock-market-pipeline-${pulumi.getStack()}`,
+          analyticsFirstDay: settings.analyticsFirstDay,
+          athenaBytesScannedCutoffGiB: settings.athenaBytesScannedCutoffGiB,
+          athenaResultsExpirationDays: settings.athenaResultsExpirationDays,
+      })
+    : undefined;
+
 export const streamArn = settings.streamArn;
 export const tableName = storage.tableName;
 export const tableArn = storage.tableArn;
@@ -52,3 +65,9 @@ export const functionArn = processor.functionArn;
 export const failureQueueUrl = processor.failureQueueUrl;
 export const alarmTopicArn = processor.alarmTopicArn;
 export const dashboardUrl = health.url;
+export const analyticsDatabase = analytics?.databaseName;
+export const ticksTable = analytics?.ticksTableName;
+export const rejectedTable = analytics?.rejectedTableName;
+export const athenaWorkgroup = analytics?.workgroupName;
+export const athenaResultsBucket = analytics?.resultsBucketName;
+export const athenaConsoleUrl = analytics?.consoleUrl;

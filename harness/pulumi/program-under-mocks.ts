@@ -11,9 +11,9 @@ export interface DeclaredResource {
 export interface ProgramRun {
     resources: DeclaredResource[];
     outputs: Record<string, unknown>;
-    /** The one resource of a type; fails when there is not exactly one. */
-    one(type: string): DeclaredResource;
-    all(type: string): DeclaredResource[];
+    /** The one resource of a type (whose name starts with `namePrefix`, e.g. a component's); fails when there is not exactly one. */
+    one(type: string, namePrefix?: string): DeclaredResource;
+    all(type: string, namePrefix?: string): DeclaredResource[];
 }
 
 const PROJECT = "stock-market-pipeline";
@@ -104,9 +104,10 @@ export async function runUnderMocks(
     // Children registered after the outputs resolved (alarms, policies) still count.
     await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
 
-    const all = (type: string) => resources.filter(r => r.type === type);
-    const one = (type: string) => {
-        const found = all(type);
+    const all = (type: string, namePrefix = "") =>
+        resources.filter(r => r.type === type && r.name.startsWith(namePrefix));
+    const one = (type: string, namePrefix?: string) => {
+        const found = all(type, namePrefix);
         if (found.length !== 1) throw new Error(`expected exactly one ${type}, found ${found.length}`);
         return found[0];
     };

@@ -49,6 +49,10 @@ export interface PipelineSettings {
     rawArchiveStorageClass: RawStorageClass;
     protectData: boolean;
     objectLayout: ObjectLayout;
+    analytics: boolean;
+    analyticsFirstDay: string;
+    athenaBytesScannedCutoffGiB: number;
+    athenaResultsExpirationDays: number;
 }
 
 /** Every optional setting's default; the same values stand in Pulumi.yaml. */
@@ -73,6 +77,10 @@ export const DEFAULTS = {
     rawArchiveStorageClass: "STANDARD_IA",
     protectData: false,
     objectLayout: "record",
+    analytics: true,
+    analyticsFirstDay: "2026-01-01",
+    athenaBytesScannedCutoffGiB: 10,
+    athenaResultsExpirationDays: 7,
 } as const;
 
 /** Thrown for a bad setting; the message starts with the config key. */
@@ -213,5 +221,18 @@ export function parsePipelineConfig(read: ConfigReader, namespace = "stock-marke
         rawArchiveStorageClass,
         protectData: boolean("protectData"),
         objectLayout: oneOf<ObjectLayout>("objectLayout", OBJECT_LAYOUTS, s => s.toLowerCase() as ObjectLayout),
+        analytics: boolean("analytics"),
+        analyticsFirstDay: realDay(text("analyticsFirstDay"), problem => fail("analyticsFirstDay", problem)),
+        athenaBytesScannedCutoffGiB: integer("athenaBytesScannedCutoffGiB", 1, 1048576),
+        athenaResultsExpirationDays: integer("athenaResultsExpirationDays", 1, 3650),
     };
+}
+
+/** A real calendar day, YYYY-MM-DD (partition projection's first day). */
+function realDay(value: string, fail: (problem: string) => never): string {
+    const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+    const time = match ? Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])) : NaN;
+    if (Number.isNaN(time) || new Date(time).toISOString().slice(0, 10) !== value)
+        fail(`expected a day YYYY-MM-DD, got "${value}"`);
+    return value;
 }

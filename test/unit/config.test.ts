@@ -45,6 +45,26 @@ describe("stack config", () => {
             rawArchiveStorageClass: "STANDARD_IA",
             protectData: false,
             objectLayout: "record",
+            analytics: true,
+            analyticsFirstDay: "2026-01-01",
+            athenaBytesScannedCutoffGiB: 10,
+            athenaResultsExpirationDays: 7,
+        });
+    });
+
+    it("takes the analytics settings in their own types", () => {
+        const settings = parse({
+            streamArn: STREAM_ARN,
+            analytics: "false",
+            analyticsFirstDay: "2024-02-29",
+            athenaBytesScannedCutoffGiB: "1",
+            athenaResultsExpirationDays: "30",
+        });
+        expect(settings).to.include({
+            analytics: false,
+            analyticsFirstDay: "2024-02-29",
+            athenaBytesScannedCutoffGiB: 1,
+            athenaResultsExpirationDays: 30,
         });
     });
 
@@ -156,6 +176,22 @@ describe("stack config", () => {
             "an unknown storage class",
             { rawArchiveStorageClass: "COLD" },
             /rawArchiveStorageClass: expected one of STANDARD_IA/,
+        ],
+        ["analytics as 1", { analytics: "1" }, /analytics: expected true or false, got "1"/],
+        [
+            "a first analytics day that does not exist",
+            { analyticsFirstDay: "2026-02-30" },
+            /analyticsFirstDay: expected a day YYYY-MM-DD, got "2026-02-30"/,
+        ],
+        [
+            "a scan cutoff of 0 GiB",
+            { athenaBytesScannedCutoffGiB: "0" },
+            /athenaBytesScannedCutoffGiB: expected an integer from 1 to 1048576/,
+        ],
+        [
+            "results kept for 0 days",
+            { athenaResultsExpirationDays: "0" },
+            /athenaResultsExpirationDays: expected an integer from 1 to 3650/,
         ],
     ];
     for (const [what, values, message] of badValues) {

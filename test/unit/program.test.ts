@@ -40,17 +40,8 @@ describe("the Pulumi program with nothing but streamArn set", () => {
     });
 
     it("declares exactly one table, one bucket, one function and one stream mapping", () => {
-        for (const type of [
-            T.table,
-            T.bucket,
-            T.function,
-            T.mapping,
-            T.queue,
-            T.role,
-            T.rolePolicy,
-            T.logGroup,
-            T.topic,
-        ]) {
+        expect(run.all(T.bucket, "storage-")).to.have.length(1);
+        for (const type of [T.table, T.function, T.mapping, T.queue, T.role, T.rolePolicy, T.logGroup, T.topic]) {
             expect(run.all(type), type).to.have.length(1);
         }
     });
@@ -85,7 +76,7 @@ describe("the Pulumi program with nothing but streamArn set", () => {
 
     describe("the bucket", () => {
         it("blocks every kind of public access", () => {
-            const block = run.one(T.publicAccess).inputs;
+            const block = run.one(T.publicAccess, "storage-").inputs;
             expect(block).to.include({
                 blockPublicAcls: true,
                 blockPublicPolicy: true,
@@ -96,14 +87,16 @@ describe("the Pulumi program with nothing but streamArn set", () => {
         });
 
         it("encrypts by default and enforces bucket-owner ownership", () => {
-            expect(run.one(T.encryption).inputs.rules[0].applyServerSideEncryptionByDefault).to.deep.equal({
+            expect(run.one(T.encryption, "storage-").inputs.rules[0].applyServerSideEncryptionByDefault).to.deep.equal({
                 sseAlgorithm: "AES256",
             });
-            expect(run.one(T.ownership).inputs.rule).to.deep.equal({ objectOwnership: "BucketOwnerEnforced" });
+            expect(run.one(T.ownership, "storage-").inputs.rule).to.deep.equal({
+                objectOwnership: "BucketOwnerEnforced",
+            });
         });
 
         it("denies every request that does not use TLS", () => {
-            const policy = JSON.parse(run.one(T.bucketPolicy).inputs.policy);
+            const policy = JSON.parse(run.one(T.bucketPolicy, "storage-").inputs.policy);
             expect(policy.Statement).to.deep.equal([
                 {
                     Sid: "DenyInsecureTransport",
@@ -117,7 +110,7 @@ describe("the Pulumi program with nothing but streamArn set", () => {
         });
 
         it("moves raw/ objects to STANDARD_IA after 30 days", () => {
-            const rules = run.one(T.lifecycle).inputs.rules;
+            const rules = run.one(T.lifecycle, "storage-").inputs.rules;
             const archive = rules.find((r: { id: string }) => r.id === "archive-raw");
             expect(archive).to.deep.include({
                 status: "Enabled",
@@ -127,7 +120,7 @@ describe("the Pulumi program with nothing but streamArn set", () => {
         });
 
         it("may be emptied on destroy, since the data is not protected", () => {
-            expect(run.one(T.bucket).inputs.forceDestroy).to.equal(true);
+            expect(run.one(T.bucket, "storage-").inputs.forceDestroy).to.equal(true);
         });
     });
 
@@ -311,7 +304,7 @@ describe("the Pulumi program with nothing but streamArn set", () => {
         });
     });
 
-    it("exports the table, bucket, function, failure queue, stream and dashboard", () => {
+    it("exports the table, bucket, function, failure queue, stream, dashboard and the Athena names", () => {
         expect(run.outputs).to.deep.equal({
             streamArn: STREAM_ARN,
             tableName: "storage-ticks-abc123",
@@ -323,6 +316,12 @@ describe("the Pulumi program with nothing but streamArn set", () => {
             alarmTopicArn: "arn:aws:sns:us-east-1:123456789012:processor-alarms-abc123",
             dashboardUrl:
                 "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/stock-market-pipeline-test",
+            analyticsDatabase: "stock_market_test",
+            ticksTable: "ticks",
+            rejectedTable: "rejected",
+            athenaWorkgroup: "stock-market-pipeline-test",
+            athenaResultsBucket: "analytics-results-abc123",
+            athenaConsoleUrl: "https://us-east-1.console.aws.amazon.com/athena/home?region=us-east-1#/query-editor",
         });
     });
 });
@@ -347,7 +346,7 @@ describe("the Pulumi program with overrides", () => {
     it("protects the table and the bucket with protectData", async () => {
         const run = await runProgram({ streamArn: STREAM_ARN, protectData: "true" });
         expect(run.one(T.table).inputs.deletionProtectionEnabled).to.equal(true);
-        expect(run.one(T.bucket).inputs.forceDestroy).to.equal(false);
+        expect(run.one(T.bucket, "storage-").inputs.forceDestroy).to.equal(false);
         // Resource options do not reach the mocks; the resource keeps them on itself.
         const storage = new StockStorage("protected", {
             protectData: true,
@@ -368,7 +367,7 @@ describe("the Pulumi program with overrides", () => {
             objectLayout: "batch",
         });
         expect(run.one(T.table).inputs.name).to.equal("StockMarketData");
-        expect(run.one(T.bucket).inputs.bucket).to.equal("stock-market-data-dev");
+        expect(run.one(T.bucket, "storage-").inputs.bucket).to.equal("stock-market-data-dev");
         expect(run.one(T.function).inputs).to.include({ memorySize: 1024, timeout: 120 });
         expect(run.one(T.function).inputs.environment.variables).to.deep.equal({
             TABLE_NAME: "StockMarketData",
@@ -407,7 +406,7 @@ describe("the Pulumi program with overrides", () => {
 
     it("keeps raw/ in STANDARD with rawArchiveAfterDays 0", async () => {
         const run = await runProgram({ streamArn: STREAM_ARN, rawArchiveAfterDays: "0" });
-        expect(run.one(T.lifecycle).inputs.rules.map((r: { id: string }) => r.id)).to.deep.equal([
+        expect(run.one(T.lifecycle, "storage-").inputs.rules.map((r: { id: string }) => r.id)).to.deep.equal([
             "abort-incomplete-uploads",
         ]);
     });
