@@ -1,10 +1,14 @@
+import * as fs from "fs";
 import * as net from "net";
+import * as os from "os";
+import * as path from "path";
 import { expect } from "chai";
 import { totalMalformed } from "../../tools/local/producer";
 import { runLocalPipeline } from "../../tools/local/run";
 import { formatSummary, RunSummary } from "../../tools/local/summary";
 import { resolveSymbols } from "../../tools/local/ticks";
 import { packageIsStale } from "../support/commands";
+import { runReport } from "../../tools/report/local-run";
 
 /** Resolves true when nothing listens at the endpoint any more. */
 function refused(endpoint: string): Promise<boolean> {
@@ -30,6 +34,8 @@ describe("the local pipeline (npm run local), a short run end to end", function 
     const BAD_RATIO = 0.05;
     let summary: RunSummary;
     let handlesBefore: number;
+    const reportFile = path.join(os.tmpdir(), `local-report-${process.pid}.html`);
+    let reportPath: string | undefined;
 
     before(async () => {
         handlesBefore = leakable();
@@ -40,8 +46,12 @@ describe("the local pipeline (npm run local), a short run end to end", function 
             badRatio: BAD_RATIO,
             seed: 7,
             symbols: resolveSymbols("8"),
+            afterRun: async run => {
+                reportPath = await runReport(run, { out: reportFile, seed: 7, log: line => expect.fail(line) });
+            },
         });
     });
+    after(() => fs.rmSync(reportFile, { force: true }));
 
     it("produces rate × duration records, malformed ones in the requested share", () => {
         expect(summary.produced).to.equal(RATE * DURATION);
@@ -73,6 +83,17 @@ describe("the local pipeline (npm run local), a short run end to end", function 
 
     it("measures end-to-end latency for every record", () => {
         expect(summary.latencyMs.p50).to.be.a("number").and.be.at.most(summary.latencyMs.p99!);
+    });
+
+    it("writes the run's report page: every symbol's stored ticks, and the run's throughput and latency", () => {
+        expect(reportPath).to.equal(reportFile);
+        const html = fs.readFileSync(reportFile, "utf8");
+        const data = JSON.parse(/<script type="application\/json" id="report-data">(.*?)<\/script>/s.exec(html)![1]);
+        expect(data.symbols).to.have.length(8);
+        expect(data.symbols.reduce((sum: number, s: { ticks: number }) => sum + s.ticks, 0)).to.equal(summary.stored);
+        expect(html).to.include(`produced ${summary.produced}, stored ${summary.stored}`);
+        expect(html).to.match(/throughput<\/th><td>[\d.]+ records\/s/);
+        expect(html).to.include(`p50 ${Math.round(summary.latencyMs.p50!)} ms`);
     });
 
     it("ends its report with the reconciliation line", () => {

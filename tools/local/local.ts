@@ -2,8 +2,10 @@
  * `npm run local`: the whole pipeline on this machine, with nothing installed but the project.
  * See runLocalPipeline (tools/local/run.ts) for what runs; this file is the CLI.
  */
+import * as path from "path";
 import { OBJECT_LAYOUTS, ObjectLayout } from "../../pipeline/schema";
 import { numberFlag, parseFlags, runCommand, UsageError } from "../cli";
+import { runReport } from "../report/local-run";
 import { PRODUCER_HELP, PRODUCER_OPTIONS, producerFlags } from "./args";
 import { LocalPipelineOptions, runLocalPipeline } from "./run";
 import { formatSummary } from "./summary";
@@ -31,6 +33,8 @@ Pipeline:
   --drain-timeout S  seconds to wait, after the producer is done, for every record (default 60)
   --skip-build       reuse dist/processor instead of rebuilding the package
   --function-logs    show the function's own output (JSON logs, EMF metrics)
+  --report FILE      the run's report page (npm run report, plus the run's throughput and
+                     latency); default DIR/report.html with --data, else report.html
 
 Chaos (drawn from --seed: a run prints its seed, and the same seed repeats its faults and crashes):
   --faults RATE      share of the function's requests to DynamoDB and S3 answered with a fault,
@@ -53,9 +57,10 @@ const OPTIONS = {
     "function-logs": { type: "boolean", default: false },
     faults: { type: "string", default: "0" },
     "crash-rate": { type: "string", default: "0" },
+    report: { type: "string" },
 } as const;
 
-function parseOptions(argv: string[]): LocalPipelineOptions {
+function parseOptions(argv: string[]): LocalPipelineOptions & { report: string } {
     const values = parseFlags(argv, OPTIONS);
     const startingPosition = String(values["starting-position"]).toUpperCase();
     if (startingPosition !== "LATEST" && startingPosition !== "TRIM_HORIZON") {
@@ -84,6 +89,9 @@ function parseOptions(argv: string[]): LocalPipelineOptions {
         functionLogs: values["function-logs"] === true,
         faults: numberFlag(values, "faults", 0, 1),
         crashRate: numberFlag(values, "crash-rate", 0, 1),
+        report:
+            (values.report as string | undefined) ??
+            path.join((values.data as string | undefined) ?? ".", "report.html"),
     };
 }
 
@@ -109,14 +117,19 @@ async function main(argv: string[]): Promise<number> {
     const options = parseOptions(argv);
     const controller = new AbortController();
     interruptOnSigint(controller);
+    let reportPath: string | undefined;
     const summary = await runLocalPipeline({
         ...options,
         signal: controller.signal,
         progress: process.stderr,
         log: logAboveProgress,
+        afterRun: async run => {
+            reportPath = await runReport(run, { out: options.report, seed: options.seed, log: logAboveProgress });
+        },
     });
     console.log("");
     for (const line of formatSummary(summary)) console.log(line);
+    if (reportPath) console.log(`report: ${path.relative(process.cwd(), reportPath) || reportPath}`);
     if (summary.interrupted) return 130;
     return summary.ok ? 0 : 1;
 }

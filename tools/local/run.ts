@@ -70,6 +70,8 @@ export interface LocalPipelineOptions extends ProducerFlags {
     signal?: AbortSignal;
     /** Called once the pipeline is up (pollers started), before producing: where its services listen. */
     onReady?: (ready: { endpoints: { kinesis: string; dynamodb: string; s3: string }; streamArn: string }) => void;
+    /** Called with the summary while the emulators still run, e.g. to write a report from the bucket. */
+    afterRun?: (run: { s3: S3Client; bucket: string; summary: RunSummary }) => Promise<void>;
 }
 
 type Closer = () => Promise<void> | void;
@@ -406,7 +408,7 @@ async function run(options: LocalPipelineOptions, closers: Closer[]): Promise<Ru
     if (producer.putFailed > 0)
         reconciliation.problems.push(`${producer.putFailed} records could not be put to the stream`);
     const latencies = ledger.latencies().sort((a, b) => a - b);
-    return {
+    const summary: RunSummary = {
         ...reconciliation,
         producer,
         store: countStore(contents),
@@ -430,4 +432,6 @@ async function run(options: LocalPipelineOptions, closers: Closer[]): Promise<Ru
         endpoints,
         ok: reconciliation.lost === 0 && reconciliation.problems.length === 0,
     };
+    await options.afterRun?.({ s3, bucket: BUCKET_NAME, summary });
+    return summary;
 }

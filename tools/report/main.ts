@@ -1,0 +1,59 @@
+/**
+ * `npm run report`: one self-contained HTML page of the ticks a bucket holds, built from the named
+ * queries on the local engine: per symbol a candlestick chart of OHLC per minute with its tick
+ * count, and a table of last prices.
+ */
+import * as path from "path";
+import { parseFlags, runCommand, UsageError } from "../cli";
+import { parseDays } from "../query/days";
+import { asUsage, openSource, SOURCE_HELP, sourceFlags } from "../query/sources";
+import { writeReport } from "./report";
+
+const HELP = `Usage: npm run report -- SOURCE [--days DAYS] [--out FILE] [--screenshot PNG]
+
+Writes one HTML page (the chart library inlined: it opens with no network) with, per symbol, a
+candlestick chart of open, high, low and close per minute with the tick count, and a table of last
+prices, from the same named queries as npm run query (each record counted once).
+
+Source (one):
+${SOURCE_HELP}
+Options:
+  --days DAYS          only these days: 2026-11-28,2026-11-29 or 2026-11-28..2026-11-30
+  --out FILE           where to write the page (default report.html)
+  --screenshot PNG     also save a picture of the page, taken in headless Chromium
+  -h, --help           this text`;
+
+const OPTIONS = {
+    bucket: { type: "string" },
+    data: { type: "string" },
+    days: { type: "string" },
+    out: { type: "string", default: "report.html" },
+    screenshot: { type: "string" },
+} as const;
+
+async function main(argv: string[]): Promise<number> {
+    const values = parseFlags(argv, OPTIONS);
+    const source = sourceFlags(values);
+    if (!source) throw new UsageError("give a source: --bucket NAME or --data DIR");
+    const days = values.days === undefined ? undefined : asUsage(() => parseDays(values.days as string));
+    const { store, where } = openSource(source);
+    const { path: written, data } = await writeReport({
+        store,
+        where,
+        days,
+        out: values.out as string,
+        note: line => console.error(line),
+    });
+    console.log(
+        `report: ${path.relative(process.cwd(), written) || written} (${data.symbols.length} symbols, ${data.days.length} days)`,
+    );
+    if (values.screenshot !== undefined) {
+        // Loaded only when asked for: the page itself needs no browser.
+        const { screenshotPage } = await import("../../harness/browser/chromium");
+        const png = await screenshotPage(written, values.screenshot as string);
+        console.log(`screenshot: ${path.relative(process.cwd(), png) || png}`);
+    }
+    return 0;
+}
+
+runCommand({ name: "npm run report", help: HELP, run: main });
