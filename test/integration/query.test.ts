@@ -1,56 +1,80 @@
-// npm run query end to end: the processor writes the record layout to s3rver through its real
-// handler, the batch layout is written by hand in the contract's format (the processor does not
-// write it yet), and the named queries, run by the local engine over s3rver's files and over the
-// S3 API, give the expected numbers.
+// npm run query end to end: the shipped deployment package (npm run build:lambda), run in its own
+// process as Lambda runs it, writes both object layouts to s3rver (OBJECT_LAYOUT=record and batch),
+// including a record written twice and a record written in both layouts; the named queries, run by
+// the local engine over s3rver's files and over the S3 API, give the expected numbers.
 import { expect } from "chai";
 import { execFile } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { gzipSync } from "zlib";
-import { PutObjectCommand } from "@aws-sdk/client-s3";
+import type { KinesisStreamEvent } from "aws-lambda";
 import { bindParameters, findNamedQuery } from "../../pipeline/analytics/queries";
 import { GLUE_TABLES } from "../../pipeline/analytics/tables";
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION } from "../../harness/aws/emulators";
 import { s3Client } from "../../harness/aws/resources";
+import { buildLambdaPackage, PACKAGE_DIR } from "../../harness/lambda/package";
+import { LambdaProcess } from "../../harness/lambda/process";
+import { createLambdaSandbox, LambdaSandbox } from "../../harness/lambda/sandbox";
 import { LocalEngine } from "../../tools/query/engine";
 import { loadTables, LoadReport } from "../../tools/query/load";
 import { bucketStore, directoryStore, ObjectStore } from "../../tools/query/sources";
-import { kinesisEvent, sequenceNumber, tick } from "../support/kinesis-events";
-import { Emulators, startEmulators, freshPipeline, TestPipeline } from "../support/pipeline";
+import { aggregateOf, kinesisEvent, kinesisRecord, sequenceNumber, tick } from "../support/kinesis-events";
+import { Emulators, freshPipeline, lambdaEnvironment, startEmulators, TestPipeline } from "../support/pipeline";
 
 const REPO = path.resolve(__dirname, "../..");
 const BATCH_SHARD = "shardId-000000000001";
+/** 2026-11-29T14:30:00.5Z: the batch layout's records arrive a day after the record layout's. */
+const NEXT_DAY_ARRIVAL = 1795962600.5;
 const PRICE_20_DECIMALS = "415.12345678901234567850";
 /** Half-up at the 18th decimal (half-even would give …678). */
 const PRICE_AS_READ = "415.123456789012345679";
 const d = (integer: string) => `${integer}.000000000000000000`;
 
-type Line = Record<string, string | number>;
-const batchTick = (n: number, symbol: string, price: string, timestamp: string, sub?: number) =>
-    `{"symbol":"${symbol}","price":${price},"timestamp":"${timestamp}","day":"${timestamp.slice(0, 10)}","sequenceNumber":"${sequenceNumber(n)}",` +
-    `${sub === undefined ? "" : `"subSequenceNumber":${sub},`}"shardId":"${BATCH_SHARD}"}`;
-const batchRejection = (n: number, reason: string): Line => ({
-    reason,
-    sequenceNumber: sequenceNumber(n),
-    partitionKey: "AAPL",
-    shardId: BATCH_SHARD,
-    approximateArrivalTimestamp: 1795962600.5,
-    data: "e30=",
-});
+/** Records numbered n, n+1, … from the batch shard, arriving the next day. */
+function batchShardEvent(first: number, payloads: (string | Buffer)[]): KinesisStreamEvent {
+    return {
+        Records: payloads.map((data, i) => {
+            const record = kinesisRecord(data, first + i, BATCH_SHARD);
+            record.kinesis.approximateArrivalTimestamp = NEXT_DAY_ARRIVAL;
+            return record;
+        }),
+    };
+}
 
-describe("npm run query over objects written to the emulators", function () {
-    this.timeout(120_000);
+describe("npm run query over objects the shipped package wrote to the emulators", function () {
+    this.timeout(180_000);
     let dataDir: string;
     let emulators: Emulators;
     let pipeline: TestPipeline;
+    let sandbox: LambdaSandbox;
+    const functions: LambdaProcess[] = [];
+
+    /** The deployment package in its own process, configured as the stack configures it. */
+    async function shippedFunction(layout: "record" | "batch"): Promise<LambdaProcess> {
+        const lambda = await LambdaProcess.start({
+            taskRoot: sandbox.taskRoot,
+            nodePath: sandbox.nodePath,
+            environment: {
+                ...lambdaEnvironment(emulators, pipeline.tableName, pipeline.bucketName, true),
+                OBJECT_LAYOUT: layout,
+            },
+        });
+        functions.push(lambda);
+        return lambda;
+    }
 
     before(async () => {
+        await buildLambdaPackage();
+        sandbox = createLambdaSandbox(PACKAGE_DIR);
         dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "query-test-"));
         emulators = await startEmulators(path.join(dataDir, "s3"));
         pipeline = await freshPipeline(emulators);
+        const recordLayout = await shippedFunction("record");
+        const batchLayout = await shippedFunction("batch");
+        const noFailures = { batchItemFailures: [] };
 
-        // Record layout, by the processor: day 2026-11-28, one invalid record, the batch delivered twice.
+        // Record layout: day 2026-11-28, a price with 20 decimals, one invalid record, the batch
+        // delivered twice (the same objects, overwritten).
         const event = kinesisEvent([
             tick("AAPL", "189.12", "2026-11-28T14:30:00Z"),
             tick("AAPL", PRICE_20_DECIMALS, "2026-11-28T14:30:30.5Z"),
@@ -58,42 +82,43 @@ describe("npm run query over objects written to the emulators", function () {
             `{"symbol":"AAPL","timestamp":"2026-11-28T14:30:00Z"}`,
             tick("AAPL", "190", "2026-11-28 14:31:05"),
         ]);
-        expect(await pipeline.invoke(event)).to.deep.equal([]);
-        expect(await pipeline.invoke(event)).to.deep.equal([]);
+        expect(await recordLayout.invoke(event)).to.deep.equal(noFailures);
+        expect(await recordLayout.invoke(event)).to.deep.equal(noFailures);
+        // The same batch again after a switch to the batch layout: every record now in two layouts.
+        expect(await batchLayout.invoke(event)).to.deep.equal(noFailures);
 
-        // Batch layout, by hand: day 2026-11-29; record 102 in two objects (a redelivery that started
-        // at 102), an aggregate's two user records (104-0, 104-1), and a rejected record in two objects.
-        const put = (key: string, lines: string[]) =>
-            s3Client(emulators.s3.endpoint).send(
-                new PutObjectCommand({
-                    Bucket: pipeline.bucketName,
-                    Key: key,
-                    Body: gzipSync(lines.join("\n") + "\n"),
-                    ContentType: "application/x-ndjson",
-                }),
-            );
-        const processed = `processed/day=2026-11-29/shard=${BATCH_SHARD}`;
-        await put(`${processed}/${sequenceNumber(101)}.ndjson.gz`, [
-            batchTick(101, "AAPL", "191", "2026-11-29T09:30:00Z"),
-            batchTick(102, "AAPL", "192.5", "2026-11-29T09:30:20Z"),
-        ]);
-        await put(`${processed}/${sequenceNumber(102)}.ndjson.gz`, [
-            batchTick(102, "AAPL", "192.5", "2026-11-29T09:30:20Z"),
-            batchTick(103, "MSFT", "421", "2026-11-29T09:31:00Z"),
-            batchTick(104, "MSFT", "421.25", "2026-11-29T09:31:00Z", 0),
-            batchTick(104, "MSFT", "421.75", "2026-11-29T09:31:00Z", 1),
-        ]);
-        const rejected = `rejected/arrival_day=2026-11-29/shard=${BATCH_SHARD}`;
-        await put(`${rejected}/${sequenceNumber(105)}.ndjson.gz`, [
-            JSON.stringify(batchRejection(105, "timestamp: no day 30 in 2026-02")),
-            JSON.stringify(batchRejection(106, "price: must not be negative")),
-        ]);
-        await put(`${rejected}/${sequenceNumber(106)}.ndjson.gz`, [
-            JSON.stringify(batchRejection(106, "price: must not be negative")),
-        ]);
+        // Batch layout: day 2026-11-29 on another shard. Record 102 is written twice (a redelivery
+        // that starts at 102 puts it in a second object), 104 is a KPL aggregate of two ticks
+        // (104-0, 104-1), and the invalid record 106 is quarantined twice the same way.
+        expect(
+            await batchLayout.invoke(
+                batchShardEvent(101, [
+                    tick("AAPL", "191", "2026-11-29T09:30:00Z"),
+                    tick("AAPL", "192.5", "2026-11-29T09:30:20Z"),
+                ]),
+            ),
+        ).to.deep.equal(noFailures);
+        expect(
+            await batchLayout.invoke(
+                batchShardEvent(102, [
+                    tick("AAPL", "192.5", "2026-11-29T09:30:20Z"),
+                    tick("MSFT", "421", "2026-11-29T09:31:00Z"),
+                    aggregateOf([
+                        tick("MSFT", "421.25", "2026-11-29T09:31:00Z"),
+                        tick("MSFT", "421.75", "2026-11-29T09:31:00Z"),
+                    ]),
+                ]),
+            ),
+        ).to.deep.equal(noFailures);
+        const badDay = tick("AAPL", "1", "2026-02-30T09:00:00Z");
+        const negative = tick("AAPL", "-1", "2026-11-29T09:00:00Z");
+        expect(await batchLayout.invoke(batchShardEvent(105, [badDay, negative]))).to.deep.equal(noFailures);
+        expect(await batchLayout.invoke(batchShardEvent(106, [negative]))).to.deep.equal(noFailures);
     });
 
     after(async () => {
+        for (const lambda of functions) await lambda.stop();
+        sandbox?.remove();
         await emulators?.close();
         if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
     });
@@ -176,18 +201,39 @@ describe("npm run query over objects written to the emulators", function () {
         }
     }
 
-    it("the processor wrote the record layout the queries read: one object per record, the rejected one too", async () => {
-        expect(await pipeline.keys("processed/day=2026-11-28/")).to.have.length(4);
-        expect(await pipeline.keys("rejected/arrival_day=2026-11-28/")).to.have.length(1);
+    it("the package wrote both layouts: an object per record, and gzip NDJSON objects per batch", async () => {
+        const names = async (prefix: string) =>
+            (await pipeline.keys(prefix)).map(key => key.split("/").slice(2).join("/"));
+        const seq = (n: number) => sequenceNumber(n);
+        expect(await names("processed/day=2026-11-28/")).to.have.members([
+            `shard=shardId-000000000000/${seq(1)}.ndjson.gz`,
+            `symbol=AAPL/${seq(1)}.json`,
+            `symbol=AAPL/${seq(2)}.json`,
+            `symbol=AAPL/${seq(5)}.json`,
+            `symbol=MSFT/${seq(3)}.json`,
+        ]);
+        expect(await names("processed/day=2026-11-29/")).to.have.members([
+            `shard=${BATCH_SHARD}/${seq(101)}.ndjson.gz`,
+            `shard=${BATCH_SHARD}/${seq(102)}.ndjson.gz`,
+        ]);
+        expect(await names("rejected/arrival_day=2026-11-28/")).to.have.members([
+            `shard=shardId-000000000000/${seq(1)}.ndjson.gz`,
+            `shard=shardId-000000000000/${seq(4)}.json`,
+        ]);
+        expect(await names("rejected/arrival_day=2026-11-29/")).to.have.members([
+            `shard=${BATCH_SHARD}/${seq(105)}.ndjson.gz`,
+            `shard=${BATCH_SHARD}/${seq(106)}.ndjson.gz`,
+        ]);
     });
 
     it("reading s3rver's files, every named query gives the expected numbers, each record counted once", async () => {
         const { report, results } = await runAll(directoryStore(path.join(dataDir, "s3"), pipeline.bucketName));
         expect(results).to.deep.equal(EXPECTED);
+        // Copies dropped: the 4 ticks and 1 rejection of day 28 held in both layouts, 102 and 106 in two batch objects.
         expect(report).to.deep.equal({
-            objects: 9,
+            objects: 11,
             rows: { ticks: 9, rejected: 3 },
-            duplicates: { ticks: 1, rejected: 1 },
+            duplicates: { ticks: 5, rejected: 2 },
             problems: [],
         });
     });
@@ -195,7 +241,7 @@ describe("npm run query over objects written to the emulators", function () {
     it("reading the bucket through the S3 API gives the same answers", async () => {
         const { report, results } = await runAll(bucketStore(s3Client(emulators.s3.endpoint), pipeline.bucketName));
         expect(results).to.deep.equal(EXPECTED);
-        expect(report.objects).to.equal(9);
+        expect(report.objects).to.equal(11);
     });
 
     it("--days reads only those days' prefixes", async () => {
@@ -252,8 +298,8 @@ describe("npm run query over objects written to the emulators", function () {
                 tick_count: 2,
             });
             expect(result.stderr)
-                .to.include("read 9 objects from")
-                .and.include("ticks 9 rows, 1 duplicate copy dropped");
+                .to.include("read 11 objects from")
+                .and.include("ticks 9 rows, 5 duplicate copies dropped");
         });
 
         it("reads a bucket with the AWS SDK's settings from the environment", async () => {
