@@ -10,7 +10,7 @@ import { parseDays } from "./days";
 import type { QueryResult } from "./engine";
 import { FORMATS, formatResult, OutputFormat } from "./format";
 import { InvalidSql, loadSummary, openLoadedEngine, problemLines } from "./load";
-import { asUsage, openSource, SOURCE_HELP, SourceFlags, sourceFlags } from "./sources";
+import { asUsage, awsErrorsAsUserErrors, openSource, SOURCE_HELP, SourceFlags, sourceFlags } from "./sources";
 
 const HELP = `Usage: npm run query -- SOURCE QUERY [--days DAYS] [--format table|csv|json]
 
@@ -144,7 +144,7 @@ export function queryCommand(io: QueryIo): Command {
                 io.print(listQueries());
                 return 0;
             }
-            const result = await asUserError(() =>
+            const result = await awsErrorsAsUserErrors(() =>
                 "workgroup" in options.source
                     ? onAthena(io, options.query, options.source)
                     : onLocalEngine(io, options.query, options.source, options.days),
@@ -212,18 +212,6 @@ async function onAthena(
         return result;
     } finally {
         client.destroy();
-    }
-}
-
-/** AWS answers the user can act on (no such bucket, access denied, no credentials) as one line. */
-async function asUserError<T>(run: () => Promise<T>): Promise<T> {
-    try {
-        return await run();
-    } catch (error) {
-        const err = error as Error & { $metadata?: unknown };
-        if (err?.$metadata !== undefined || err?.name === "CredentialsProviderError")
-            throw new UserError(`${err.name}: ${firstLine(err)}`);
-        throw error;
     }
 }
 

@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { S3Client } from "@aws-sdk/client-s3";
 import { getObject, listKeys } from "../../harness/aws/resources";
-import { UsageError } from "../cli";
+import { UsageError, UserError } from "../cli";
 
 export interface ObjectStore {
     bucket: string;
@@ -124,5 +124,21 @@ export function asUsage<T>(parse: () => T): T {
         return parse();
     } catch (error) {
         throw new UsageError((error as Error).message);
+    }
+}
+
+const UNREACHABLE = ["ECONNREFUSED", "ENOTFOUND", "ETIMEDOUT", "ECONNRESET", "EAI_AGAIN"];
+
+/** AWS answers the user can act on (no such bucket or workgroup, access denied, no credentials) as one line. */
+export async function awsErrorsAsUserErrors<T>(run: () => Promise<T>): Promise<T> {
+    try {
+        return await run();
+    } catch (error) {
+        const err = error as Error & { $metadata?: unknown; code?: string };
+        if (err?.$metadata !== undefined || err?.name === "CredentialsProviderError")
+            throw new UserError(`${err.name}: ${err.message.split("\n")[0]}`);
+        if (err?.code && UNREACHABLE.includes(err.code))
+            throw new UserError(`cannot reach the endpoint (${err.code}): check AWS_ENDPOINT_URL_S3 and AWS_REGION`);
+        throw error;
     }
 }

@@ -6,7 +6,7 @@
 import * as path from "path";
 import { parseFlags, runCommand, UsageError } from "../cli";
 import { parseDays } from "../query/days";
-import { asUsage, openSource, SOURCE_HELP, sourceFlags } from "../query/sources";
+import { asUsage, awsErrorsAsUserErrors, openSource, SOURCE_HELP, sourceFlags } from "../query/sources";
 import { writeReport } from "./report";
 
 const HELP = `Usage: npm run report -- SOURCE [--days DAYS] [--out FILE] [--screenshot PNG]
@@ -37,13 +37,9 @@ async function main(argv: string[]): Promise<number> {
     if (!source) throw new UsageError("give a source: --bucket NAME or --data DIR");
     const days = values.days === undefined ? undefined : asUsage(() => parseDays(values.days as string));
     const { store, where } = openSource(source);
-    const { path: written, data } = await writeReport({
-        store,
-        where,
-        days,
-        out: values.out as string,
-        note: line => console.error(line),
-    });
+    const { path: written, data } = await awsErrorsAsUserErrors(() =>
+        writeReport({ store, where, days, out: values.out as string, note: line => console.error(line) }),
+    );
     console.log(
         `report: ${path.relative(process.cwd(), written) || written} (${data.symbols.length} symbols, ${data.days.length} days)`,
     );
