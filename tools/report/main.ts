@@ -41,7 +41,7 @@ async function main(argv: string[]): Promise<number> {
         writeReport({ store, where, days, out: values.out as string, note: line => console.error(line) }),
     );
     console.log(
-        `report: ${path.relative(process.cwd(), written) || written} (${data.symbols.length} symbols, ${data.days.length} days)`,
+        `report: ${path.relative(process.cwd(), written) || written} (${data.symbols.length} symbols, ${data.days.length} ${data.days.length === 1 ? "day" : "days"})`,
     );
     if (values.screenshot !== undefined) {
         // Loaded only when asked for: the page itself needs no browser.
