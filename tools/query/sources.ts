@@ -6,6 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { S3Client } from "@aws-sdk/client-s3";
 import { getObject, listKeys } from "../../harness/aws/resources";
+import { explainAwsError } from "../aws-errors";
 import { UsageError, UserError } from "../cli";
 
 export interface ObjectStore {
@@ -127,18 +128,13 @@ export function asUsage<T>(parse: () => T): T {
     }
 }
 
-const UNREACHABLE = ["ECONNREFUSED", "ENOTFOUND", "ETIMEDOUT", "ECONNRESET", "EAI_AGAIN"];
-
-/** AWS answers the user can act on (no such bucket or workgroup, access denied, no credentials) as one line. */
+/** AWS answers the user can act on (no such bucket or workgroup, access denied, no credentials, no endpoint) as one line. */
 export async function awsErrorsAsUserErrors<T>(run: () => Promise<T>): Promise<T> {
     try {
         return await run();
     } catch (error) {
-        const err = error as Error & { $metadata?: unknown; code?: string };
-        if (err?.$metadata !== undefined || err?.name === "CredentialsProviderError")
-            throw new UserError(`${err.name}: ${err.message.split("\n")[0]}`);
-        if (err?.code && UNREACHABLE.includes(err.code))
-            throw new UserError(`cannot reach the endpoint (${err.code}): check AWS_ENDPOINT_URL_S3 and AWS_REGION`);
+        const explained = explainAwsError(error);
+        if (explained) throw new UserError(explained.message.split("\n")[0]);
         throw error;
     }
 }
