@@ -7,9 +7,8 @@
  */
 import * as http from "http";
 import * as https from "https";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { S3Client } from "@aws-sdk/client-s3";
+import type { S3Client } from "@aws-sdk/client-s3";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
@@ -18,6 +17,7 @@ import { failuresToReport, ingestLagMs, latestPerKey, planBatch, RecordPlan, tic
 import { writeTicks } from "./dynamo";
 import { ObjectPut, plannedObjects } from "./layouts";
 import { putObjects } from "./s3";
+import { createDynamoDBClient, createS3Client, FULL_TUNING, SdkTuning } from "./sdk-tuning";
 
 export type ProcessorHandler = (
     event: KinesisStreamEvent,
@@ -204,6 +204,7 @@ export function powertoolsObserver(): (summary: BatchSummary) => void {
  * `callbackFactory`): clients and connection pools are created here and reused by every batch.
  * Configured from the environment only: TABLE_NAME, BUCKET_NAME, OBJECT_LAYOUT, the AWS SDK's own variables
  * (AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_S3) and S3_FORCE_PATH_STYLE.
+ * `tuning` (all on in Lambda) cuts the SDK's per-request CPU; see sdk-tuning.ts.
  *
  * @example
  * // As StockProcessor deploys it (pipeline/infra/processor.ts):
@@ -211,6 +212,7 @@ export function powertoolsObserver(): (summary: BatchSummary) => void {
  */
 export function createHandlerFromEnvironment(
     observe: (summary: BatchSummary) => void = powertoolsObserver(),
+    tuning: SdkTuning = FULL_TUNING,
 ): ProcessorHandler {
     const env = process.env;
     const tableName = env.TABLE_NAME;
@@ -219,16 +221,19 @@ export function createHandlerFromEnvironment(
     const objectLayout = objectLayoutFromEnvironment(env.OBJECT_LAYOUT);
 
     // wrapNumbers: unprocessed items come back unmarshalled, and a price beyond a double must not throw.
-    const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig()), {
+    const dynamo = DynamoDBDocumentClient.from(createDynamoDBClient(clientConfig(), tuning), {
         unmarshallOptions: { wrapNumbers: true },
     });
-    const s3 = new S3Client({
-        ...clientConfig(),
-        forcePathStyle: env.S3_FORCE_PATH_STYLE === "true",
-        // Per-request CPU is what limits a batch of 200 small puts: reuse the resolved middleware
-        // stack, and skip the optional CRC32 of each body (TLS already protects it in transit).
-        cacheMiddleware: true,
-        requestChecksumCalculation: "WHEN_REQUIRED",
-    });
+    const s3 = createS3Client(
+        {
+            ...clientConfig(),
+            forcePathStyle: env.S3_FORCE_PATH_STYLE === "true",
+            // Per-request CPU is what limits a batch of 200 small puts: reuse the resolved middleware
+            // stack, and skip the optional CRC32 of each body (TLS already protects it in transit).
+            cacheMiddleware: true,
+            requestChecksumCalculation: "WHEN_REQUIRED",
+        },
+        tuning,
+    );
     return createHandler({ tableName, bucketName, dynamo, s3, s3MaxInFlight: CONNECTION_POOL, objectLayout, observe });
 }
