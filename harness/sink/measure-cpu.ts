@@ -101,7 +101,7 @@ export function tuningOf(variant: string): SdkTuning {
     const name = variant.slice(1) as keyof SdkTuning;
     if (!names.includes(name) || !"+-".includes(variant[0])) {
         throw new UsageError(
-            `unknown variant ${variant}: use baseline, tuned, or +name / -name with a name among ${names.join(", ")}`,
+            `unknown variant ${variant}: use baseline, tuned, package, or +name / -name with a name among ${names.join(", ")}`,
         );
     }
     return variant[0] === "+" ? { ...none, [name]: true } : { ...FULL_TUNING, [name]: false };
