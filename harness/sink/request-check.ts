@@ -93,8 +93,11 @@ function requiredHeaderProblems(service: SinkService, operation: string, request
         else if (expected && !expected(value)) problems.push(`${name} is ${JSON.stringify(value)}${what}`);
     };
     require("host");
-    require("content-length", (value) =>
-        Number(value) === request.body.length, `, the body has ${request.body.length} bytes`);
+    // Requests with a body (PutObject, every DynamoDB call) must say how long it is.
+    if (service === "dynamodb" || operation === "PutObject") {
+        require("content-length", (value) =>
+            Number(value) === request.body.length, `, the body has ${request.body.length} bytes`);
+    }
     if (service === "s3") {
         // PutObject needs no Content-MD5 or checksum (only Object Lock buckets do; ours has none).
         if (header(request, "transfer-encoding")) problems.push("chunked transfer (S3 wants a Content-Length)");
