@@ -72,7 +72,7 @@ export function operationOf(service: SinkService, request: ReceivedRequest): str
         return header(request, "x-amz-target")?.split(".").pop() ?? `${request.method} (no X-Amz-Target)`;
     const url = new URL(request.url, "http://sink");
     const [bucket, ...key] = url.pathname.slice(1).split("/");
-    const subresources = [...url.searchParams.keys()].filter((name) => name !== "x-id");
+    const subresources = [...url.searchParams.keys()].filter(name => name !== "x-id");
     if (
         request.method === "PUT" &&
         bucket &&
@@ -95,16 +95,16 @@ function requiredHeaderProblems(service: SinkService, operation: string, request
     require("host");
     // Requests with a body (PutObject, every DynamoDB call) must say how long it is.
     if (service === "dynamodb" || operation === "PutObject") {
-        require("content-length", (value) =>
+        require("content-length", value =>
             Number(value) === request.body.length, `, the body has ${request.body.length} bytes`);
     }
     if (service === "s3") {
         // PutObject needs no Content-MD5 or checksum (only Object Lock buckets do; ours has none).
         if (header(request, "transfer-encoding")) problems.push("chunked transfer (S3 wants a Content-Length)");
     } else {
-        require("content-type", (value) =>
+        require("content-type", value =>
             value === "application/x-amz-json-1.0", ", DynamoDB wants application/x-amz-json-1.0");
-        require("x-amz-target", (value) => /^DynamoDB_20120810\.[A-Za-z]+$/.test(value));
+        require("x-amz-target", value => /^DynamoDB_20120810\.[A-Za-z]+$/.test(value));
         try {
             JSON.parse(request.body.toString("utf8"));
         } catch {
@@ -149,7 +149,7 @@ function scopeProblems(
 /** Signed headers the services insist on: host, every x-amz-* header sent, the session token if any. */
 function signedHeaderProblems(request: ReceivedRequest, signed: string[], expected: SigningExpectations): string[] {
     const problems: string[] = [];
-    const mustSign = ["host", ...Object.keys(request.headers).filter((name) => name.startsWith("x-amz-"))];
+    const mustSign = ["host", ...Object.keys(request.headers).filter(name => name.startsWith("x-amz-"))];
     for (const name of mustSign) if (!signed.includes(name)) problems.push(`${name} is not signed`);
     for (const name of signed)
         if (header(request, name) === undefined) problems.push(`signed header ${name} is missing`);
@@ -172,7 +172,7 @@ async function recomputedSignature(
     const query: Record<string, string | string[]> = {};
     for (const [name, value] of url.searchParams)
         query[name] = name in query ? [query[name]].flat().concat(value) : value;
-    const headers = Object.fromEntries(signed.map((name) => [name, header(request, name)!]));
+    const headers = Object.fromEntries(signed.map(name => [name, header(request, name)!]));
     const signer = new SignatureV4({
         credentials: { accessKeyId: expected.accessKeyId, secretAccessKey: expected.secretAccessKey },
         region: scopeRegion,
@@ -223,7 +223,7 @@ export async function checkRequest(
         ...scopeProblems(service, expected, { accessKeyId, day, region, service: scopeService }, date, now),
     );
     signatureProblems.push(...signedHeaderProblems(request, signed, expected));
-    if (date && signed.every((name) => header(request, name) !== undefined)) {
+    if (date && signed.every(name => header(request, name) !== undefined)) {
         const recomputed = await recomputedSignature(service, request, signed, expected, date, region);
         if (recomputed !== signature) signatureProblems.push("signature does not match (SignatureDoesNotMatch)");
     }

@@ -4,7 +4,7 @@
  * DynamoDB's work costs a Lambda nothing. `startSinkProcess()` forks it and talks to it over IPC.
  */
 import { ChildProcess, fork } from "child_process";
-import { EMULATOR_CREDENTIALS, EMULATOR_REGION } from "../../scripts/emulators";
+import { EMULATOR_CREDENTIALS, EMULATOR_REGION } from "../aws/emulators";
 import type { SigningExpectations, SinkService } from "./request-check";
 import { startSink, SinkOptions, SinkStats } from "./sink-server";
 
@@ -34,8 +34,8 @@ export async function startSinkProcess(options: SinkProcessOptions = {}): Promis
         stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
     const endpoints = await new Promise<SinkProcess["endpoints"]>((resolve, reject) => {
-        child.once("exit", (code) => reject(new Error(`the sink process exited (${code}) before it was ready`)));
-        child.once("message", (message) => resolve(message as SinkProcess["endpoints"]));
+        child.once("exit", code => reject(new Error(`the sink process exited (${code}) before it was ready`)));
+        child.once("message", message => resolve(message as SinkProcess["endpoints"]));
     });
     const waiting = new Map<number, (stats: SinkStats) => void>();
     child.on("message", (reply: Reply) => {
@@ -49,7 +49,7 @@ export async function startSinkProcess(options: SinkProcessOptions = {}): Promis
             new Promise((resolve, reject) => {
                 const id = nextId++;
                 waiting.set(id, resolve);
-                child.send({ id }, (error) => error && reject(new Error(`the sink process is gone: ${error.message}`)));
+                child.send({ id }, error => error && reject(new Error(`the sink process is gone: ${error.message}`)));
             }),
         close: () => stop(child),
     };
@@ -57,7 +57,7 @@ export async function startSinkProcess(options: SinkProcessOptions = {}): Promis
 
 function stop(child: ChildProcess): Promise<void> {
     if (child.exitCode !== null || !child.connected) return Promise.resolve();
-    return new Promise((done) => {
+    return new Promise(done => {
         child.once("exit", () => done());
         child.disconnect(); // the child closes its servers and exits
     });
@@ -74,7 +74,7 @@ async function serve(options: SinkOptions): Promise<void> {
 }
 
 if (require.main === module) {
-    serve(JSON.parse(process.argv[2])).catch((error) => {
+    serve(JSON.parse(process.argv[2])).catch(error => {
         console.error(error);
         process.exit(1);
     });

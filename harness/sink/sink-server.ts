@@ -41,12 +41,12 @@ export interface Sink {
 }
 
 const MAX_SAMPLES = 20;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
 function readBody(request: http.IncomingMessage): Promise<Buffer> {
     return new Promise((resolve, reject) => {
         const chunks: Buffer[] = [];
-        request.on("data", (chunk) => chunks.push(chunk));
+        request.on("data", chunk => chunks.push(chunk));
         request.on("end", () => resolve(Buffer.concat(chunks)));
         request.on("error", reject);
     });
@@ -59,7 +59,7 @@ interface Answer {
 }
 
 function s3Error(status: number, code: string, message: string): Answer {
-    const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message.replace(/[<&]/g, (c) => (c === "<" ? "&lt;" : "&amp;"))}</Message><RequestId>${randomUUID()}</RequestId></Error>`;
+    const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message.replace(/[<&]/g, c => (c === "<" ? "&lt;" : "&amp;"))}</Message><RequestId>${randomUUID()}</RequestId></Error>`;
     return { status, headers: { "content-type": "application/xml" }, body };
 }
 
@@ -162,11 +162,11 @@ export async function startSink(options: SinkOptions): Promise<Sink> {
     const endpoints = {} as Record<SinkService, string>;
     for (const [service, server] of Object.entries(servers) as [SinkService, http.Server][]) {
         server.keepAliveTimeout = 60_000;
-        await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+        await new Promise<void>(resolve => server.listen(0, "127.0.0.1", resolve));
         endpoints[service] = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     }
     const close = (server: http.Server) =>
-        new Promise<void>((done) => {
+        new Promise<void>(done => {
             server.closeAllConnections();
             server.close(() => done());
         });

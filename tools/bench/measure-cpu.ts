@@ -29,9 +29,9 @@ import { parseArgs } from "util";
 import type { KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
 import { createHandlerFromEnvironment, ProcessorHandler } from "../../pipeline/runtime/handler";
 import { FULL_TUNING, SdkTuning } from "../../pipeline/runtime/sdk-tuning";
-import { EMULATOR_CREDENTIALS, EMULATOR_REGION } from "../../scripts/emulators";
-import { percentile } from "../../scripts/local-pipeline/summary";
-import { startSinkProcess } from "./sink-process";
+import { EMULATOR_CREDENTIALS, EMULATOR_REGION } from "../../harness/aws/emulators";
+import { percentile } from "../local/summary";
+import { startSinkProcess } from "../../harness/sink/sink-process";
 
 interface Options {
     variants: string[];
@@ -75,7 +75,7 @@ function parseOptions(argv: string[]): Options {
         return value;
     };
     const variants = String(values.variants).split(",").filter(Boolean);
-    variants.filter((variant) => variant !== "package").forEach(tuningOf); // fails early on an unknown name
+    variants.filter(variant => variant !== "package").forEach(tuningOf); // fails early on an unknown name
     if (variants.includes("package") && !fs.existsSync(PACKAGE_HANDLER))
         throw new UsageError(
             `variant package: no ${path.relative(process.cwd(), PACKAGE_HANDLER)}, run npm run build:lambda first`,
@@ -95,7 +95,7 @@ function parseOptions(argv: string[]): Options {
 /** `baseline`, `tuned`, `+name` or `-name` → which tunings are on. */
 export function tuningOf(variant: string): SdkTuning {
     const names = Object.keys(FULL_TUNING) as (keyof SdkTuning)[];
-    const none = Object.fromEntries(names.map((name) => [name, false])) as unknown as SdkTuning;
+    const none = Object.fromEntries(names.map(name => [name, false])) as unknown as SdkTuning;
     if (variant === "baseline") return none;
     if (variant === "tuned") return { ...FULL_TUNING };
     const name = variant.slice(1) as keyof SdkTuning;
@@ -264,18 +264,18 @@ function startHandlerProcess(variant: string, options: Options, environment: Rec
     });
     const ready = new Promise<void>((resolve, reject) => {
         child.once("message", () => resolve());
-        child.once("exit", (code) =>
+        child.once("exit", code =>
             reject(new Error(`the ${variant} handler process exited (${code}) before it was ready`)),
         );
     });
     const invoke = () =>
         new Promise<InvocationResult>((resolve, reject) => {
-            child.once("message", (result) => resolve(result as InvocationResult));
-            child.send({}, (error) => error && reject(error));
+            child.once("message", result => resolve(result as InvocationResult));
+            child.send({}, error => error && reject(error));
         });
     // The child exits by itself when disconnected: a normal exit writes its --cpu-prof profile.
     const stop = () =>
-        new Promise<void>((resolve) => {
+        new Promise<void>(resolve => {
             if (child.exitCode !== null || !child.connected) return resolve();
             child.once("exit", () => resolve());
             child.disconnect();
@@ -317,17 +317,17 @@ function report(options: Options, handlers: HandlerResults[]): void {
     const cell = (values: number[]) =>
         `${median(values).toFixed(1).padStart(6)} ${p90(values).toFixed(1).padStart(5)} ${mean(values).toFixed(1).padStart(5)}`;
     for (const variant of options.variants) {
-        const own = handlers.filter((handler) => handler.variant === variant);
+        const own = handlers.filter(handler => handler.variant === variant);
         const pooled = (pick: (handler: HandlerResults) => number[]) => own.flatMap(pick);
-        const fast = own.map((handler) => handler.fastConfig?.every(Boolean) ?? "?").join(",");
+        const fast = own.map(handler => handler.fastConfig?.every(Boolean) ?? "?").join(",");
         console.log(
-            `${variant.padEnd(18)} ${cell(pooled((h) => h.cpuMs)).padStart(22)} | ${cell(pooled((h) => h.inclusiveCpuMs)).padStart(23)} | ${median(
-                pooled((h) => h.wallMs),
+            `${variant.padEnd(18)} ${cell(pooled(h => h.cpuMs)).padStart(22)} | ${cell(pooled(h => h.inclusiveCpuMs)).padStart(23)} | ${median(
+                pooled(h => h.wallMs),
             )
                 .toFixed(1)
                 .padStart(
                     11,
-                )} | ${String(own.reduce((sum, h) => sum + h.failed, 0)).padStart(6)} | ${fast.padEnd(12)} | ${own.map((h) => median(h.cpuMs).toFixed(1)).join(" ")}`,
+                )} | ${String(own.reduce((sum, h) => sum + h.failed, 0)).padStart(6)} | ${fast.padEnd(12)} | ${own.map(h => median(h.cpuMs).toFixed(1)).join(" ")}`,
         );
     }
 }
@@ -351,7 +351,7 @@ async function measure(options: Options): Promise<boolean> {
         AWS_LAMBDA_FUNCTION_NAME: "measure-cpu",
         _X_AMZN_TRACE_ID: "Root=1-67891233-abcdef012345678912345678;Parent=53995c3f42cd8ad8;Sampled=0",
     };
-    const handlers = options.variants.flatMap((variant) =>
+    const handlers = options.variants.flatMap(variant =>
         Array.from({ length: options.processes }, () => ({
             variant,
             process: startHandlerProcess(variant, options, environment),
@@ -363,13 +363,13 @@ async function measure(options: Options): Promise<boolean> {
         })),
     );
     try {
-        await Promise.all(handlers.map((handler) => handler.process.ready));
+        await Promise.all(handlers.map(handler => handler.process.ready));
         // One more round than timed: its start closes the last timed batch's inclusive CPU.
         const rounds = options.warmUps + options.batches + 1;
         const shuffle = random(options.seed ^ 0x5eed);
         for (let round = 0; round < rounds; round++) {
             // A new order every round: no process is always first after the sink's idle time.
-            const order = handlers.map((handler) => ({ handler, key: shuffle() })).sort((a, b) => a.key - b.key);
+            const order = handlers.map(handler => ({ handler, key: shuffle() })).sort((a, b) => a.key - b.key);
             for (const { handler } of order) {
                 const result = await handler.process.invoke();
                 handler.failed += result.failed;
@@ -393,17 +393,17 @@ async function measure(options: Options): Promise<boolean> {
         return (
             stats.invalidSignatures === 0 &&
             stats.headerProblems === 0 &&
-            handlers.every((handler) => handler.failed === 0)
+            handlers.every(handler => handler.failed === 0)
         );
     } finally {
-        await Promise.all(handlers.map((handler) => handler.process.stop()));
+        await Promise.all(handlers.map(handler => handler.process.stop()));
         await sink.close();
     }
 }
 
 if (require.main === module) {
     if (process.argv[2] === "--handler-process") {
-        serveHandler(process.argv[3], Number(process.argv[4]), Number(process.argv[5])).catch((error) => {
+        serveHandler(process.argv[3], Number(process.argv[4]), Number(process.argv[5])).catch(error => {
             console.error(error);
             process.exit(1);
         });
@@ -416,8 +416,8 @@ if (require.main === module) {
             process.exit(2);
         }
         measure(options).then(
-            (ok) => process.exit(ok ? 0 : 1),
-            (error) => {
+            ok => process.exit(ok ? 0 : 1),
+            error => {
                 console.error(`measure-cpu: ${error instanceof Error ? error.message : error}`);
                 process.exit(1);
             },
