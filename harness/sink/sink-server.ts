@@ -11,6 +11,7 @@ import * as http from "http";
 import type { AddressInfo } from "net";
 import { crc32 } from "zlib";
 import { checkRequest, ReceivedRequest, SigningExpectations, SinkService } from "./request-check";
+import { writeUnitsOf } from "./write-units";
 
 export interface SinkOptions {
     /** Added to every answer, per service (0 by default): spent waiting in the sink, not in the caller. */
@@ -28,6 +29,9 @@ export interface SinkStats {
     headerProblems: number;
     /** The first problems met, for a readable failure. */
     problemSamples: string[];
+    /** Items that accepted PutItem and BatchWriteItem requests put, and the write request units they consume. */
+    dynamodbItems: number;
+    dynamodbWriteUnits: number;
     /** How many requests carried each header name, e.g. {"x-amz-date": 204}. */
     headerNames: Record<string, number>;
     /** CPU the sink's process has used so far, ms. */
@@ -107,6 +111,8 @@ export async function startSink(options: SinkOptions): Promise<Sink> {
         invalidSignatures: 0,
         headerProblems: 0,
         problemSamples: [],
+        dynamodbItems: 0,
+        dynamodbWriteUnits: 0,
         headerNames: {},
     };
     const sample = (service: SinkService, operation: string, problems: string[]) => {
@@ -135,7 +141,11 @@ export async function startSink(options: SinkOptions): Promise<Sink> {
                 ? s3Error(400, "InvalidRequest", message)
                 : dynamoError("ValidationException", message);
         }
-        return service === "s3" ? s3Answer(verdict.operation, received.body) : dynamoOperationAnswer(verdict.operation);
+        if (service === "s3") return s3Answer(verdict.operation, received.body);
+        const { items, writeUnits } = writeUnitsOf(verdict.operation, JSON.parse(received.body.toString("utf8")));
+        stats.dynamodbItems += items;
+        stats.dynamodbWriteUnits += writeUnits;
+        return dynamoOperationAnswer(verdict.operation);
     };
 
     const serve = (service: SinkService) => async (request: http.IncomingMessage, response: http.ServerResponse) => {
