@@ -99,6 +99,23 @@ describe("the SDK tuning against a sink that checks every request", function () 
         expect(failures).to.deep.equal([]);
     });
 
+    it("sends a batch of 100 ticks of one day in the batch layout as 2 PutObject and 4 BatchWriteItem, each validly signed", async () => {
+        process.env.OBJECT_LAYOUT = "batch";
+        try {
+            const { failures, seen } = await invoke(FULL_TUNING, ticks(100, 10_000));
+            expect(seen.problems).to.deep.equal([]);
+            expect(seen).to.deep.include({
+                requests: { "s3:PutObject": 2, "dynamodb:BatchWriteItem": 4 },
+                invalidSignatures: 0,
+                headerProblems: 0,
+            });
+            expect(seen.header("x-amz-security-token")).to.equal(6);
+            expect(failures).to.deep.equal([]);
+        } finally {
+            process.env.OBJECT_LAYOUT = "record";
+        }
+    });
+
     it("leaves out the SDK's retry, user-agent and trace headers (the tuning is in effect)", async () => {
         const { seen } = await invoke(FULL_TUNING, ticks(10, 101));
         expect(seen.header("x-amz-date")).to.equal(21);
