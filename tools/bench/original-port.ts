@@ -125,6 +125,8 @@ export interface OriginalPortEnvironment {
     S3_FORCE_PATH_STYLE?: string;
     AWS_ACCESS_KEY_ID?: string;
     AWS_SECRET_ACCESS_KEY?: string;
+    /** Lambda's credentials are temporary: boto3 signs the session token into every request. */
+    AWS_SESSION_TOKEN?: string;
 }
 
 /**
@@ -137,7 +139,11 @@ export function createOriginalPortHandler(env: OriginalPortEnvironment = process
     const bucketName = env.BUCKET_NAME ?? "stock-market-data-username";
     const credentials =
         env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
-            ? { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY }
+            ? {
+                  accessKeyId: env.AWS_ACCESS_KEY_ID,
+                  secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+                  sessionToken: env.AWS_SESSION_TOKEN,
+              }
             : undefined;
     const common = { region: env.AWS_REGION, credentials };
     // SDK defaults otherwise: keep-alive agent, standard retry mode (3 attempts).
