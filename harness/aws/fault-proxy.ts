@@ -3,7 +3,9 @@
  * as DynamoDB or S3 send them: 500 errors, throttling, connections reset (before the request
  * reaches the emulator, or after it carried the write out), requests refused for good and, for
  * DynamoDB, a BatchWriteItem answered with items unprocessed. It records what it saw, so tests can
- * count requests and know exactly which writes failed.
+ * count requests and know exactly which writes failed. A decision may also be a promise: the
+ * request is held, unanswered and not forwarded, until it settles (e.g. until the handler's
+ * deadline has passed, however slow the machine).
  */
 import * as http from "http";
 import type { AddressInfo } from "net";
@@ -36,6 +38,9 @@ export interface ProxiedRequest {
 
 export type LoggedRequest = ProxiedRequest & { fault: Fault; heldBack: Record<string, any>[] };
 
+/** A request's fate, at once or once a promise settles (the request is held until then). */
+export type Decide = (request: ProxiedRequest) => Fault | Promise<Fault>;
+
 export interface FaultProxyOptions {
     /** The emulator's endpoint, http://host:port. */
     target: string;
@@ -43,8 +48,8 @@ export interface FaultProxyOptions {
     service: "dynamodb" | "s3";
     /** Added to every request before it is forwarded (or failed). */
     latencyMs?: number;
-    /** Decides each request's fate; everything passes by default. */
-    decide?: (request: ProxiedRequest) => Fault;
+    /** Decides each request's fate (or holds it until the promise settles); everything passes by default. */
+    decide?: Decide;
     /** Keep every request in `log` (default true); a long run turns it off to bound memory. */
     keepLog?: boolean;
 }
@@ -53,7 +58,7 @@ export interface FaultProxy {
     endpoint: string;
     /** Every request seen, with its fate (and the items held back as unprocessed, if any). */
     log: LoggedRequest[];
-    setDecide(decide: (request: ProxiedRequest) => Fault): void;
+    setDecide(decide: Decide): void;
     setLatency(ms: number): void;
     close(): Promise<void>;
 }
@@ -121,7 +126,7 @@ export function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy>
     const target = new URL(options.target);
     const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
     const log: FaultProxy["log"] = [];
-    let decide = options.decide ?? (() => "pass" as Fault);
+    let decide: Decide = options.decide ?? (() => "pass");
     let latencyMs = options.latencyMs ?? 0;
 
     const server = http.createServer(async (request, response) => {
@@ -134,7 +139,8 @@ export function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy>
             headers: request.headers,
             body,
         };
-        const fault = decide(seen);
+        // Logged once decided: a request's attempts are sequential, so a key's last attempt is still logged last.
+        const fault = await decide(seen);
         const logged: LoggedRequest = { ...seen, fault, heldBack: [] };
         if (options.keepLog !== false) log.push(logged);
         if (latencyMs) await sleep(latencyMs);

@@ -1,9 +1,11 @@
+import { createHash } from "crypto";
 import { expect } from "chai";
 import { parse } from "lossless-json";
 import { Emulators, freshPipeline, startEmulators, TestPipeline } from "../support/pipeline";
 import { aggregateOf, kinesisEvent, sequenceNumber, tick, ticksOfOneDay } from "../support/kinesis-events";
 import type { KinesisStreamRecord } from "aws-lambda";
 import type { Fault, LoggedRequest, ProxiedRequest } from "../../harness/aws/fault-proxy";
+import { retryDeadline } from "../../pipeline/runtime/handler";
 
 const EXACT = "415.123456789012345678901234";
 const seqs = (...ns: number[]) => ns.map(sequenceNumber);
@@ -312,13 +314,12 @@ describe("the processor against DynamoDB and S3 emulators (record layout)", func
             const refused = sequenceNumber(2);
             emulators.s3Proxy.setDecide(request => (s3KeyOf(request).includes(refused) ? "refuse" : "pass"));
             const seen = emulators.s3Proxy.log.length;
-            const started = Date.now();
             const event = kinesisEvent([
                 tick("AAPL", "1", "2026-11-28T10:00:00"),
                 tick("AAPL", "2", "2026-11-28T10:00:01"),
             ]);
-            expect(await pipeline.invoke(event, 30_000)).to.deep.equal([refused]);
-            expect(Date.now() - started, "no waiting for the deadline").to.be.below(5_000);
+            // An hour to the deadline: a handler that waited for it would outlast the test's timeout.
+            expect(await pipeline.invoke(event, 3_600_000)).to.deep.equal([refused]);
             const attempts = emulators.s3Proxy.log.slice(seen).filter(r => s3KeyOf(r).includes(refused));
             expect(attempts, "one attempt per object of the refused record").to.have.length(2);
             expect(pipeline.summaries[0].errors).to.have.property("AccessDenied");
@@ -338,13 +339,21 @@ describe("the processor against DynamoDB and S3 emulators (record layout)", func
         });
 
         it("stops at the deadline with the batch half written and reports exactly the records not yet written", async () => {
-            emulators.s3Proxy.setLatency(1_000);
             const payloads = Array.from({ length: 150 }, (_, i) => tick(`S${i}`, "1", "2026-11-28T10:00:00"));
             const event = kinesisEvent(payloads);
-            // 300 puts, 256 at a time, 1 s each: the first wave ends after the deadline (750 ms from
-            // now), so the last 44 puts are never started, however fast the machine.
-            const reported = await pipeline.invoke(event, 1_500);
+            // 300 puts, 256 at a time, each held by the proxy until the handler's deadline has passed:
+            // however fast or slow the machine, the first wave is written after the deadline and the
+            // last 44 puts are never started.
+            const gate = deadlineGate(1_500);
+            emulators.s3Proxy.setDecide(async (): Promise<Fault> => {
+                await gate.passed;
+                return "pass";
+            });
+            const invocation = pipeline.invoke(event, 1_500);
+            gate.start();
+            const reported = await invocation;
             expect(reported.length).to.be.above(0);
+            expect(reported.length, "the first wave was written").to.be.below(150);
 
             const processed = new Set((await pipeline.keys("processed/")).map(key => key.match(/(\d{56})\.json$/)![1]));
             const raw = new Set((await pipeline.keys("raw/")).map(key => key.match(/(\d{56})\.json$/)![1]));
@@ -353,7 +362,7 @@ describe("the processor against DynamoDB and S3 emulators (record layout)", func
             );
             expect([...reported].sort()).to.deep.equal(unstored.sort());
 
-            emulators.s3Proxy.setLatency(0);
+            emulators.s3Proxy.setDecide(() => "pass");
             const lowest = [...reported].sort()[0];
             expect(
                 await pipeline.invoke({ Records: event.Records.filter(r => r.kinesis.sequenceNumber >= lowest) }),
@@ -362,18 +371,13 @@ describe("the processor against DynamoDB and S3 emulators (record layout)", func
         });
 
         it("stores every valid record exactly once when a share of all requests fail, reporting only unstored ones", async () => {
-            let seed = 42;
-            const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-            // Record 3's objects fail throughout the first invocation, so at least one record is
-            // reported however fast the machine retries; every other request fails at random.
-            let firstInvocation = true;
-            const stubborn = sequenceNumber(3);
-            emulators.s3Proxy.setDecide(request =>
-                (firstInvocation && request.url.includes(stubborn)) || random() < 0.2 ? "error" : "pass",
-            );
-            emulators.dynamoProxy.setDecide(() =>
-                random() < 0.2 ? { unprocessed: () => random() < 0.5 } : random() < 0.15 ? "error" : "pass",
-            );
+            // Each attempt's fate is drawn from its key and attempt number, never from the order of
+            // arrival, and the third attempt of a key within an invocation is held until the deadline
+            // has passed: each invocation tries everything up to three times, then stops at the
+            // deadline, however fast or slow the machine. The same records fail on every run.
+            const faults = keyedFaults();
+            emulators.s3Proxy.setDecide(request => faults.s3(s3KeyOf(request)));
+            emulators.dynamoProxy.setDecide(request => faults.dynamo(request));
 
             const payloads = Array.from({ length: 60 }, (_, i) =>
                 i % 10 === 7
@@ -399,8 +403,9 @@ describe("the processor against DynamoDB and S3 emulators (record layout)", func
                 expect(attempt, "redeliveries").to.be.below(50);
                 const s3Seen = emulators.s3Proxy.log.length;
                 const dynamoSeen = emulators.dynamoProxy.log.length;
-                const reported = await pipeline.invoke({ Records: pending }, 600);
-                firstInvocation = false;
+                const invocation = pipeline.invoke({ Records: pending }, KEYED_FAULTS_REMAINING_MS);
+                faults.newInvocation();
+                const reported = await invocation;
                 reportedInAll += reported.length;
                 assertReportedExactlyUnstored(
                     pending,
@@ -430,6 +435,89 @@ describe("the processor against DynamoDB and S3 emulators (record layout)", func
         });
     });
 });
+
+/** Room for two rounds of attempts before the deadline (half of it) even on a loaded machine. */
+const KEYED_FAULTS_REMAINING_MS = 3_000;
+const FIRST_ATTEMPT_HELD = 3;
+/** Makes the first invocation leave 4 records unstored (the draws are fixed, so every run does). */
+const FAULT_SALT = 5;
+
+/** A number in [0, 1) drawn from `text` alone. */
+function draw(text: string): number {
+    return createHash("sha256").update(`${FAULT_SALT} ${text}`).digest().readUInt32BE(0) / 2 ** 32;
+}
+
+/**
+ * Faults drawn from each write's key and attempt number (counted over the whole test, so that a
+ * redelivery draws anew): S3 puts fail 20% of the time; a BatchWriteItem leaves each of its items
+ * unprocessed half of the time in 20% of requests and fails whole in 15% of the rest. Within one
+ * invocation, the FIRST_ATTEMPT_HELD-th attempt of a key is held until the deadline has passed.
+ * Call `newInvocation()` right after starting each invocation.
+ */
+function keyedFaults() {
+    const attempts = new Map<string, number>(); // over the test: what the fate is drawn from
+    const inInvocation = new Map<string, number>(); // within the current invocation: what is held
+    let gate = deadlineGate(KEYED_FAULTS_REMAINING_MS);
+    const count = (key: string) => {
+        attempts.set(key, (attempts.get(key) ?? 0) + 1);
+        inInvocation.set(key, (inInvocation.get(key) ?? 0) + 1);
+        return { total: attempts.get(key)!, here: inInvocation.get(key)! };
+    };
+    const heldIfLate = async (here: number, fault: Fault): Promise<Fault> => {
+        if (here >= FIRST_ATTEMPT_HELD) await gate.passed;
+        return fault;
+    };
+    return {
+        newInvocation() {
+            inInvocation.clear();
+            gate = deadlineGate(KEYED_FAULTS_REMAINING_MS);
+            gate.start();
+        },
+        s3(key: string): Promise<Fault> {
+            const { total, here } = count(key);
+            return heldIfLate(here, draw(`s3 ${key} ${total}`) < 0.2 ? "error" : "pass");
+        },
+        dynamo(request: ProxiedRequest): Promise<Fault> {
+            if (request.operation !== "BatchWriteItem") return Promise.resolve("pass");
+            const body = JSON.parse(request.body.toString("utf8"));
+            const items = (
+                Object.values(body.RequestItems)[0] as { PutRequest: { Item: Record<string, { S: string }> } }[]
+            ).map(write => `${write.PutRequest.Item.symbol.S} ${write.PutRequest.Item.timestamp.S}`);
+            const counted = items.map(key => ({ key, ...count(key) }));
+            const first = counted[0];
+            const here = Math.max(...counted.map(c => c.here));
+            const totals = new Map(counted.map(c => [c.key, c.total]));
+            const unprocessed = (item: Record<string, { S: string }>) => {
+                const key = `${item.symbol.S} ${item.timestamp.S}`;
+                return draw(`item ${key} ${totals.get(key)}`) < 0.5;
+            };
+            const fault: Fault =
+                draw(`unprocessed ${first.key} ${first.total}`) < 0.2
+                    ? { unprocessed }
+                    : draw(`error ${first.key} ${first.total}`) < 0.15
+                      ? "error"
+                      : "pass";
+            return heldIfLate(here, fault);
+        },
+    };
+}
+
+/**
+ * A promise that settles once the deadline of an invocation with `remainingMs` left has passed.
+ * Call `start()` right after starting the invocation: the handler read the clock before, so its
+ * deadline (retryDeadline) is at the latest the one computed here.
+ */
+function deadlineGate(remainingMs: number): { passed: Promise<void>; start(): void } {
+    let open!: () => void;
+    const passed = new Promise<void>(resolve => (open = resolve));
+    return {
+        passed,
+        start: () => {
+            const deadline = retryDeadline({ getRemainingTimeInMillis: () => remainingMs }, Date.now());
+            setTimeout(open, deadline - Date.now() + 1);
+        },
+    };
+}
 
 /**
  * From what the proxies saw in one invocation: a record is stored when the last attempt of each of
