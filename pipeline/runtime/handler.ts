@@ -175,6 +175,10 @@ function clientConfig() {
         maxAttempts: 1,
         requestHandler: {
             requestTimeout: REQUEST_TIMEOUT_MS,
+            // Without it, the SDK's handler (since @smithy/node-http-handler 4.x) only logs a
+            // warning when requestTimeout passes, and a request nobody answers holds the batch
+            // until the function times out. Older handlers ignore the option and throw anyway.
+            throwOnRequestTimeout: true,
             connectionTimeout: CONNECTION_TIMEOUT_MS,
             httpAgent: new http.Agent(agent),
             httpsAgent: new https.Agent(agent),

@@ -338,6 +338,29 @@ describe("the processor against DynamoDB and S3 emulators (record layout)", func
             expect(pipeline.summaries[0].errors).to.have.property("ValidationException");
         });
 
+        it("gives up a request S3 never answers after the request timeout, and reports its record", async () => {
+            const held = sequenceNumber(2);
+            let release!: () => void;
+            const never = new Promise<void>(resolve => (release = resolve));
+            emulators.s3Proxy.setDecide(async (request): Promise<Fault> => {
+                if (!s3KeyOf(request).includes(held)) return "pass";
+                await never;
+                return "reset";
+            });
+            const event = kinesisEvent([
+                tick("AAPL", "1", "2026-11-28T10:00:00"),
+                tick("AAPL", "2", "2026-11-28T10:00:01"),
+            ]);
+            try {
+                // The deadline (4.5 s away) passes before the request timeout (5 s): no second attempt.
+                // A handler without a request timeout would outlast the test's timeout.
+                expect(await pipeline.invoke(event, 9_000)).to.deep.equal([held]);
+                expect(pipeline.summaries[0].errors).to.have.property("TimeoutError");
+            } finally {
+                release();
+            }
+        });
+
         it("stops at the deadline with the batch half written and reports exactly the records not yet written", async () => {
             const payloads = Array.from({ length: 150 }, (_, i) => tick(`S${i}`, "1", "2026-11-28T10:00:00"));
             const event = kinesisEvent(payloads);
