@@ -174,7 +174,7 @@ export function formatReport(summaries: ContenderSummary[], options: ReportOptio
         "",
         `cost per million ticks at Lambda arm64 ${options.memoryMb} MB (S3 PUT $${PRICES.s3PutPerRequest * 1000} per 1,000; ` +
             `DynamoDB $${PRICES.dynamodbPerWriteUnit * 1e6} per million write units; Lambda $${PRICES.lambdaPerGbSecond} per GB-s ` +
-            `and $${PRICES.lambdaPerRequest * 1e6} per million requests):`,
+            `and $${(PRICES.lambdaPerRequest * 1e6).toFixed(2)} per million requests):`,
         ...costTable(summaries, options.memoryMb),
         `(ms per batch at ${options.memoryMb} MB: the median time measured here plus the CPU time stretched to ` +
             `${vcpu.toFixed(2)} vCPU, Lambda's share at that size; one core of this machine counted as one vCPU)`,
