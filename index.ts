@@ -1,15 +1,19 @@
+import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { glueName, StockAnalytics } from "./pipeline/infra/analytics";
-import { ConfigError, parsePipelineConfig, PipelineSettings } from "./pipeline/infra/config";
+import { ConfigError, parseStackConfig, PipelineSettings } from "./pipeline/infra/config";
 import { StockDashboard } from "./pipeline/infra/dashboard";
 import { StockProcessor } from "./pipeline/infra/processor";
 import { StockStorage } from "./pipeline/infra/storage";
 
-/** Reads the stack's config; a bad value stops the program here, before any resource. */
+/**
+ * Reads the stack's config; bad values stop the program here, before any resource, each on a line.
+ * The whole map (not only the keys we know) so that a misspelt key is caught rather than ignored;
+ * the region as the AWS provider resolves it (aws:region, else AWS_REGION).
+ */
 function readSettings(): PipelineSettings {
-    const config = new pulumi.Config();
     try {
-        return parsePipelineConfig(key => config.get(key), config.name);
+        return parseStackConfig(pulumi.runtime.allConfig(), pulumi.getProject(), aws.config.region);
     } catch (err) {
         // RunError prints the message alone, without a stack trace of our own code.
         if (err instanceof ConfigError) throw new pulumi.RunError(err.message);

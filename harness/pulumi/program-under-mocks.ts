@@ -6,9 +6,17 @@ export interface DeclaredResource {
     type: string;
     name: string;
     inputs: Record<string, any>;
+    /** The component it was declared in (its id), or the stack's id for a top-level resource. */
+    parent?: string;
+    /** The resource options that change what `pulumi up` and `destroy` may do with it. */
+    options: { protect?: boolean; retainOnDelete?: boolean };
 }
 
+/** How a resource is told apart from the others in a run: `type::name` (unique in one program). */
+export const resourceId = (resource: Pick<DeclaredResource, "type" | "name">) => `${resource.type}::${resource.name}`;
+
 export interface ProgramRun {
+    /** Every resource in the order the mocks saw them, the stack (`pulumi:pulumi:Stack`) first. */
     resources: DeclaredResource[];
     outputs: Record<string, unknown>;
     /** The one resource of a type (whose name starts with `namePrefix`, e.g. a component's); fails when there is not exactly one. */
@@ -38,7 +46,7 @@ export function fakeName(type: string, name: string, inputs: Record<string, any>
 }
 
 /** The ARN the mocks give a declared resource. */
-export function fakeArn(resource: DeclaredResource): string {
+export function fakeArn(resource: Pick<DeclaredResource, "type" | "name" | "inputs">): string {
     const format =
         ARN_FORMATS[resource.type] ??
         (name => `arn:aws:${resource.type.split(":")[1].split("/")[0]}:us-east-1:123456789012:${name}`);
@@ -60,49 +68,80 @@ function fakeState(type: string, name: string, inputs: Record<string, any>): Rec
     return state;
 }
 
-/**
- * Runs index.ts under Pulumi mocks with the given stack config (keys without the project
- * prefix) and returns every resource it declared and its stack outputs.
- */
-export function runProgram(config: Record<string, string>): Promise<ProgramRun> {
-    return runUnderMocks(() => {
-        // The program runs when it is first imported: forget the previous run's copy.
-        delete require.cache[PROGRAM];
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        return require(PROGRAM) as Record<string, unknown>;
-    }, config);
+/** `key` means the project's key; `namespace:key` (aws:region) is taken as it is. */
+function qualified(config: Record<string, string>): Record<string, string> {
+    return Object.fromEntries(Object.entries(config).map(([k, v]) => [k.includes(":") ? k : `${PROJECT}:${k}`, v]));
+}
+
+/** index.ts, run afresh: it runs when it is first imported, so forget the previous run's copy. */
+function loadProgram(): Record<string, unknown> {
+    delete require.cache[PROGRAM];
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require(PROGRAM) as Record<string, unknown>;
 }
 
 /**
- * Runs any Pulumi program under mocks: `program` declares resources and returns its outputs, as
- * an inline program of the Automation API would. For components used outside index.ts.
+ * Runs index.ts under Pulumi mocks with the given stack config (keys without the project
+ * prefix, or namespaced like `aws:region`, which defaults to us-east-1) and returns every
+ * resource it declared and its stack outputs.
+ */
+export function runProgram(config: Record<string, string>): Promise<ProgramRun> {
+    return runUnderMocks(loadProgram, { "aws:region": "us-east-1", ...config });
+}
+
+/**
+ * Runs index.ts as the given stack with exactly this config (`namespace:key` to string, as
+ * Pulumi hands it to a program): nothing is added, so a missing aws:region stays missing.
+ */
+export function runProgramAsStack(config: Record<string, string>, stack: string): Promise<ProgramRun> {
+    return runUnderMocks(loadProgram, config, stack);
+}
+
+/**
+ * Runs any Pulumi program under mocks, inside a stack as the Pulumi CLI runs it: `program`
+ * declares resources and returns its outputs, as an inline program of the Automation API would.
+ * For components used outside index.ts too.
  */
 export async function runUnderMocks(
     program: () => Record<string, unknown>,
     config: Record<string, string> = {},
+    stack = "test",
 ): Promise<ProgramRun> {
     const resources: DeclaredResource[] = [];
     await pulumi.runtime.setMocks(
         {
             newResource: args => {
-                resources.push({ type: args.type, name: args.name, inputs: args.inputs });
+                resources.push({ type: args.type, name: args.name, inputs: args.inputs, options: {} });
                 return { id: `${args.name}-id`, state: fakeState(args.type, args.name, args.inputs) };
             },
             call: args => fakeCall(args.token, args.inputs),
         },
         PROJECT,
-        "test",
+        stack,
         false,
     );
-    pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [`${PROJECT}:${k}`, v])));
+    pulumi.runtime.setAllConfig(qualified(config));
 
-    const exported = program();
-    const outputs: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(exported)) {
-        outputs[key] = pulumi.Output.isInstance(value) ? await outputValue(value) : value;
-    }
+    // Parents and options do not reach the mocks: a stack transformation sees each resource as declared.
+    const declared = new Map<string, { parent?: string; options: DeclaredResource["options"] }>();
+    const ids = new Map<pulumi.Resource, string>();
+    const stackId = resourceId({ type: "pulumi:pulumi:Stack", name: `${PROJECT}-${stack}` });
+    const exported = await pulumi.runtime.runInPulumiStack(async () => {
+        pulumi.runtime.registerStackTransformation(args => {
+            const id = resourceId(args);
+            ids.set(args.resource, id);
+            const parent = args.opts.parent ? ids.get(args.opts.parent) : stackId;
+            declared.set(id, {
+                parent,
+                options: { protect: args.opts.protect, retainOnDelete: args.opts.retainOnDelete },
+            });
+            return undefined;
+        });
+        return program();
+    });
     // Children registered after the outputs resolved (alarms, policies) still count.
     await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+    for (const resource of resources) Object.assign(resource, declared.get(resourceId(resource)));
 
     const all = (type: string, namePrefix = "") =>
         resources.filter(r => r.type === type && r.name.startsWith(namePrefix));
@@ -111,7 +150,7 @@ export async function runUnderMocks(
         if (found.length !== 1) throw new Error(`expected exactly one ${type}, found ${found.length}`);
         return found[0];
     };
-    return { resources, outputs, one, all };
+    return { resources, outputs: (exported ?? {}) as Record<string, unknown>, one, all };
 }
 
 /** The value of an Output, as a test wants it (unknown values stay undefined). */

@@ -2,7 +2,14 @@ import * as fs from "fs";
 import * as path from "path";
 import { expect } from "chai";
 import * as yaml from "js-yaml";
-import { DEFAULTS, parsePipelineConfig } from "../../pipeline/infra/config";
+import {
+    closestKey,
+    ConfigError,
+    DEFAULTS,
+    parsePipelineConfig,
+    parseStackConfig,
+    SETTINGS,
+} from "../../pipeline/infra/config";
 
 const STREAM_ARN = "arn:aws:kinesis:us-east-1:123456789012:stream/stock-market-stream";
 const parse = (values: Record<string, string>) => parsePipelineConfig(key => values[key]);
@@ -19,6 +26,13 @@ describe("stack config", () => {
         );
         expect(yamlDefaults).to.deep.equal(DEFAULTS);
         expect(project.config.streamArn).to.not.have.property("default");
+    });
+
+    it("knows exactly the keys Pulumi.yaml declares, so that no declared key is refused as unknown", () => {
+        const project = yaml.load(fs.readFileSync(path.join(__dirname, "..", "..", "Pulumi.yaml"), "utf8")) as {
+            config: Record<string, unknown>;
+        };
+        expect(Object.keys(project.config).sort()).to.deep.equal(Object.keys(SETTINGS).sort());
     });
 
     it("needs nothing but streamArn and applies every default", () => {
@@ -201,4 +215,126 @@ describe("stack config", () => {
                 .and.to.match(message);
         });
     }
+
+    it("accepts enumerations only as Pulumi.yaml spells them, pointing to the right spelling", () => {
+        expect(() => parse({ streamArn: STREAM_ARN, startingPosition: "latest" })).to.throw(
+            'config stock-market-pipeline:startingPosition: expected one of LATEST, TRIM_HORIZON, AT_TIMESTAMP, got "latest" (did you mean LATEST?)',
+        );
+        expect(() => parse({ streamArn: STREAM_ARN, rawArchiveStorageClass: "glacier_ir" })).to.throw(
+            /rawArchiveStorageClass: expected one of .*, got "glacier_ir" \(did you mean GLACIER_IR\?\)$/,
+        );
+    });
+});
+
+/** The problems parsing reports, one string per line of the error. */
+function problemsOf(parseIt: () => unknown): string[] {
+    try {
+        parseIt();
+    } catch (error) {
+        expect(error).to.be.instanceOf(ConfigError);
+        return (error as ConfigError).message.split("\n");
+    }
+    throw new Error("expected a ConfigError");
+}
+
+describe("stack config with several problems", () => {
+    it("reports every bad value at once, one line per key", () => {
+        expect(problemsOf(() => parse({ streamArn: STREAM_ARN, batchSize: "0", memorySize: "1" }))).to.deep.equal([
+            'config stock-market-pipeline:batchSize: expected an integer from 1 to 10000, got "0"',
+            'config stock-market-pipeline:memorySize: expected an integer from 128 to 10240, got "1"',
+        ]);
+    });
+
+    it("reports a missing streamArn together with the other problems", () => {
+        expect(problemsOf(() => parse({ timeout: "0" }))).to.have.length(2);
+    });
+
+    it("checks a rule across keys only when each key it reads is valid on its own", () => {
+        const problems = problemsOf(() =>
+            parse({
+                streamArn: STREAM_ARN,
+                startingPosition: "at_timestamp",
+                startingPositionTimestamp: "2026-11-28T00:00:00Z",
+            }),
+        );
+        expect(problems).to.have.length(1);
+        expect(problems[0]).to.match(/startingPosition: expected one of/);
+    });
+});
+
+describe("stack config keys", () => {
+    const stack = (config: Record<string, string>) => ({
+        "aws:region": "us-east-1",
+        "stock-market-pipeline:streamArn": STREAM_ARN,
+        ...config,
+    });
+
+    it("refuses a misspelt key of the project's namespace, naming the key it most likely meant", () => {
+        expect(problemsOf(() => parseStackConfig(stack({ "stock-market-pipeline:batchsize": "500" })))).to.deep.equal([
+            "config stock-market-pipeline:batchsize: unknown key: did you mean batchSize?",
+        ]);
+        expect(closestKey("bacthSize")).to.equal("batchSize");
+        expect(closestKey("memorysize")).to.equal("memorySize");
+        expect(closestKey("startingPositon")).to.equal("startingPosition");
+    });
+
+    it("refuses a key nothing resembles, pointing to Pulumi.yaml for the keys", () => {
+        expect(problemsOf(() => parseStackConfig(stack({ "stock-market-pipeline:colour": "blue" })))).to.deep.equal([
+            "config stock-market-pipeline:colour: unknown key: the keys are listed in Pulumi.yaml",
+        ]);
+    });
+
+    it("leaves other namespaces' keys to their owners", () => {
+        const settings = parseStackConfig(stack({ "aws:profile": "dev", "aws:skipMetadataApiCheck": "false" }));
+        expect(settings.streamArn).to.equal(STREAM_ARN);
+    });
+
+    it("reads the project's keys from the whole config map, as Pulumi hands it to the program", () => {
+        const settings = parseStackConfig(stack({ "stock-market-pipeline:batchSize": "250" }));
+        expect(settings.batchSize).to.equal(250);
+    });
+});
+
+describe("stack config and the stack's region", () => {
+    const KEY = (region: string) => `arn:aws:kms:${region}:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+
+    it("refuses a stream in another region than aws:region: a mapping cannot read across regions", () => {
+        const streamArn = "arn:aws:kinesis:eu-west-1:123456789012:stream/stock-market-stream";
+        const problems = problemsOf(() =>
+            parseStackConfig({ "aws:region": "us-east-1", "stock-market-pipeline:streamArn": streamArn }),
+        );
+        expect(problems).to.have.length(1);
+        expect(problems[0]).to.match(
+            /^config stock-market-pipeline:streamArn: the stream is in eu-west-1 but the stack deploys to aws:region us-east-1/,
+        );
+    });
+
+    it("refuses a stream KMS key in another region than aws:region", () => {
+        const problems = problemsOf(() =>
+            parseStackConfig({
+                "aws:region": "us-east-1",
+                "stock-market-pipeline:streamArn": STREAM_ARN,
+                "stock-market-pipeline:streamKmsKeyArn": KEY("us-west-2"),
+            }),
+        );
+        expect(problems).to.have.length(1);
+        expect(problems[0]).to.match(
+            /^config stock-market-pipeline:streamKmsKeyArn: the stream's KMS key is in us-west-2 but .* us-east-1/,
+        );
+    });
+
+    it("accepts a stream and key in the stack's region", () => {
+        const settings = parseStackConfig({
+            "aws:region": "us-east-1",
+            "stock-market-pipeline:streamArn": STREAM_ARN,
+            "stock-market-pipeline:streamKmsKeyArn": KEY("us-east-1"),
+        });
+        expect(settings.streamKmsKeyArn).to.equal(KEY("us-east-1"));
+    });
+
+    it("takes the region given over aws:region (the provider's, which may come from AWS_REGION)", () => {
+        expect(() =>
+            parseStackConfig({ "stock-market-pipeline:streamArn": STREAM_ARN }, "stock-market-pipeline", "eu-west-1"),
+        ).to.throw(/streamArn: the stream is in us-east-1 but the stack deploys to aws:region eu-west-1/);
+    });
 });

@@ -1,6 +1,13 @@
+import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { StockStorage } from "../../pipeline/infra/storage";
-import { fakeArn, ProgramRun, runProgram, STREAM_ARN } from "../../harness/pulumi/program-under-mocks";
+import {
+    fakeArn,
+    ProgramRun,
+    runProgram,
+    runProgramAsStack,
+    STREAM_ARN,
+} from "../../harness/pulumi/program-under-mocks";
 
 const T = {
     table: "aws:dynamodb/table:Table",
@@ -347,7 +354,9 @@ describe("the Pulumi program with overrides", () => {
         const run = await runProgram({ streamArn: STREAM_ARN, protectData: "true" });
         expect(run.one(T.table).inputs.deletionProtectionEnabled).to.equal(true);
         expect(run.one(T.bucket, "storage-").inputs.forceDestroy).to.equal(false);
-        // Resource options do not reach the mocks; the resource keeps them on itself.
+        expect(run.one(T.table).options).to.deep.equal({ protect: true, retainOnDelete: true });
+        expect(run.one(T.bucket, "storage-").options).to.deep.equal({ protect: true, retainOnDelete: true });
+        // The resource keeps its options on itself too.
         const storage = new StockStorage("protected", {
             protectData: true,
             rawArchiveAfterDays: 30,
@@ -427,5 +436,59 @@ describe("the Pulumi program with overrides", () => {
         expect(failed?.message).to.equal(
             'config stock-market-pipeline:batchSize: expected an integer from 1 to 10000, got "20000"',
         );
+    });
+});
+
+describe("the Pulumi program's checks of the whole stack config", () => {
+    const failureOf = (run: Promise<unknown>) =>
+        run.then(
+            () => undefined,
+            (err: Error) => err,
+        );
+
+    it("fails on a misspelt key, naming the key it most likely meant", async () => {
+        const failed = await failureOf(runProgram({ streamArn: STREAM_ARN, batchsize: "500" }));
+        // A RunError: Pulumi prints its message alone, without a stack trace.
+        expect(pulumi.RunError.isInstance(failed)).to.equal(true);
+        expect(failed?.message).to.equal(
+            "config stock-market-pipeline:batchsize: unknown key: did you mean batchSize?",
+        );
+    });
+
+    it("reports every bad value at once, one line per key", async () => {
+        const failed = await failureOf(runProgram({ streamArn: STREAM_ARN, batchSize: "0", memorySize: "1" }));
+        expect(failed?.message.split("\n")).to.deep.equal([
+            'config stock-market-pipeline:batchSize: expected an integer from 1 to 10000, got "0"',
+            'config stock-market-pipeline:memorySize: expected an integer from 128 to 10240, got "1"',
+        ]);
+    });
+
+    it("fails when the stream is in another region than aws:region", async () => {
+        const failed = await failureOf(runProgram({ streamArn: STREAM_ARN, "aws:region": "eu-west-1" }));
+        expect(failed?.message).to.match(
+            /^config stock-market-pipeline:streamArn: the stream is in us-east-1 but the stack deploys to aws:region eu-west-1/,
+        );
+    });
+
+    describe("without aws:region in the stack", () => {
+        const saved = { AWS_REGION: process.env.AWS_REGION, AWS_DEFAULT_REGION: process.env.AWS_DEFAULT_REGION };
+        afterEach(() => {
+            for (const [name, value] of Object.entries(saved)) {
+                if (value === undefined) delete process.env[name];
+                else process.env[name] = value;
+            }
+        });
+
+        it("checks the stream against the region the AWS provider takes from AWS_REGION", async () => {
+            process.env.AWS_REGION = "ap-south-1";
+            const failed = await failureOf(runProgramAsStack({ "stock-market-pipeline:streamArn": STREAM_ARN }, "dev"));
+            expect(failed?.message).to.match(/streamArn: the stream is in us-east-1 but .* aws:region ap-south-1/);
+        });
+
+        it("runs when AWS_REGION matches the stream", async () => {
+            process.env.AWS_REGION = "us-east-1";
+            const run = await runProgramAsStack({ "stock-market-pipeline:streamArn": STREAM_ARN }, "dev");
+            expect(run.one(T.mapping).inputs.eventSourceArn).to.equal(STREAM_ARN);
+        });
     });
 });
