@@ -126,6 +126,7 @@ export async function runUnderMocks(
     const declared = new Map<string, { parent?: string; options: DeclaredResource["options"] }>();
     const ids = new Map<pulumi.Resource, string>();
     const stackId = resourceId({ type: "pulumi:pulumi:Stack", name: `${PROJECT}-${stack}` });
+    let failure: { error: unknown } | undefined;
     const exported = await pulumi.runtime.runInPulumiStack(async () => {
         pulumi.runtime.registerStackTransformation(args => {
             const id = resourceId(args);
@@ -137,11 +138,21 @@ export async function runUnderMocks(
             });
             return undefined;
         });
-        return program();
+        // Thrown out of the stack, an error would also reject promises nobody awaits; rethrown below.
+        try {
+            return program();
+        } catch (error) {
+            failure = { error };
+            return {};
+        }
     });
     // Children registered after the outputs resolved (alarms, policies) still count.
     await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+    if (failure) throw failure.error;
     for (const resource of resources) Object.assign(resource, declared.get(resourceId(resource)));
+    // In the order the program declared them (the mocks see them as their inputs resolve), the stack first.
+    const order = [stackId, ...declared.keys()];
+    resources.sort((a, b) => order.indexOf(resourceId(a)) - order.indexOf(resourceId(b)));
 
     const all = (type: string, namePrefix = "") =>
         resources.filter(r => r.type === type && r.name.startsWith(namePrefix));

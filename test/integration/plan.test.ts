@@ -1,0 +1,103 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { expect } from "chai";
+import { errorLines, runTool } from "../support/command";
+
+const STREAM = "arn:aws:kinesis:us-east-1:123456789012:stream/stock-market-stream";
+/** No AWS or Pulumi credentials of any kind: the plan must not need them. */
+const NO_CREDENTIALS = {
+    AWS_ACCESS_KEY_ID: undefined,
+    AWS_SECRET_ACCESS_KEY: undefined,
+    AWS_SESSION_TOKEN: undefined,
+    AWS_PROFILE: undefined,
+    AWS_CONFIG_FILE: "/nonexistent",
+    AWS_SHARED_CREDENTIALS_FILE: "/nonexistent",
+    PULUMI_ACCESS_TOKEN: undefined,
+};
+const plan = (...args: string[]) => runTool("tools/plan/plan.ts", args, { timeoutMs: 120_000, env: NO_CREDENTIALS });
+
+describe("npm run plan, as a user runs it", function () {
+    this.timeout(150_000);
+    let dir: string;
+    /** A stack file with the given lines under config:, in a folder of its own. */
+    const stackFile = (name: string, ...config: string[]) => {
+        const file = path.join(dir, `Pulumi.${name}.yaml`);
+        fs.writeFileSync(file, `config:\n${config.map(line => `  ${line}\n`).join("")}`);
+        return file;
+    };
+    before(() => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-"));
+    });
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it("prints the dev stack's resources as a tree, with no cloud credentials, and exits 0", async () => {
+        const result = await plan("--stack", "dev");
+        expect(result.code, result.stderr).to.equal(0);
+        expect(errorLines(result)).to.deep.equal([]);
+        expect(result.stdout).to.match(/^stack dev \(Pulumi.yaml \+ Pulumi.dev.yaml\), aws:region us-east-1:/);
+        expect(result.stdout).to.match(/pulumi:pulumi:Stack\s+stock-market-pipeline-dev/);
+        // Pulumi.dev.yaml's own values: the table's name and a log retention of 14 days.
+        expect(result.stdout).to.include("name StockMarketData; key symbol S (hash) + timestamp S (range)");
+        expect(result.stdout).to.include("retention 14 days");
+        expect(result.stdout).to.include("nodejs22.x, arm64, memory 512 MB");
+        expect(result.stdout).to.match(/Resources: \d+ to create/);
+    });
+
+    it("prints every config problem, one line per key, and exits 1", async () => {
+        const file = stackFile(
+            "bad",
+            "aws:region: us-east-1",
+            `stock-market-pipeline:streamArn: ${STREAM}`,
+            "stock-market-pipeline:batchSize: 0",
+            "stock-market-pipeline:memorySize: 1",
+        );
+        const result = await plan("--config-file", file);
+        expect(result.code).to.equal(1);
+        expect(result.stdout).to.equal("");
+        expect(errorLines(result)).to.deep.equal([
+            `npm run plan: Pulumi.yaml + ${file}: 2 config problems`,
+            'config stock-market-pipeline:batchSize: expected an integer from 1 to 10000, got "0"',
+            'config stock-market-pipeline:memorySize: expected an integer from 128 to 10240, got "1"',
+        ]);
+    });
+
+    it("suggests batchSize for batchsize", async () => {
+        const file = stackFile(
+            "typo",
+            "aws:region: us-east-1",
+            `stock-market-pipeline:streamArn: ${STREAM}`,
+            "stock-market-pipeline:batchsize: 500",
+        );
+        const result = await plan("--config-file", file);
+        expect(result.code).to.equal(1);
+        expect(errorLines(result)[1]).to.equal(
+            "config stock-market-pipeline:batchsize: unknown key: did you mean batchSize?",
+        );
+    });
+
+    it("says so when streamArn is in another region than aws:region", async () => {
+        const file = stackFile("region", "aws:region: eu-west-1", `stock-market-pipeline:streamArn: ${STREAM}`);
+        const result = await plan("--config-file", file);
+        expect(result.code).to.equal(1);
+        expect(errorLines(result)[1]).to.match(
+            /^config stock-market-pipeline:streamArn: the stream is in us-east-1 but the stack deploys to aws:region eu-west-1/,
+        );
+    });
+
+    it("answers a missing --stack with one line and exit 2", async () => {
+        const result = await plan();
+        expect(result.code).to.equal(2);
+        expect(errorLines(result)).to.deep.equal([
+            "npm run plan: --stack: which stack? e.g. --stack dev (reads Pulumi.dev.yaml) (npm run plan -- --help for the usage)",
+        ]);
+    });
+
+    it("answers a stack that has no file with one line naming the stacks there, exit 2", async () => {
+        const result = await plan("--stack", "prod");
+        expect(result.code).to.equal(2);
+        expect(errorLines(result)).to.deep.equal([
+            "npm run plan: --stack prod: no Pulumi.prod.yaml next to Pulumi.yaml (stacks: dev) (npm run plan -- --help for the usage)",
+        ]);
+    });
+});
