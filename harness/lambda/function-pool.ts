@@ -79,6 +79,14 @@ export class FunctionPool {
         throw new RuntimeExitError(null, "SIGKILL");
     }
 
+    /**
+     * Starts one environment ahead of the first invocation (a cold start, with Lambda's init
+     * phase): a package that cannot load fails here, once, with no invocation in the logs.
+     */
+    async warmUp(): Promise<void> {
+        this.release(await this.start(), true);
+    }
+
     async close(): Promise<void> {
         this.closed = true;
         this.idle.length = 0;

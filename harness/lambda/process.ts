@@ -65,6 +65,10 @@ export class LambdaProcess {
         const child = fork(HOST, [], {
             cwd: options.taskRoot,
             execArgv: [],
+            // Its own process group: Ctrl-C in a terminal signals the foreground group, and the
+            // function must not die of it while the run drains and reconciles (the host exits
+            // when its parent's IPC channel closes instead).
+            detached: true,
             // Nothing of this process's environment leaks in but PATH: the function sees what Lambda would give it.
             env: {
                 PATH: process.env.PATH ?? "",
@@ -83,10 +87,16 @@ export class LambdaProcess {
         };
         child.stderr?.on("data", collect);
         return new Promise((resolve, reject) => {
-            child.once("message", () => {
+            child.once("message", (ready: { ready: boolean; error?: { name: string; message: string } }) => {
                 // Only the start-up errors are worth keeping; afterwards the output is discarded.
                 child.stderr?.off("data", collect).resume();
-                resolve(new LambdaProcess(child));
+                if (ready.ready) return resolve(new LambdaProcess(child));
+                const { name, message } = ready.error!;
+                reject(
+                    Object.assign(new Error(`the function's package failed to load: ${name}: ${message}`), {
+                        name: "InitError",
+                    }),
+                );
             });
             child.once("exit", code =>
                 reject(new Error(`the function's process exited (${code}) before it was ready: ${stderr}`)),

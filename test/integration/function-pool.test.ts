@@ -12,16 +12,19 @@ describe("the function's execution environments (FunctionPool)", function () {
     let pool: FunctionPool;
 
     before(() => {
-        // A stand-in package: hangs on {"hang": true}, throws on {"fail": true}, else names its process.
+        // A stand-in package: hangs on {"hang": true}, throws on {"fail": true}, else names its
+        // process and counts its invocations.
         taskRoot = fs.mkdtempSync(path.join(os.tmpdir(), "pool-test-"));
         fs.writeFileSync(
             path.join(taskRoot, "__index.js"),
-            `exports.handler = async event => {
+            `let calls = 0;
+            exports.handler = async event => {
+            calls++;
             if (event.hang) return new Promise(() => undefined);
             if (event.fail) throw new Error("handler failed");
             if (event.slowMs) await new Promise(resolve => setTimeout(resolve, event.slowMs));
             if (event.doneFile) require("fs").writeFileSync(event.doneFile, "done");
-            return { batchItemFailures: [], pid: process.pid };
+            return { batchItemFailures: [], pid: process.pid, calls };
         };`,
         );
     });
@@ -58,9 +61,23 @@ describe("the function's execution environments (FunctionPool)", function () {
         expect(new Set(pids).size).to.equal(2);
     });
 
+    it("warms up without an invocation: the handler sees no event before the first batch", async () => {
+        await pool.warmUp();
+        expect(pool.coldStarts).to.equal(1);
+        const first = (await pool.invoke({ Records: [] })) as unknown as { calls: number };
+        expect(first.calls).to.equal(1);
+        expect(pool.coldStarts).to.equal(1);
+    });
+
+    it("starts each process in a process group of its own, out of reach of a terminal's Ctrl-C", async () => {
+        const pid = await pidOf({});
+        // A process group leader's group id is its pid; signalling the group reaches it alone.
+        expect(() => process.kill(-pid, 0)).not.to.throw();
+    });
+
     it("replaces a process that died while idle instead of sending to it", async () => {
         const first = await pidOf({});
-        process.kill(first, "SIGINT"); // what Ctrl-C in a terminal does to the whole process group
+        process.kill(first, "SIGKILL");
         await new Promise(resolve => setTimeout(resolve, 200));
         expect(await pidOf({})).to.not.equal(first);
     });
@@ -86,6 +103,24 @@ describe("the function's execution environments (FunctionPool)", function () {
             expect(crashing.coldStarts).to.equal(2);
         } finally {
             await crashing.close();
+        }
+    });
+
+    it("fails to warm up, once and with the load error, when the package cannot load", async () => {
+        const broken = fs.mkdtempSync(path.join(os.tmpdir(), "pool-broken-"));
+        fs.writeFileSync(path.join(broken, "__index.js"), `throw new Error("Cannot find module 'left-out'");`);
+        const brokenPool = new FunctionPool({ taskRoot: broken, nodePath: broken, environment: {} }, 500);
+        try {
+            await brokenPool.warmUp().then(
+                () => expect.fail("should fail to load"),
+                error =>
+                    expect(error.message).to.equal(
+                        "the function's package failed to load: Error: Cannot find module 'left-out'",
+                    ),
+            );
+        } finally {
+            await brokenPool.close();
+            fs.rmSync(broken, { recursive: true, force: true });
         }
     });
 });
