@@ -15,7 +15,14 @@ describe("the commands' flags", () => {
     });
 
     it("still refuse a missing value and an unknown flag, as usage errors in one line", () => {
-        expect(() => parseFlags(["--rate", "--quiet"], OPTIONS)).to.throw(UsageError);
+        expect(() => parseFlags(["--rate", "--quiet"], OPTIONS)).to.throw(
+            UsageError,
+            /^Option '--rate <value>' argument missing$/,
+        );
+        expect(() => parseFlags(["--rate"], OPTIONS)).to.throw(
+            UsageError,
+            /^Option '--rate <value>' argument missing$/,
+        );
         expect(() => parseFlags(["--nope"], OPTIONS)).to.throw(UsageError, /^Unknown option '--nope'$/);
     });
 
