@@ -1,7 +1,7 @@
 /** Command-line flags shared by `npm run local` and `npm run produce`, parsed and checked. */
 import type { ParseArgsConfig } from "util";
 import { numberFlag, UsageError } from "../cli";
-import { resolveSymbols, SymbolSpec } from "./ticks";
+import { newSeed, resolveSymbols, SymbolSpec } from "./ticks";
 
 export interface ProducerFlags {
     rate: number;
@@ -9,6 +9,7 @@ export interface ProducerFlags {
     symbols: SymbolSpec[];
     shards: number;
     badRatio: number;
+    /** Always set by producerFlags (a new one when --seed is not given); optional for library callers. */
     seed?: number;
     /** User records per Kinesis record (KPL aggregates); plain records when absent. */
     aggregate?: number;
@@ -33,7 +34,9 @@ export const PRODUCER_HELP = `
                      more are made up). Prices random-walk with 2 to 4 decimals.
   --bad-ratio R      share of malformed records, 0 to 1 (default 0.01): not JSON, missing price,
                      negative price, impossible date, unsafe symbol
-  --seed N           repeat the same ticks (default: random)
+  --seed N           the seed of the ticks: the same symbols, prices and malformed records, in
+                     the same order (timestamps come from the clock); default: a new one,
+                     printed at the start
   --aggregate N      send N ticks per Kinesis record, as the Kinesis Producer Library does
                      (KPL aggregates with their MD5), 1 to 1000 (default: one tick per record);
                      --rate still counts ticks
@@ -52,7 +55,7 @@ export function producerFlags(values: Record<string, unknown>): ProducerFlags {
         symbols,
         shards: numberFlag(values, "shards", 1, 500, true),
         badRatio: numberFlag(values, "bad-ratio", 0, 1),
-        seed: values.seed === undefined ? undefined : numberFlag(values, "seed", 0, 2 ** 32 - 1, true),
+        seed: values.seed === undefined ? newSeed() : numberFlag(values, "seed", 0, 2 ** 32 - 1, true),
         aggregate: values.aggregate === undefined ? undefined : numberFlag(values, "aggregate", 1, 1000, true),
     };
 }

@@ -4,7 +4,7 @@
  */
 import * as path from "path";
 import { OBJECT_LAYOUTS, ObjectLayout } from "../../pipeline/schema";
-import { numberFlag, parseFlags, runCommand, UsageError } from "../cli";
+import { interruptOnSigint, numberFlag, parseFlags, runCommand, UsageError } from "../cli";
 import { runReport } from "../report/local-run";
 import { PRODUCER_HELP, PRODUCER_OPTIONS, producerFlags } from "./args";
 import { LocalPipelineOptions, runLocalPipeline } from "./run";
@@ -62,11 +62,12 @@ const OPTIONS = {
 
 function parseOptions(argv: string[]): LocalPipelineOptions & { report: string } {
     const values = parseFlags(argv, OPTIONS);
-    const startingPosition = String(values["starting-position"]).toUpperCase();
+    // Spelt as the stack's config spells it (upper case), like every enumeration of the project.
+    const startingPosition = String(values["starting-position"]);
     if (startingPosition !== "LATEST" && startingPosition !== "TRIM_HORIZON") {
-        throw new UsageError(
-            `--starting-position: expected LATEST or TRIM_HORIZON, got "${values["starting-position"]}"`,
-        );
+        const upper = startingPosition.toUpperCase();
+        const hint = upper === "LATEST" || upper === "TRIM_HORIZON" ? ` (did you mean ${upper}?)` : "";
+        throw new UsageError(`--starting-position: expected LATEST or TRIM_HORIZON, got "${startingPosition}"${hint}`);
     }
     const objectLayout = String(values["object-layout"]).toLowerCase();
     if (!(OBJECT_LAYOUTS as readonly string[]).includes(objectLayout)) {
@@ -95,18 +96,6 @@ function parseOptions(argv: string[]): LocalPipelineOptions & { report: string }
     };
 }
 
-/** First Ctrl-C: stop producing and finish with a summary. Second: leave now. */
-function interruptOnSigint(controller: AbortController): void {
-    process.on("SIGINT", () => {
-        if (controller.signal.aborted) {
-            console.error("\ninterrupted again: exiting without cleaning up");
-            process.exit(130);
-        }
-        console.error("\ninterrupted: stopping the producer, draining (Ctrl-C again to exit now)");
-        controller.abort();
-    });
-}
-
 /** A log line, first wiping the progress line a terminal is redrawing. */
 function logAboveProgress(line: string): void {
     if (process.stderr.isTTY) process.stderr.write("\r\x1b[2K");
@@ -116,7 +105,10 @@ function logAboveProgress(line: string): void {
 async function main(argv: string[]): Promise<number> {
     const options = parseOptions(argv);
     const controller = new AbortController();
-    interruptOnSigint(controller);
+    interruptOnSigint(controller, {
+        first: "interrupted: stopping the producer, draining (Ctrl-C again to exit now)",
+        again: "interrupted again: exiting without cleaning up",
+    });
     let reportPath: string | undefined;
     const summary = await runLocalPipeline({
         ...options,

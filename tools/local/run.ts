@@ -4,7 +4,6 @@
  * in for the event source mapping, and the producer standing in for module 1. Returns the
  * reconciled summary once everything it started is closed.
  */
-import { randomInt } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
@@ -30,9 +29,11 @@ import { ProgressOutput, startProgress } from "./progress";
 import { ensureStream, localKinesisClient, openShardIds, STREAM_NAME } from "../../harness/aws/kinesis";
 import { countStore, percentile, readStore, reconcile, RunSummary, StoreCounts } from "./summary";
 import type { ProducerFlags } from "./args";
-import { seededRandom } from "./ticks";
+import { newSeed, seededRandom } from "./ticks";
 import { startChaos } from "./chaos";
 import type { CrashPlan } from "../../harness/lambda/crashes";
+import { UserError } from "../cli";
+import { claimDataDir, inUse } from "./data-dir";
 
 export const TABLE_NAME = "StockMarketData";
 export const BUCKET_NAME = "stock-market-data-local";
@@ -119,9 +120,13 @@ export async function startEmulators(dataDir: string | undefined, closers: Close
         fs.mkdirSync(folder, { recursive: true });
         return folder;
     };
-    const kinesis = await startKinesalite(dir("kinesis"));
+    // LevelDB's own lock, should a run not using our lock file hold the folder.
+    const busy = (error: Error): never => {
+        throw /IO error: lock/.test(error.message) ? inUse(dataDir!) : error;
+    };
+    const kinesis = await startKinesalite(dir("kinesis")).catch(busy);
     closers.push(kinesis.close);
-    const dynamodb = await startDynalite(dir("dynamodb"));
+    const dynamodb = await startDynalite(dir("dynamodb")).catch(busy);
     closers.push(dynamodb.close);
     const s3 = await startS3rver(dir("s3"));
     closers.push(s3.close);
@@ -171,6 +176,8 @@ export async function startFunction(
         AWS_LAMBDA_FUNCTION_NAME: FUNCTION_NAME,
         AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
         AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(settings.memorySize),
+        // Lambda runs nodejs22.x; the SDK's notice about Node.js 20, here, is not the function's.
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     };
     const pool = new FunctionPool(
         { taskRoot: sandbox.taskRoot, nodePath: sandbox.nodePath, environment, inheritOutput: options.functionLogs },
@@ -179,13 +186,7 @@ export async function startFunction(
     );
     closers.push(() => pool.close());
     // A package that cannot load fails here, once, rather than as retries of every batch.
-    const warmUp = await pool.invoke({ Records: [] }).catch(error => {
-        throw new Error(
-            `the function failed on an empty batch (${(error as Error).name}): ${(error as Error).message}`,
-        );
-    });
-    if ((warmUp?.batchItemFailures ?? []).length !== 0)
-        throw new Error(`the function answered an empty batch with ${JSON.stringify(warmUp)}`);
+    await pool.warmUp();
     return pool;
 }
 
@@ -316,7 +317,8 @@ async function produceAndDrain(
 ): Promise<ProducerStats> {
     (options.log ?? (() => undefined))(
         `producing ${options.rate} records/s for ${options.duration} s, ${options.symbols.length} symbols, bad-ratio ${options.badRatio}` +
-            (options.aggregate ? `, ${options.aggregate} per KPL aggregate` : ""),
+            (options.aggregate ? `, ${options.aggregate} per KPL aggregate` : "") +
+            `, seed ${options.seed}`,
     );
     const stopProgress = options.progress
         ? startProgress(options.progress, () => ({
@@ -350,13 +352,23 @@ async function produceAndDrain(
     }
 }
 
+/** With --skip-build, the package must be there: say so before starting anything. */
+function checkPackageBuilt(): void {
+    if (!fs.existsSync(path.join(PACKAGE_DIR, "__index.js")))
+        throw new UserError(
+            `--skip-build: there is no package in ${path.relative(process.cwd(), PACKAGE_DIR)}/ yet: run npm run build:lambda once, or leave out --skip-build`,
+        );
+}
+
 async function run(options: LocalPipelineOptions, closers: Closer[]): Promise<RunSummary> {
     const started = Date.now();
     const log = options.log ?? (() => undefined);
-    // One seed for the ticks, the faults and the crashes: printed, so that a run can be repeated.
-    const seed = options.seed ?? randomInt(2 ** 31);
+    if (options.build === false) checkPackageBuilt();
+    if (options.dataDir) closers.push(claimDataDir(options.dataDir));
+    // One seed for the ticks, the faults and the crashes: printed first, so that a run can be repeated.
+    const seed = options.seed ?? newSeed();
     options = { ...options, seed };
-    log(`seed ${seed} (repeat this run with --seed ${seed})`);
+    log(`local run: seed ${seed} (--seed ${seed} with the same flags repeats this run)`);
     const settings = localSettings(options);
     const { endpoints, kinesis, dynamo, s3, streamArn, shardIds } = await setUp(options, settings, closers);
     throwIfAborted(options.signal);

@@ -310,7 +310,7 @@ export interface RunSummary extends Reconciliation {
     /** The same, before the run: not zero with a kept data folder. */
     storeBefore: StoreCounts;
     latencyMs: { p50: number | null; p90: number | null; p99: number | null };
-    /** The seed of the ticks, the faults and the crashes. */
+    /** The seed of the ticks, the faults and the crashes: --seed with it repeats the run. */
     seed?: number;
     invocations: number;
     functionErrors: number;
@@ -393,6 +393,7 @@ export function formatSummary(summary: RunSummary): string[] {
     );
     lines.push(describeDestination(summary));
     lines.push(`end-to-end latency: p50 ${ms(latency.p50)}, p90 ${ms(latency.p90)}, p99 ${ms(latency.p99)}`);
+    if (summary.seed !== undefined) lines.push(`seed ${summary.seed} (--seed ${summary.seed} repeats this run)`);
     if (summary.interrupted) lines.push("interrupted: the producer was stopped early");
     if (!summary.drained) lines.push("drain timeout: records were still in flight when the run stopped");
     for (const note of summary.notes) lines.push(`note: ${note}`);

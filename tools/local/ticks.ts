@@ -3,6 +3,7 @@
  * numbers, ISO 8601 timestamps with microseconds, and a share of malformed records of the kinds
  * the processing contract rejects. Deterministic for a given seed.
  */
+import { randomInt } from "crypto";
 import { validateSymbol } from "../../pipeline/runtime/tick";
 
 export const MALFORMED_KINDS = [
@@ -45,6 +46,9 @@ export const DEFAULT_SYMBOLS: SymbolSpec[] = [
     { symbol: "EURUSD=X", start: "1.0850", decimals: 4 },
     { symbol: "USDJPY=X", start: "157.125", decimals: 3 },
 ];
+
+/** A seed for a run that was given none (printed, so that the run can be repeated). */
+export const newSeed = (): number => randomInt(0, 2 ** 32);
 
 /** mulberry32: a small seeded generator, so a run can be repeated exactly. */
 export function seededRandom(seed: number): () => number {
