@@ -15,12 +15,12 @@ export const STREAM_NAME = "stock-market-stream";
 export type StreamTarget = { StreamName: string } | { StreamARN: string };
 
 /**
- * A client for a local endpoint: emulator credentials and region, and HTTP/1.1 (the client's
- * default HTTP/2 handler cannot talk to kinesalite).
+ * A client for a local endpoint: emulator credentials and region (LocalStack keeps streams per
+ * region), and HTTP/1.1 (the client's default HTTP/2 handler cannot talk to kinesalite).
  */
-export function localKinesisClient(endpoint: string): KinesisClient {
+export function localKinesisClient(endpoint: string, region = EMULATOR_REGION): KinesisClient {
     return new KinesisClient({
-        region: EMULATOR_REGION,
+        region,
         credentials: EMULATOR_CREDENTIALS,
         endpoint,
         requestHandler: new NodeHttpHandler(),

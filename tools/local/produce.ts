@@ -2,9 +2,9 @@
  * `npm run produce`: the local pipeline's producer (module 1's stand-in) against a real stream
  * or any local Kinesis endpoint.
  */
-import { KinesisClient } from "@aws-sdk/client-kinesis";
+import { DescribeStreamSummaryCommand, KinesisClient } from "@aws-sdk/client-kinesis";
 import { EMULATOR_REGION } from "../../harness/aws/emulators";
-import { parseFlags, runCommand, UsageError } from "../cli";
+import { interruptOnSigint, parseFlags, runCommand, UsageError, UserError } from "../cli";
 import { PRODUCER_HELP, PRODUCER_OPTIONS, producerFlags, ProducerFlags } from "./args";
 import { describeMalformed, emptyStats, runProducer, totalMalformed } from "./producer";
 import {
@@ -22,13 +22,12 @@ Puts random-walk stock ticks, with a share of malformed records, on a Kinesis st
 PutRecords (up to 500 records a call), retrying records the stream refuses.
 
 Stream:
-  --stream-arn ARN   a stream in AWS; region and credentials come from the SDK's usual
-                     settings (AWS_REGION, AWS_PROFILE, ~/.aws/config, an assumed role...)
-  --endpoint URL     a local Kinesis endpoint instead (kinesalite, LocalStack), with dummy
-                     credentials, region ${EMULATOR_REGION}
-  --stream-name NAME the stream at --endpoint (default ${STREAM_NAME})
-  --shards N         with --endpoint: shards of the stream to create if it does not exist
-                     (default 2); ignored with --stream-arn
+  --stream-arn ARN   a stream in AWS, in the ARN's region; credentials come from the SDK's usual
+                     settings (AWS_PROFILE, AWS_ACCESS_KEY_ID, ~/.aws/config, an assumed role...)
+  --endpoint URL     a local Kinesis instead (kinesalite, LocalStack), with dummy credentials;
+                     with --stream-arn too, the stream the ARN names at that endpoint
+  --stream-name NAME the stream at --endpoint (default ${STREAM_NAME}), created if missing
+  --shards N         shards of a stream --endpoint creates (default 2); ignored otherwise
 
 Ticks:${PRODUCER_HELP}`;
 
@@ -36,34 +35,134 @@ const OPTIONS = {
     ...PRODUCER_OPTIONS,
     "stream-arn": { type: "string" },
     endpoint: { type: "string" },
-    "stream-name": { type: "string", default: STREAM_NAME },
+    "stream-name": { type: "string" },
 } as const;
 
-const STREAM_ARN = /^arn:aws[a-z-]*:kinesis:[a-z0-9-]+:\d{12}:stream\/[A-Za-z0-9_.-]{1,128}$/;
+const STREAM_ARN = /^arn:(aws[a-z-]*):kinesis:([a-z0-9-]+):\d{12}:stream\/([A-Za-z0-9_.-]{1,128})$/;
 
+/** Where the records go, and how to name it in a message. */
 interface Destination {
     client: KinesisClient;
     target: StreamTarget;
     describe: string;
+    /** The endpoint, as a message names it when it cannot be reached. */
+    endpoint: string;
+    /** An endpoint the user gave (an emulator), rather than AWS's own. */
+    local: boolean;
+}
+
+function parseStreamArn(arn: string): { region: string; name: string; endpoint: string } {
+    const match = STREAM_ARN.exec(arn);
+    if (!match) throw new UsageError(`--stream-arn: expected arn:aws:kinesis:REGION:ACCOUNT:stream/NAME, got "${arn}"`);
+    const [, partition, region, name] = match;
+    const domain = partition === "aws-cn" ? "amazonaws.com.cn" : "amazonaws.com";
+    return { region, name, endpoint: `https://kinesis.${region}.${domain}` };
+}
+
+function parseEndpoint(text: string): string {
+    let url: URL | undefined;
+    try {
+        url = new URL(text);
+    } catch {
+        url = undefined;
+    }
+    if (!url || (url.protocol !== "http:" && url.protocol !== "https:"))
+        throw new UsageError(`--endpoint: expected a URL such as http://127.0.0.1:4567, got "${text}"`);
+    return text.replace(/\/+$/, "");
+}
+
+const NETWORK_ERRORS = new Set([
+    "ECONNREFUSED",
+    "ECONNRESET",
+    "ENOTFOUND",
+    "EAI_AGAIN",
+    "ETIMEDOUT",
+    "EHOSTUNREACH",
+    "ENETUNREACH",
+]);
+
+/** ECONNREFUSED and the like, on the error, its cause, or (HTTP/2 handler) only in its message. */
+function networkErrorCode(error: Error & { code?: string; cause?: unknown }): string | undefined {
+    for (let e: any = error; e; e = e.cause) if (NETWORK_ERRORS.has(e.code)) return e.code;
+    if (error.name === "TimeoutError") return error.name;
+    return [...NETWORK_ERRORS].find(code => error.message?.includes(code));
+}
+
+/** A Kinesis error as one line the user can act on; anything unexpected is returned as it is. */
+export function explainKinesisError(
+    error: unknown,
+    destination: Pick<Destination, "describe" | "endpoint" | "local">,
+): unknown {
+    const e = error as Error & { code?: string; $metadata?: unknown };
+    const network = networkErrorCode(e);
+    if (network) {
+        const hint = destination.local ? "is it running, and is the address right?" : "check the network and any proxy";
+        return new UserError(`cannot reach Kinesis at ${destination.endpoint} (${network}): ${hint}`);
+    }
+    if (e.name === "CredentialsProviderError")
+        return new UserError(
+            `no AWS credentials for ${destination.describe}: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (a local Kinesis needs --endpoint)`,
+        );
+    if (e.name === "ResourceNotFoundException")
+        return new UserError(`${destination.describe}: no such stream at ${destination.endpoint} (${e.message})`);
+    if (e.$metadata) return new UserError(`Kinesis at ${destination.endpoint} refused: ${e.name}: ${e.message}`);
+    return error;
+}
+
+/** The stream exists and answers; a producer allowed PutRecords only may not describe it. */
+async function checkStream(destination: Destination): Promise<void> {
+    try {
+        await destination.client.send(new DescribeStreamSummaryCommand(destination.target));
+    } catch (error) {
+        if ((error as Error).name === "AccessDeniedException") return;
+        throw error;
+    }
 }
 
 async function destination(values: Record<string, unknown>, flags: ProducerFlags): Promise<Destination> {
     const arn = values["stream-arn"] as string | undefined;
-    const endpoint = values.endpoint as string | undefined;
-    if (Boolean(arn) === Boolean(endpoint)) throw new UsageError("give either --stream-arn or --endpoint");
-    if (arn) {
-        if (!STREAM_ARN.test(arn))
-            throw new UsageError(`--stream-arn: expected arn:aws:kinesis:REGION:ACCOUNT:stream/NAME, got "${arn}"`);
-        return { client: awsKinesisClient(), target: { StreamARN: arn }, describe: arn };
+    const endpointFlag = values.endpoint as string | undefined;
+    const streamName = values["stream-name"] as string | undefined;
+    if (!arn && !endpointFlag)
+        throw new UsageError("where to? --stream-arn ARN for a stream in AWS, or --endpoint URL for a local Kinesis");
+    if (arn && streamName) throw new UsageError("--stream-name: not with --stream-arn, which names the stream already");
+    const stream = arn ? parseStreamArn(arn) : undefined;
+    const endpoint = endpointFlag === undefined ? undefined : parseEndpoint(endpointFlag);
+
+    if (stream && !endpoint) {
+        const found: Destination = {
+            client: awsKinesisClient({ region: stream.region }),
+            target: { StreamARN: arn! },
+            describe: arn!,
+            endpoint: process.env.AWS_ENDPOINT_URL_KINESIS ?? stream.endpoint,
+            local: false,
+        };
+        await checkStream(found).catch(error => {
+            throw explainKinesisError(error, found);
+        });
+        return found;
     }
-    const name = String(values["stream-name"]);
-    const client = localKinesisClient(endpoint!);
-    const { created } = await ensureStream(client, name, flags.shards);
-    return {
-        client,
+    // A local Kinesis: by name (kinesalite predates StreamARN), in the ARN's region if one is given.
+    const name = stream?.name ?? streamName ?? STREAM_NAME;
+    const local: Destination = {
+        client: localKinesisClient(endpoint!, stream?.region ?? EMULATOR_REGION),
         target: { StreamName: name },
-        describe: `${name} at ${endpoint}${created ? ` (created, ${flags.shards} shards)` : ""}`,
+        describe: `stream ${name} at ${endpoint}`,
+        endpoint: endpoint!,
+        local: true,
     };
+    try {
+        if (stream) {
+            await checkStream(local);
+        } else {
+            const { created } = await ensureStream(local.client, name, flags.shards);
+            if (created) local.describe += ` (created, ${flags.shards} shards)`;
+        }
+    } catch (error) {
+        local.client.destroy();
+        throw explainKinesisError(error, local);
+    }
+    return local;
 }
 
 function reportEverySecond(read: () => string): () => void {
@@ -74,13 +173,17 @@ function reportEverySecond(read: () => string): () => void {
 async function main(argv: string[]): Promise<number> {
     const values = parseFlags(argv, OPTIONS);
     const flags = producerFlags(values);
-    const { client, target, describe } = await destination(values, flags);
+    const where = await destination(values, flags);
     const controller = new AbortController();
-    process.once("SIGINT", () => controller.abort());
+    interruptOnSigint(controller, {
+        first: "interrupted: stopping the producer (Ctrl-C again to exit now)",
+        again: "interrupted again: exiting now",
+    });
 
     console.log(
-        `producing ${flags.rate} records/s for ${flags.duration} s to ${describe}: ${flags.symbols.length} symbols, bad-ratio ${flags.badRatio}` +
-            (flags.aggregate ? `, ${flags.aggregate} per KPL aggregate` : ""),
+        `producing ${flags.rate} records/s for ${flags.duration} s to ${where.describe}: ${flags.symbols.length} symbols, bad-ratio ${flags.badRatio}` +
+            (flags.aggregate ? `, ${flags.aggregate} per KPL aggregate` : "") +
+            `, seed ${flags.seed} (--seed ${flags.seed} with the same flags repeats these ticks)`,
     );
     const stats = emptyStats();
     const stop = reportEverySecond(
@@ -88,18 +191,16 @@ async function main(argv: string[]): Promise<number> {
     );
     try {
         await runProducer(
-            client,
-            target,
-            {
-                ...flags,
-                random: flags.seed === undefined ? undefined : seededRandom(flags.seed),
-                signal: controller.signal,
-            },
+            where.client,
+            where.target,
+            { ...flags, random: seededRandom(flags.seed!), signal: controller.signal },
             stats,
         );
+    } catch (error) {
+        throw explainKinesisError(error, where);
     } finally {
         stop();
-        client.destroy();
+        where.client.destroy();
     }
     console.log(
         `produced ${stats.produced} records${flags.aggregate ? ` in ${stats.kinesisRecords} KPL aggregates` : ""} in ${(stats.elapsedMs / 1000).toFixed(1)} s with ${stats.putCalls} PutRecords calls: ` +
