@@ -1,0 +1,401 @@
+/**
+ * The first hour of a new user, command by command: each mistake gets one line on stderr and
+ * the right exit code (2 for a usage error), never a stack trace; Ctrl-C ends a run cleanly; a
+ * run prints its seed and can be repeated from it. Each test runs the command as `npm run` does.
+ */
+import * as fs from "fs";
+import * as http2 from "http2";
+import * as net from "net";
+import * as os from "os";
+import * as path from "path";
+import { expect } from "chai";
+import { CreateStreamCommand, KinesisClient, waitUntilStreamExists } from "@aws-sdk/client-kinesis";
+import { Emulator, startKinesalite } from "../../harness/aws/emulators";
+import { localKinesisClient } from "../../harness/aws/kinesis";
+import { buildLambdaPackage, PACKAGE_DIR } from "../../harness/lambda/package";
+import { CommandResult, errorLines, runTool } from "../support/command";
+
+const local = (args: string[], options = {}) =>
+    runTool("tools/local/local.ts", args, { timeoutMs: 120_000, ...options });
+const produce = (args: string[], options = {}) =>
+    runTool("tools/local/produce.ts", args, { timeoutMs: 60_000, ...options });
+const clean = (args: string[]) => runTool("tools/local/clean.ts", args);
+
+/** No AWS credentials or region from the environment: a fresh machine. */
+const FRESH_MACHINE = {
+    AWS_ACCESS_KEY_ID: undefined,
+    AWS_SECRET_ACCESS_KEY: undefined,
+    AWS_SESSION_TOKEN: undefined,
+    AWS_PROFILE: undefined,
+    AWS_REGION: undefined,
+    AWS_DEFAULT_REGION: undefined,
+    AWS_CONFIG_FILE: "/nonexistent",
+    AWS_SHARED_CREDENTIALS_FILE: "/nonexistent",
+};
+
+/** The one line a mistake gets, and no stack trace. */
+function expectOneLine(result: CommandResult, code: number, line: string | RegExp): void {
+    const lines = errorLines(result);
+    expect(lines, result.stderr).to.have.length(1);
+    if (typeof line === "string") expect(lines[0]).to.equal(line);
+    else expect(lines[0]).to.match(line);
+    expect(result.stderr).not.to.match(/\n\s+at /);
+    expect(result.code).to.equal(code);
+}
+
+/** A loopback port nothing listens on. */
+async function closedPort(): Promise<number> {
+    const server = net.createServer();
+    await new Promise<void>(resolve => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as net.AddressInfo;
+    await new Promise(resolve => server.close(resolve));
+    return port;
+}
+
+/** The symbol table of a run's summary: the same seed must give the same one. */
+const symbolTable = (stdout: string) => /^symbol .*?\n\n/ms.exec(stdout)?.[0];
+const seedOf = (stdout: string) => Number(/^local run: seed (\d+) /m.exec(stdout)?.[1]);
+const FAST = ["--rate", "50", "--duration", "1", "--skip-build"];
+
+describe("npm run local, when the user makes a mistake", function () {
+    this.timeout(180_000);
+
+    describe("with --skip-build before any build", () => {
+        const aside = `${PACKAGE_DIR}.moved-by-test`;
+        before(() => {
+            if (fs.existsSync(PACKAGE_DIR)) fs.renameSync(PACKAGE_DIR, aside);
+        });
+        after(() => {
+            if (fs.existsSync(aside)) fs.renameSync(aside, PACKAGE_DIR);
+        });
+
+        it("says to build the package first, before starting anything, exit 1", async () => {
+            const result = await local(["--skip-build"]);
+            expectOneLine(
+                result,
+                1,
+                "npm run local: --skip-build: there is no package in dist/processor/ yet: run npm run build:lambda once, or leave out --skip-build",
+            );
+            expect(result.stdout).to.equal("");
+        });
+    });
+
+    const usageErrors: [string, string[], string][] = [
+        [
+            "a file as --data",
+            ["--data", "README.md"],
+            "--data README.md: that is a file; give a folder (it is created if missing)",
+        ],
+        ["a negative rate", ["--rate", "-5"], '--rate: expected a number from 0.1 to 100000, got "-5"'],
+        ["an unknown flag", ["--speed", "5"], "Unknown option '--speed'"],
+        ["a flag without its value", ["--duration"], "Option '--duration <value>' argument missing"],
+        [
+            "a starting position in lower case",
+            ["--starting-position", "latest"],
+            '--starting-position: expected LATEST or TRIM_HORIZON, got "latest" (did you mean LATEST?)',
+        ],
+        ["a bad ratio over 1", ["--bad-ratio", "2"], '--bad-ratio: expected a number from 0 to 1, got "2"'],
+        [
+            "a seed that is not an integer",
+            ["--seed", "1.5"],
+            '--seed: expected an integer from 0 to 4294967295, got "1.5"',
+        ],
+    ];
+    for (const [what, args, message] of usageErrors) {
+        it(`answers ${what} with one line and exit 2`, async () => {
+            const result = await local([...args, "--skip-build"]);
+            expectOneLine(result, 2, `npm run local: ${message} (npm run local -- --help for the usage)`);
+        });
+    }
+});
+
+describe("npm run local, runs", function () {
+    this.timeout(240_000);
+    before(async function () {
+        this.timeout(120_000);
+        if (!fs.existsSync(path.join(PACKAGE_DIR, "__index.js"))) await buildLambdaPackage();
+    });
+
+    it("prints its seed first, and --seed with it repeats the run's ticks", async () => {
+        const first = await local(FAST);
+        expect(first.code, first.stderr).to.equal(0);
+        const seed = seedOf(first.stdout);
+        expect(first.stdout.split("\n")[0]).to.equal(
+            `local run: seed ${seed} (--seed ${seed} with the same flags repeats these ticks)`,
+        );
+        expect(first.stdout).to.include(`seed ${seed} (--seed ${seed} repeats these ticks)`);
+
+        const again = await local([...FAST, "--seed", String(seed)]);
+        expect(again.code, again.stderr).to.equal(0);
+        expect(seedOf(again.stdout)).to.equal(seed);
+        expect(symbolTable(again.stdout)).to.be.a("string").and.equal(symbolTable(first.stdout));
+
+        const other = await local([...FAST, "--seed", String((seed + 1) % 2 ** 32)]);
+        expect(symbolTable(other.stdout)).not.to.equal(symbolTable(first.stdout));
+    });
+
+    it("shows the function's logs with --function-logs, and no invocation without records", async () => {
+        const result = await local([...FAST, "--function-logs"]);
+        expect(result.code, result.stderr).to.equal(0);
+        const logs = result.stdout
+            .split("\n")
+            .filter(line => line.startsWith("{") && line.includes('"received"'))
+            .map(line => JSON.parse(line) as { received: number });
+        expect(logs.length).to.be.greaterThan(0);
+        expect(logs.map(log => log.received)).not.to.include(0);
+        expect(result.stdout + result.stderr).not.to.include("NodeVersionSupportWarning");
+    });
+
+    it("stops cleanly on Ctrl-C: no function error, 'interrupted', everything produced reconciled, exit 130", async () => {
+        let interrupted = false;
+        const result = await local(["--rate", "50", "--duration", "60", "--skip-build"], {
+            // A shell's foreground job: Ctrl-C signals the whole group, and npm forwards a second SIGINT.
+            detached: true,
+            onStdout: (stdout: string, child: { pid: number }) => {
+                if (interrupted || !stdout.includes("producing")) return;
+                interrupted = true;
+                setTimeout(() => {
+                    process.kill(-child.pid, "SIGINT");
+                    setTimeout(() => process.kill(child.pid, "SIGINT"), 20);
+                }, 2000);
+            },
+        });
+        expect(interrupted, result.stdout).to.equal(true);
+        expect(result.code, result.stderr).to.equal(130);
+        expect(result.stdout).to.match(/invocations: \d+ \(0 function errors, \d+ cold starts\)/);
+        expect(result.stdout).to.include("interrupted: the producer was stopped early");
+        expect(result.stdout + result.stderr).not.to.include("process exited");
+        expect(result.stderr).not.to.include("interrupted again");
+        const last = result.stdout.trim().split("\n").pop()!;
+        const [, produced, stored, rejected] =
+            /^produced (\d+), stored (\d+), rejected (\d+), lost 0$/.exec(last) ?? [];
+        expect(Number(produced), last).to.be.greaterThan(0);
+        expect(Number(stored) + Number(rejected)).to.equal(Number(produced));
+    });
+
+    describe("with --data", () => {
+        let dir: string;
+        before(() => {
+            dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "local-data-")), "kept");
+        });
+        after(() => fs.rmSync(path.dirname(dir), { recursive: true, force: true }));
+
+        it("refuses a second run on the folder while the first runs, in one line, exit 1", async () => {
+            let second: CommandResult | undefined;
+            let started = false;
+            const first = await local(["--data", dir, "--rate", "20", "--duration", "60", "--skip-build"], {
+                detached: true,
+                onStdout: (stdout: string, child: { pid: number }) => {
+                    if (started || !stdout.includes("producing")) return;
+                    started = true;
+                    void local(["--data", dir, "--skip-build"]).then(result => {
+                        second = result;
+                        process.kill(-child.pid, "SIGINT");
+                    });
+                },
+            });
+            expect(first.code, first.stderr).to.equal(130);
+            expect(second).not.to.equal(undefined);
+            expectOneLine(
+                second!,
+                1,
+                new RegExp(
+                    `^npm run local: --data ${dir} is in use by another npm run local \\(pid \\d+\\): wait for it to end, or give another --data folder$`,
+                ),
+            );
+        });
+
+        it("keeps the data for the next run, and npm run clean removes it", async () => {
+            expect(fs.existsSync(path.join(dir, "s3"))).to.equal(true);
+            const removed = await clean(["--data", dir]);
+            expect(removed.code, removed.stderr).to.equal(0);
+            expect(removed.stdout).to.match(new RegExp(`^removed ${dir}: [\\d.]+ MiB of disk freed\\n$`));
+            expect(fs.existsSync(dir)).to.equal(false);
+            const again = await clean(["--data", dir]);
+            expect(again.stdout).to.equal(`nothing to clean: ${dir} does not exist\n`);
+        });
+    });
+});
+
+describe("npm run clean, when the user makes a mistake", function () {
+    this.timeout(60_000);
+
+    it("refuses a folder npm run local did not make, exit 1", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "not-data-"));
+        fs.writeFileSync(path.join(dir, "thesis.tex"), "keep me");
+        try {
+            expectOneLine(
+                await clean(["--data", dir]),
+                1,
+                `npm run clean: ${dir} does not look like npm run local's data (no .stock-market-pipeline-local-data in it): delete it yourself if you mean to`,
+            );
+            expect(fs.existsSync(path.join(dir, "thesis.tex"))).to.equal(true);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});
+
+describe("npm run produce, when the user makes a mistake", function () {
+    this.timeout(120_000);
+
+    it("answers an --endpoint that is not a URL with one line, exit 2", async () => {
+        expectOneLine(
+            await produce(["--endpoint", "notaurl"]),
+            2,
+            'npm run produce: --endpoint: expected a URL such as http://127.0.0.1:4567, got "notaurl" (npm run produce -- --help for the usage)',
+        );
+    });
+
+    it("names the endpoint it could not reach, exit 1", async () => {
+        const port = await closedPort();
+        expectOneLine(
+            await produce(["--endpoint", `http://127.0.0.1:${port}`]),
+            1,
+            `npm run produce: cannot reach Kinesis at http://127.0.0.1:${port} (ECONNREFUSED): is it running, and is the address right?`,
+        );
+    });
+
+    it("takes the region from --stream-arn, and says when there are no credentials, exit 1", async () => {
+        const arn = "arn:aws:kinesis:us-east-1:123456789012:stream/stock-market-stream";
+        expectOneLine(
+            await produce(["--stream-arn", arn], { env: FRESH_MACHINE }),
+            1,
+            `npm run produce: no AWS credentials for ${arn}: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (a local Kinesis needs --endpoint)`,
+        );
+    });
+
+    it("answers a --stream-arn that is not a stream ARN with one line, exit 2", async () => {
+        expectOneLine(
+            await produce(["--stream-arn", "stock-market-stream"]),
+            2,
+            'npm run produce: --stream-arn: expected arn:aws:kinesis:REGION:ACCOUNT:stream/NAME, got "stock-market-stream" (npm run produce -- --help for the usage)',
+        );
+    });
+
+    it("answers no stream at all with one line saying what to give, exit 2", async () => {
+        expectOneLine(
+            await produce([]),
+            2,
+            "npm run produce: where to? --stream-arn ARN for a stream in AWS, or --endpoint URL for a local Kinesis (npm run produce -- --help for the usage)",
+        );
+    });
+});
+
+describe("npm run produce, runs", function () {
+    this.timeout(120_000);
+    let kinesis: Emulator;
+    let client: KinesisClient;
+    before(async () => {
+        kinesis = await startKinesalite();
+        client = localKinesisClient(kinesis.endpoint);
+    });
+    after(async () => {
+        client.destroy();
+        await kinesis.close();
+    });
+
+    it("creates the stream at --endpoint, puts rate × duration records and prints its seed", async () => {
+        const result = await produce([
+            "--endpoint",
+            kinesis.endpoint,
+            "--stream-name",
+            "ticks",
+            "--rate",
+            "40",
+            "--duration",
+            "1",
+        ]);
+        expect(result.code, result.stderr).to.equal(0);
+        expect(result.stdout).to.match(
+            /^producing 40 records\/s for 1 s to stream ticks at http:\/\/127.0.0.1:\d+ \(created, 2 shards\): 8 symbols, bad-ratio 0.01, seed (\d+) \(--seed \1 with the same flags repeats these ticks\)/,
+        );
+        expect(result.stdout).to.match(/^produced 40 records in /m);
+    });
+
+    it("with --stream-arn and --endpoint, puts to the stream the ARN names at that endpoint", async () => {
+        await client.send(new CreateStreamCommand({ StreamName: "by-arn", ShardCount: 1 }));
+        await waitUntilStreamExists({ client, maxWaitTime: 30 }, { StreamName: "by-arn" });
+        const arn = "arn:aws:kinesis:us-east-1:000000000000:stream/by-arn";
+        const result = await produce([
+            "--stream-arn",
+            arn,
+            "--endpoint",
+            kinesis.endpoint,
+            "--rate",
+            "20",
+            "--duration",
+            "1",
+        ]);
+        expect(result.code, result.stderr).to.equal(0);
+        expect(result.stdout).to.match(/^produced 20 records in /m);
+    });
+
+    it("with --stream-arn alone, signs for the ARN's region and addresses the stream by its ARN", async () => {
+        // A stand-in for Kinesis in AWS (HTTP/2, as the SDK speaks to it): it records what it is sent.
+        const requests: { target: string; authorization: string; body: Record<string, unknown> }[] = [];
+        const server = http2.createServer((request, response) => {
+            let body = "";
+            request.on("data", chunk => (body += chunk));
+            request.on("end", () => {
+                const parsed = JSON.parse(body) as { Records?: unknown[] };
+                const target = String(request.headers["x-amz-target"]);
+                requests.push({ target, authorization: String(request.headers.authorization), body: parsed });
+                const reply = target.endsWith("PutRecords")
+                    ? {
+                          FailedRecordCount: 0,
+                          Records: (parsed.Records ?? []).map((_, i) => ({
+                              SequenceNumber: String(i + 1),
+                              ShardId: "shardId-000000000000",
+                          })),
+                      }
+                    : { StreamDescriptionSummary: { StreamStatus: "ACTIVE" } };
+                response.writeHead(200, { "content-type": "application/x-amz-json-1.1" });
+                response.end(JSON.stringify(reply));
+            });
+        });
+        await new Promise<void>(resolve => server.listen(0, "127.0.0.1", resolve));
+        const endpoint = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+        const arn = "arn:aws:kinesis:eu-west-1:123456789012:stream/stock-market-stream";
+        try {
+            const result = await produce(["--stream-arn", arn, "--rate", "20", "--duration", "1"], {
+                env: {
+                    ...FRESH_MACHINE,
+                    AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
+                    AWS_SECRET_ACCESS_KEY: "secret",
+                    AWS_ENDPOINT_URL_KINESIS: endpoint,
+                },
+            });
+            expect(result.code, result.stderr).to.equal(0);
+            expect(requests.length).to.be.greaterThan(1);
+            for (const request of requests) {
+                expect(request.authorization).to.match(
+                    /Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/kinesis\/aws4_request/,
+                );
+                expect(request.body.StreamARN).to.equal(arn);
+            }
+        } finally {
+            server.close();
+        }
+    });
+});
+
+describe("the other commands, when the user makes a mistake", function () {
+    this.timeout(120_000);
+
+    it("npm run bench answers a bad flag with one line, exit 2", async () => {
+        expectOneLine(
+            await runTool("tools/bench/bench.ts", ["--batches", "-1"]),
+            2,
+            /^npm run bench: --batches: expected an integer from \d+ to \d+, got "-1" \(npm run bench -- --help for the usage\)$/,
+        );
+    });
+
+    it("npm run build:lambda answers an argument it does not take with one line, exit 2", async () => {
+        expectOneLine(
+            await runTool("tools/build-lambda.ts", ["--watch"]),
+            2,
+            "npm run build:lambda: Unknown option '--watch' (npm run build:lambda -- --help for the usage)",
+        );
+    });
+});
