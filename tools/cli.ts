@@ -55,8 +55,22 @@ function attachNegativeNumbers(argv: string[], options: OptionSpecs): string[] {
     return out;
 }
 
+/**
+ * `npm run local --rate 200` (no `--`): npm keeps the flags for itself, exports each as
+ * npm_config_<name>, and passes on only their values, or nothing. Say so rather than run without them.
+ */
+function flagsTakenByNpm(options: OptionSpecs): string[] {
+    if (!process.env.npm_lifecycle_event) return [];
+    return Object.keys(options)
+        .filter(name => name !== "help" && process.env[`npm_config_${name.replace(/-/g, "_")}`] !== undefined)
+        .map(name => `--${name}`);
+}
+
 /** Parses argv against the options, turning the parser's errors into UsageErrors. */
 export function parseFlags(argv: string[], options: OptionSpecs): FlagValues {
+    const taken = flagsTakenByNpm(options);
+    if (taken.length > 0)
+        throw new UsageError(`npm took ${taken.join(", ")} for itself: put the command's flags after --`);
     try {
         const args = attachNegativeNumbers(argv, options);
         return parseArgs({ args, options, allowPositionals: false, strict: true }).values as FlagValues;

@@ -13,7 +13,7 @@ import { CreateStreamCommand, KinesisClient, waitUntilStreamExists } from "@aws-
 import { Emulator, startKinesalite } from "../../harness/aws/emulators";
 import { localKinesisClient } from "../../harness/aws/kinesis";
 import { buildLambdaPackage, PACKAGE_DIR } from "../../harness/lambda/package";
-import { CommandResult, errorLines, runTool } from "../support/command";
+import { CommandResult, errorLines, runNpm, runTool } from "../support/command";
 
 const local = (args: string[], options = {}) =>
     runTool("tools/local/local.ts", args, { timeoutMs: 120_000, ...options });
@@ -382,6 +382,16 @@ describe("npm run produce, runs", function () {
 
 describe("the other commands, when the user makes a mistake", function () {
     this.timeout(120_000);
+
+    it("npm run without -- before the flags: the command says npm took them, exit 2", async () => {
+        const result = await runNpm(["run", "local", "--rate", "200", "--skip-build"]);
+        expect(result.code).to.equal(2);
+        // npm's own warnings come first; the command's line is the last.
+        expect(errorLines(result).pop()).to.equal(
+            "npm run local: npm took --rate, --skip-build for itself: put the command's flags after -- (npm run local -- --help for the usage)",
+        );
+        expect(result.stderr).not.to.match(/\n\s+at /);
+    });
 
     it("npm run bench answers a bad flag with one line, exit 2", async () => {
         expectOneLine(

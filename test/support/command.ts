@@ -26,13 +26,23 @@ export interface CommandOptions {
 
 /** e.g. runTool("tools/local/local.ts", ["--rate", "-5"]) for `npm run local -- --rate -5`. */
 export function runTool(script: string, args: string[], options: CommandOptions = {}): Promise<CommandResult> {
+    return run(process.execPath, ["-r", "ts-node/register/transpile-only", script, ...args], options);
+}
+
+/** npm itself, e.g. runNpm(["run", "local", "--rate", "200"]): what the user typed, word for word. */
+export function runNpm(args: string[], options: CommandOptions = {}): Promise<CommandResult> {
+    return run("npm", args, options);
+}
+
+function run(command: string, args: string[], options: CommandOptions): Promise<CommandResult> {
+    const script = `${command} ${args.join(" ")}`;
     const spawnOptions: SpawnOptions = {
         cwd: ROOT,
         env: { ...process.env, ...options.env },
         stdio: ["ignore", "pipe", "pipe"],
         detached: options.detached,
     };
-    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", script, ...args], spawnOptions);
+    const child = spawn(command, args, spawnOptions);
     options.onStart?.(child);
     let stdout = "";
     let stderr = "";

@@ -26,6 +26,29 @@ describe("the commands' flags", () => {
         expect(() => parseFlags(["--nope"], OPTIONS)).to.throw(UsageError, /^Unknown option '--nope'$/);
     });
 
+    describe("run by npm without -- before the flags", () => {
+        const saved = { ...process.env };
+        afterEach(() => {
+            for (const name of ["npm_lifecycle_event", "npm_config_rate", "npm_config_quiet"]) {
+                if (saved[name] === undefined) delete process.env[name];
+                else process.env[name] = saved[name];
+            }
+        });
+
+        it("say that npm took the flags, rather than run without them", () => {
+            // What `npm run local --rate 200 --quiet` leaves the command: the flags as npm config, "200" as an argument.
+            Object.assign(process.env, {
+                npm_lifecycle_event: "local",
+                npm_config_rate: "true",
+                npm_config_quiet: "true",
+            });
+            expect(() => parseFlags(["200"], OPTIONS)).to.throw(
+                UsageError,
+                /^npm took --rate, --quiet for itself: put the command's flags after --$/,
+            );
+        });
+    });
+
     it("refuse a fractional value where an integer is expected", () => {
         expect(() => numberFlag({ shards: "1.5" }, "shards", 1, 500, true)).to.throw(
             /expected an integer from 1 to 500/,
