@@ -232,6 +232,7 @@ export async function runProducer(
     let waiting: GeneratedTick[] = [];
     while ((generated < total || waiting.length > 0) && !options.signal?.aborted) {
         await sleep(Math.max(0, started + (Math.floor((Date.now() - started) / TICK_MS) + 1) * TICK_MS - Date.now()));
+        if (options.signal?.aborted) break; // Ctrl-C during the wait: not one more (possibly large) catch-up step
         const due = Math.min(total, Math.floor((options.rate * (Date.now() - started)) / 1000));
         const now = Date.now();
         waiting.push(...Array.from({ length: Math.max(0, due - generated) }, () => generator.next(now)));
