@@ -94,6 +94,11 @@ describe("npm run local, when the user makes a mistake", function () {
             ["--starting-position", "latest"],
             '--starting-position: expected LATEST or TRIM_HORIZON, got "latest" (did you mean LATEST?)',
         ],
+        [
+            "an object layout in upper case",
+            ["--object-layout", "BATCH"],
+            '--object-layout: expected record or batch, got "BATCH" (did you mean batch?)',
+        ],
         ["a bad ratio over 1", ["--bad-ratio", "2"], '--bad-ratio: expected a number from 0 to 1, got "2"'],
         [
             "a seed that is not an integer",

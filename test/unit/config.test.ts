@@ -220,6 +220,9 @@ describe("stack config", () => {
         expect(() => parse({ streamArn: STREAM_ARN, startingPosition: "latest" })).to.throw(
             'config stock-market-pipeline:startingPosition: expected one of LATEST, TRIM_HORIZON, AT_TIMESTAMP, got "latest" (did you mean LATEST?)',
         );
+        expect(() => parse({ streamArn: STREAM_ARN, objectLayout: "BATCH" })).to.throw(
+            'config stock-market-pipeline:objectLayout: expected one of record, batch, got "BATCH" (did you mean batch?)',
+        );
         expect(() => parse({ streamArn: STREAM_ARN, rawArchiveStorageClass: "glacier_ir" })).to.throw(
             /rawArchiveStorageClass: expected one of .*, got "glacier_ir" \(did you mean GLACIER_IR\?\)$/,
         );

@@ -82,11 +82,11 @@ describe("npm run plan: the resource tree", () => {
             /^├─ stock-market-pipeline:pipeline:StockStorage\s+storage$/.test(line),
         );
         const processor = lines.findIndex(line =>
-            /^└─ stock-market-pipeline:pipeline:StockProcessor\s+processor$/.test(line),
+            /^[├└]─ stock-market-pipeline:pipeline:StockProcessor\s+processor$/.test(line),
         );
         const table = lines.findIndex(line => /^│ {2}├─ aws:dynamodb:Table\s+storage-ticks/.test(line));
         const mapping = lines.findIndex(line =>
-            /^ {3}├─ aws:lambda:EventSourceMapping\s+processor-subscription$/.test(line),
+            /^[│ ] {2}├─ aws:lambda:EventSourceMapping\s+processor-subscription$/.test(line),
         );
         expect(storage).to.be.greaterThan(0);
         expect(table).to.be.greaterThan(storage).and.lessThan(processor);

@@ -69,11 +69,11 @@ function parseOptions(argv: string[]): LocalPipelineOptions & { report: string }
         const hint = upper === "LATEST" || upper === "TRIM_HORIZON" ? ` (did you mean ${upper}?)` : "";
         throw new UsageError(`--starting-position: expected LATEST or TRIM_HORIZON, got "${startingPosition}"${hint}`);
     }
-    const objectLayout = String(values["object-layout"]).toLowerCase();
+    const objectLayout = String(values["object-layout"]);
     if (!(OBJECT_LAYOUTS as readonly string[]).includes(objectLayout)) {
-        throw new UsageError(
-            `--object-layout: expected ${OBJECT_LAYOUTS.join(" or ")}, got "${values["object-layout"]}"`,
-        );
+        const lower = objectLayout.toLowerCase();
+        const hint = (OBJECT_LAYOUTS as readonly string[]).includes(lower) ? ` (did you mean ${lower}?)` : "";
+        throw new UsageError(`--object-layout: expected ${OBJECT_LAYOUTS.join(" or ")}, got "${objectLayout}"${hint}`);
     }
     return {
         ...producerFlags(values),

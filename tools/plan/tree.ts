@@ -114,6 +114,9 @@ const DESCRIBE: Record<string, Describe> = {
         `${a.namespace} ${a.metricName} ${a.statistic} ${COMPARISONS[a.comparisonOperator] ?? a.comparisonOperator} ${a.threshold} ` +
             `for ${a.evaluationPeriods} × ${a.period} s`,
     ],
+    "aws:cloudwatch/dashboard:Dashboard": d => [
+        `name ${d.dashboardName}, ${(JSON.parse(d.dashboardBody ?? "{}") as { widgets?: unknown[] }).widgets?.length ?? 0} widgets`,
+    ],
     "aws:sns/topicSubscription:TopicSubscription": (s, ref) => [`${s.protocol} ${s.endpoint} to ${ref(s.topic)}`],
 };
 
