@@ -127,23 +127,24 @@ describe("the processor's deployment package", () => {
         });
 
         it("fails at start, naming OBJECT_LAYOUT, when it is neither record nor batch", async () => {
-            const misconfigured = await LambdaProcess.start({
+            // The host loads the handler at start, as Lambda's init phase does: the error comes then.
+            const error = await LambdaProcess.start({
                 taskRoot: sandbox.taskRoot,
                 nodePath: sandbox.nodePath,
                 environment: {
                     ...lambdaEnvironment(emulators, "StockMarketData", "stock-market-data", true),
                     OBJECT_LAYOUT: "per-day",
                 },
-            });
-            try {
-                const error = await misconfigured.invoke({ Records: [] }).then(
-                    () => null,
-                    (e: Error) => e,
-                );
-                expect(error?.message).to.equal('OBJECT_LAYOUT must be one of record, batch, got "per-day"');
-            } finally {
-                await misconfigured.stop();
-            }
+            }).then(
+                async started => {
+                    await started.stop();
+                    return null;
+                },
+                (e: Error) => e,
+            );
+            expect(error?.message).to.equal(
+                `the function's package failed to load: Error: OBJECT_LAYOUT must be one of record, batch, got "per-day"`,
+            );
         });
     });
 });
