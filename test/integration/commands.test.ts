@@ -13,13 +13,11 @@ import { CreateStreamCommand, KinesisClient, waitUntilStreamExists } from "@aws-
 import { Emulator, startKinesalite } from "../../harness/aws/emulators";
 import { localKinesisClient } from "../../harness/aws/kinesis";
 import { buildLambdaPackage, PACKAGE_DIR } from "../../harness/lambda/package";
-import { CommandResult, errorLines, runNpm, runTool } from "../support/command";
+import { CommandResult, errorLines, runNpm, runTool } from "../support/commands";
 
-const local = (args: string[], options = {}) =>
-    runTool("tools/local/local.ts", args, { timeoutMs: 120_000, ...options });
-const produce = (args: string[], options = {}) =>
-    runTool("tools/local/produce.ts", args, { timeoutMs: 60_000, ...options });
-const clean = (args: string[]) => runTool("tools/local/clean.ts", args);
+const local = (args: string[], options = {}) => runTool("local/local.ts", args, { timeoutMs: 120_000, ...options });
+const produce = (args: string[], options = {}) => runTool("local/produce.ts", args, { timeoutMs: 60_000, ...options });
+const clean = (args: string[]) => runTool("local/clean.ts", args);
 
 /** No AWS credentials or region from the environment: a fresh machine. */
 const FRESH_MACHINE = {
@@ -40,7 +38,7 @@ function expectOneLine(result: CommandResult, code: number, line: string | RegEx
     if (typeof line === "string") expect(lines[0]).to.equal(line);
     else expect(lines[0]).to.match(line);
     expect(result.stderr).not.to.match(/\n\s+at /);
-    expect(result.code).to.equal(code);
+    expect(result.status).to.equal(code);
 }
 
 /** A loopback port nothing listens on. */
@@ -123,15 +121,15 @@ describe("npm run local, runs", function () {
 
     it("prints its seed first, and --seed with it repeats the run's ticks", async () => {
         const first = await local(FAST);
-        expect(first.code, first.stderr).to.equal(0);
+        expect(first.status, first.stderr).to.equal(0);
         const seed = seedOf(first.stdout);
         expect(first.stdout.split("\n")[0]).to.equal(
-            `local run: seed ${seed} (--seed ${seed} with the same flags repeats these ticks)`,
+            `local run: seed ${seed} (--seed ${seed} with the same flags repeats this run)`,
         );
-        expect(first.stdout).to.include(`seed ${seed} (--seed ${seed} repeats these ticks)`);
+        expect(first.stdout).to.include(`seed ${seed} (--seed ${seed} repeats this run)`);
 
         const again = await local([...FAST, "--seed", String(seed)]);
-        expect(again.code, again.stderr).to.equal(0);
+        expect(again.status, again.stderr).to.equal(0);
         expect(seedOf(again.stdout)).to.equal(seed);
         expect(symbolTable(again.stdout)).to.be.a("string").and.equal(symbolTable(first.stdout));
 
@@ -141,7 +139,7 @@ describe("npm run local, runs", function () {
 
     it("shows the function's logs with --function-logs, and no invocation without records", async () => {
         const result = await local([...FAST, "--function-logs"]);
-        expect(result.code, result.stderr).to.equal(0);
+        expect(result.status, result.stderr).to.equal(0);
         const logs = result.stdout
             .split("\n")
             .filter(line => line.startsWith("{") && line.includes('"received"'))
@@ -166,14 +164,14 @@ describe("npm run local, runs", function () {
             },
         });
         expect(interrupted, result.stdout).to.equal(true);
-        expect(result.code, result.stderr).to.equal(130);
-        expect(result.stdout).to.match(/invocations: \d+ \(0 function errors, \d+ cold starts\)/);
+        expect(result.status, result.stderr).to.equal(130);
+        expect(result.stdout).to.match(/invocations: \d+ \(0 function errors, 0 crashes, \d+ cold starts\)/);
         expect(result.stdout).to.include("interrupted: the producer was stopped early");
         expect(result.stdout + result.stderr).not.to.include("process exited");
         expect(result.stderr).not.to.include("interrupted again");
         const last = result.stdout.trim().split("\n").pop()!;
         const [, produced, stored, rejected] =
-            /^produced (\d+), stored (\d+), rejected (\d+), lost 0$/.exec(last) ?? [];
+            /^produced (\d+), stored (\d+), rejected (\d+), in failure destination 0, lost 0$/.exec(last) ?? [];
         expect(Number(produced), last).to.be.greaterThan(0);
         expect(Number(stored) + Number(rejected)).to.equal(Number(produced));
     });
@@ -199,13 +197,13 @@ describe("npm run local, runs", function () {
                     });
                 },
             });
-            expect(first.code, first.stderr).to.equal(130);
+            expect(first.status, first.stderr).to.equal(130);
             expect(second).not.to.equal(undefined);
             expectOneLine(
                 second!,
                 1,
                 new RegExp(
-                    `^npm run local: --data ${dir} is in use by another npm run local \\(pid \\d+\\): wait for it to end, or give another --data folder$`,
+                    `^npm run local: --data ${dir} is in use by another run \\(pid \\d+\\): wait for it to end, or give another --data folder$`,
                 ),
             );
         });
@@ -213,7 +211,7 @@ describe("npm run local, runs", function () {
         it("keeps the data for the next run, and npm run clean removes it", async () => {
             expect(fs.existsSync(path.join(dir, "s3"))).to.equal(true);
             const removed = await clean(["--data", dir]);
-            expect(removed.code, removed.stderr).to.equal(0);
+            expect(removed.status, removed.stderr).to.equal(0);
             expect(removed.stdout).to.match(new RegExp(`^removed ${dir}: [\\d.]+ MiB of disk freed\\n$`));
             expect(fs.existsSync(dir)).to.equal(false);
             const again = await clean(["--data", dir]);
@@ -311,7 +309,7 @@ describe("npm run produce, runs", function () {
             "--duration",
             "1",
         ]);
-        expect(result.code, result.stderr).to.equal(0);
+        expect(result.status, result.stderr).to.equal(0);
         expect(result.stdout).to.match(
             /^producing 40 records\/s for 1 s to stream ticks at http:\/\/127.0.0.1:\d+ \(created, 2 shards\): 8 symbols, bad-ratio 0.01, seed (\d+) \(--seed \1 with the same flags repeats these ticks\)/,
         );
@@ -332,7 +330,7 @@ describe("npm run produce, runs", function () {
             "--duration",
             "1",
         ]);
-        expect(result.code, result.stderr).to.equal(0);
+        expect(result.status, result.stderr).to.equal(0);
         expect(result.stdout).to.match(/^produced 20 records in /m);
     });
 
@@ -371,7 +369,7 @@ describe("npm run produce, runs", function () {
                     AWS_ENDPOINT_URL_KINESIS: endpoint,
                 },
             });
-            expect(result.code, result.stderr).to.equal(0);
+            expect(result.status, result.stderr).to.equal(0);
             expect(requests.length).to.be.greaterThan(1);
             for (const request of requests) {
                 expect(request.authorization).to.match(
@@ -390,7 +388,7 @@ describe("the other commands, when the user makes a mistake", function () {
 
     it("npm run without -- before the flags: the command says npm took them, exit 2", async () => {
         const result = await runNpm(["run", "local", "--rate", "200", "--skip-build"]);
-        expect(result.code).to.equal(2);
+        expect(result.status).to.equal(2);
         // npm's own warnings come first; the command's line is the last.
         expect(errorLines(result).pop()).to.equal(
             "npm run local: npm took --rate, --skip-build for itself: put the command's flags after -- (npm run local -- --help for the usage)",
@@ -400,7 +398,7 @@ describe("the other commands, when the user makes a mistake", function () {
 
     it("npm run bench answers a bad flag with one line, exit 2", async () => {
         expectOneLine(
-            await runTool("tools/bench/bench.ts", ["--batches", "-1"]),
+            await runTool("bench/bench.ts", ["--batches", "-1"]),
             2,
             /^npm run bench: --batches: expected an integer from \d+ to \d+, got "-1" \(npm run bench -- --help for the usage\)$/,
         );
@@ -408,7 +406,7 @@ describe("the other commands, when the user makes a mistake", function () {
 
     it("npm run build:lambda answers an argument it does not take with one line, exit 2", async () => {
         expectOneLine(
-            await runTool("tools/build-lambda.ts", ["--watch"]),
+            await runTool("build-lambda.ts", ["--watch"]),
             2,
             "npm run build:lambda: Unknown option '--watch' (npm run build:lambda -- --help for the usage)",
         );

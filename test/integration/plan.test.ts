@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { expect } from "chai";
-import { errorLines, runTool } from "../support/command";
+import { errorLines, runTool } from "../support/commands";
 
 const STREAM = "arn:aws:kinesis:us-east-1:123456789012:stream/stock-market-stream";
 /** No AWS or Pulumi credentials of any kind: the plan must not need them. */
@@ -15,7 +15,7 @@ const NO_CREDENTIALS = {
     AWS_SHARED_CREDENTIALS_FILE: "/nonexistent",
     PULUMI_ACCESS_TOKEN: undefined,
 };
-const plan = (...args: string[]) => runTool("tools/plan/plan.ts", args, { timeoutMs: 120_000, env: NO_CREDENTIALS });
+const plan = (...args: string[]) => runTool("plan/plan.ts", args, { timeoutMs: 120_000, env: NO_CREDENTIALS });
 
 describe("npm run plan, as a user runs it", function () {
     this.timeout(150_000);
@@ -33,7 +33,7 @@ describe("npm run plan, as a user runs it", function () {
 
     it("prints the dev stack's resources as a tree, with no cloud credentials, and exits 0", async () => {
         const result = await plan("--stack", "dev");
-        expect(result.code, result.stderr).to.equal(0);
+        expect(result.status, result.stderr).to.equal(0);
         expect(errorLines(result)).to.deep.equal([]);
         expect(result.stdout).to.match(/^stack dev \(Pulumi.yaml \+ Pulumi.dev.yaml\), aws:region us-east-1:/);
         expect(result.stdout).to.match(/pulumi:pulumi:Stack\s+stock-market-pipeline-dev/);
@@ -53,7 +53,7 @@ describe("npm run plan, as a user runs it", function () {
             "stock-market-pipeline:memorySize: 1",
         );
         const result = await plan("--config-file", file);
-        expect(result.code).to.equal(1);
+        expect(result.status).to.equal(1);
         expect(result.stdout).to.equal("");
         expect(errorLines(result)).to.deep.equal([
             `npm run plan: Pulumi.yaml + ${file}: 2 config problems`,
@@ -70,7 +70,7 @@ describe("npm run plan, as a user runs it", function () {
             "stock-market-pipeline:batchsize: 500",
         );
         const result = await plan("--config-file", file);
-        expect(result.code).to.equal(1);
+        expect(result.status).to.equal(1);
         expect(errorLines(result)[1]).to.equal(
             "config stock-market-pipeline:batchsize: unknown key: did you mean batchSize?",
         );
@@ -79,7 +79,7 @@ describe("npm run plan, as a user runs it", function () {
     it("says so when streamArn is in another region than aws:region", async () => {
         const file = stackFile("region", "aws:region: eu-west-1", `stock-market-pipeline:streamArn: ${STREAM}`);
         const result = await plan("--config-file", file);
-        expect(result.code).to.equal(1);
+        expect(result.status).to.equal(1);
         expect(errorLines(result)[1]).to.match(
             /^config stock-market-pipeline:streamArn: the stream is in us-east-1 but the stack deploys to aws:region eu-west-1/,
         );
@@ -87,7 +87,7 @@ describe("npm run plan, as a user runs it", function () {
 
     it("answers a missing --stack with one line and exit 2", async () => {
         const result = await plan();
-        expect(result.code).to.equal(2);
+        expect(result.status).to.equal(2);
         expect(errorLines(result)).to.deep.equal([
             "npm run plan: --stack: which stack? e.g. --stack dev (reads Pulumi.dev.yaml) (npm run plan -- --help for the usage)",
         ]);
@@ -95,7 +95,7 @@ describe("npm run plan, as a user runs it", function () {
 
     it("answers a stack that has no file with one line naming the stacks there, exit 2", async () => {
         const result = await plan("--stack", "prod");
-        expect(result.code).to.equal(2);
+        expect(result.status).to.equal(2);
         expect(errorLines(result)).to.deep.equal([
             "npm run plan: --stack prod: no Pulumi.prod.yaml next to Pulumi.yaml (stacks: dev) (npm run plan -- --help for the usage)",
         ]);

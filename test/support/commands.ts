@@ -2,7 +2,7 @@
  * Runs the project's commands as a user does (`npm run <name> -- …`, here `node -r ts-node/register`
  * on the same file), in a child process, and collects what they print.
  */
-import { spawn } from "child_process";
+import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 
@@ -18,25 +18,49 @@ export interface CommandResult {
     lines: string[];
 }
 
-/**
- * Runs tools/<script> with the arguments; `preload` files are required first (e.g. CLOCK_AHEAD);
- * `input` is its standard input.
- */
-export function runTool(
-    script: string,
-    args: string[],
-    options: { env?: Record<string, string>; preload?: string[]; timeoutMs?: number; input?: string } = {},
-): Promise<CommandResult> {
+export interface CommandOptions {
+    /** Added to this process's environment; undefined removes a variable. */
+    env?: Record<string, string | undefined>;
+    /** Files required first (e.g. CLOCK_AHEAD). */
+    preload?: string[];
+    timeoutMs?: number;
+    /** Its standard input. */
+    input?: string;
+    /** Its own process group, as a shell's foreground job: signal the group with process.kill(-pid). */
+    detached?: boolean;
+    /** Called with all of stdout so far, each time more arrives, and the process (to signal it). */
+    onStdout?: (stdout: string, child: ChildProcess) => void;
+}
+
+/** Runs tools/<script> with the arguments, as `npm run` runs it. */
+export function runTool(script: string, args: string[], options: CommandOptions = {}): Promise<CommandResult> {
     const preloads = (options.preload ?? []).flatMap(file => ["-r", file]);
-    const child = spawn(
+    return run(
         process.execPath,
         [...preloads, "-r", "ts-node/register/transpile-only", path.join(ROOT, "tools", script), ...args],
-        { cwd: ROOT, env: { ...process.env, ...options.env }, stdio: ["pipe", "pipe", "pipe"] },
+        options,
     );
+}
+
+/** npm itself, e.g. runNpm(["run", "local", "--rate", "200"]): what the user typed, word for word. */
+export function runNpm(args: string[], options: CommandOptions = {}): Promise<CommandResult> {
+    return run("npm", args, options);
+}
+
+function run(command: string, args: string[], options: CommandOptions): Promise<CommandResult> {
+    const child = spawn(command, args, {
+        cwd: ROOT,
+        env: { ...process.env, ...options.env },
+        stdio: ["pipe", "pipe", "pipe"],
+        detached: options.detached,
+    });
     child.stdin.end(options.input ?? "");
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", chunk => (stdout += chunk));
+    child.stdout.on("data", chunk => {
+        stdout += chunk;
+        options.onStdout?.(stdout, child);
+    });
     child.stderr.on("data", chunk => (stderr += chunk));
     const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 120_000);
     return new Promise((resolve, reject) => {
@@ -46,6 +70,11 @@ export function runTool(
             resolve({ status, stdout, stderr, lines: stdout.split("\n").filter(line => line.trim() !== "") });
         });
     });
+}
+
+/** The non-empty lines a command printed to stderr. */
+export function errorLines(result: Pick<CommandResult, "stderr">): string[] {
+    return result.stderr.split("\n").filter(line => line.trim() !== "");
 }
 
 /** Newest modification time of the files under a folder. */

@@ -1,7 +1,7 @@
 /**
- * The folder `npm run local --data DIR` keeps the emulators' data in: one run at a time (a lock
- * file with the run's pid), and a marker so that `npm run clean` deletes only folders a local
- * run made.
+ * The folder `npm run local --data DIR` keeps the emulators' data in: one run at a time, local
+ * run or replay (a lock file with the run's pid), and a marker so that `npm run clean` deletes
+ * only folders a local run made.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -63,5 +63,5 @@ export function claimDataDir(dir: string): () => void {
 
 export const inUse = (dir: string, pid?: number) =>
     new UserError(
-        `--data ${dir} is in use by another npm run local${pid ? ` (pid ${pid})` : ""}: wait for it to end, or give another --data folder`,
+        `--data ${dir} is in use by another run${pid ? ` (pid ${pid})` : ""}: wait for it to end, or give another --data folder`,
     );

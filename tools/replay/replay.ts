@@ -12,6 +12,7 @@ import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { localKinesisClient, StreamTarget } from "../../harness/aws/kinesis";
 import { numberFlag, parseFlags, runCommand, UsageError, UserError } from "../cli";
 import { ensureStorage, localSettings, startEmulators, startFunction } from "../local/run";
+import { claimDataDir } from "../local/data-dir";
 import { dynamoClient, s3Client } from "../../harness/aws/resources";
 import { explainAwsError } from "../aws-errors";
 import { readStackOutputs } from "../stack-outputs";
@@ -118,6 +119,8 @@ function localWiring(values: Record<string, unknown>, dryRun: boolean, closers: 
         );
     const source = new FileSource(dataDir);
     const emulators = lazy(async () => {
+        // One run at a time on a data folder: a local run must not start on it while this replays.
+        closers.push(claimDataDir(dataDir));
         const started = await startEmulators(dataDir, closers).catch(error => {
             if (/lock/i.test(String(error?.message)))
                 throw new UserError(
