@@ -10,7 +10,7 @@ import { DEFAULT_DATA_DIR, holderOf, inUse, MARKER } from "./data-dir";
 const HELP = `Usage: npm run clean -- [--data DIR]
 
 Deletes the data npm run local kept in DIR (default ${DEFAULT_DATA_DIR}): the stream, the table,
-the bucket's objects, failures.jsonl and what npm run replay marked. Only a folder npm run local made, and not while a run
+the bucket's objects, failures.jsonl, what npm run replay marked and the run's report.html. Only a folder npm run local made, and not while a run
 uses it. Runs without --data keep nothing on disk and need no cleaning.
 
   --data DIR   the folder given to npm run local -- --data (default ${DEFAULT_DATA_DIR})
@@ -30,6 +30,7 @@ const DATA_ENTRIES = new Set([
     "s3",
     "failures.jsonl",
     "failures.replayed.jsonl",
+    "report.html",
 ]);
 
 /** Disk used (allocated blocks, not file sizes: s3rver's many small files take a block each). */
