@@ -53,7 +53,9 @@ async function closedPort(): Promise<number> {
 /** The symbol table of a run's summary: the same seed must give the same one. */
 const symbolTable = (stdout: string) => /^symbol .*?\n\n/ms.exec(stdout)?.[0];
 const seedOf = (stdout: string) => Number(/^local run: seed (\d+) /m.exec(stdout)?.[1]);
-const FAST = ["--rate", "50", "--duration", "1", "--skip-build"];
+/** Where the runs' report pages go, out of the project's folder. */
+const REPORT = path.join(os.tmpdir(), `commands-test-report-${process.pid}.html`);
+const FAST = ["--rate", "50", "--duration", "1", "--skip-build", "--report", REPORT];
 
 describe("npm run local, when the user makes a mistake", function () {
     this.timeout(180_000);
@@ -118,6 +120,7 @@ describe("npm run local, runs", function () {
         this.timeout(120_000);
         if (!fs.existsSync(path.join(PACKAGE_DIR, "__index.js"))) await buildLambdaPackage();
     });
+    after(() => fs.rmSync(REPORT, { force: true }));
 
     it("prints its seed first, and --seed with it repeats the run's ticks", async () => {
         const first = await local(FAST);
@@ -151,7 +154,7 @@ describe("npm run local, runs", function () {
 
     it("stops cleanly on Ctrl-C: no function error, 'interrupted', everything produced reconciled, exit 130", async () => {
         let interrupted = false;
-        const result = await local(["--rate", "50", "--duration", "60", "--skip-build"], {
+        const result = await local(["--rate", "50", "--duration", "60", "--skip-build", "--report", REPORT], {
             // A shell's foreground job: Ctrl-C signals the whole group, and npm forwards a second SIGINT.
             detached: true,
             onStdout: (stdout: string, child: { pid: number }) => {
@@ -169,10 +172,10 @@ describe("npm run local, runs", function () {
         expect(result.stdout).to.include("interrupted: the producer was stopped early");
         expect(result.stdout + result.stderr).not.to.include("process exited");
         expect(result.stderr).not.to.include("interrupted again");
-        const last = result.stdout.trim().split("\n").pop()!;
-        const [, produced, stored, rejected] =
-            /^produced (\d+), stored (\d+), rejected (\d+), in failure destination 0, lost 0$/.exec(last) ?? [];
-        expect(Number(produced), last).to.be.greaterThan(0);
+        const [line, produced, stored, rejected] =
+            /^produced (\d+), stored (\d+), rejected (\d+), in failure destination 0, lost 0$/m.exec(result.stdout) ??
+            [];
+        expect(Number(produced), line ?? result.stdout).to.be.greaterThan(0);
         expect(Number(stored) + Number(rejected)).to.equal(Number(produced));
     });
 
