@@ -121,6 +121,12 @@ describe("npm run plan: the resource tree", () => {
         expect(text).not.to.match(/123456789012:(table|log-group|function)|abc123|-id\b/);
     });
 
+    it("shows where the Athena tables read and what the workgroup enforces", () => {
+        expect(text).to.include("location s3://<storage-records.name>/processed/day=${day}/");
+        expect(text).to.include("settings enforced true; at most 10 GiB scanned per query");
+        expect(text).to.include("expire-query-results: expire after 7 days");
+    });
+
     it("writes types as pulumi preview does", () => {
         expect(displayType("aws:s3/bucketPolicy:BucketPolicy")).to.equal("aws:s3:BucketPolicy");
         expect(displayType("stock-market-pipeline:pipeline:StockStorage")).to.equal(

@@ -78,6 +78,7 @@ const DESCRIBE: Record<string, Describe> = {
         (l.rules ?? []).map((r: any) => {
             const prefix = r.filter?.prefix ? `${r.filter.prefix} ` : "";
             const moves = (r.transitions ?? []).map((t: any) => `to ${t.storageClass} after ${t.days} days`);
+            if (r.expiration?.days) moves.push(`expire after ${r.expiration.days} days`);
             const abort = r.abortIncompleteMultipartUpload
                 ? [`abort incomplete uploads after ${r.abortIncompleteMultipartUpload.daysAfterInitiation} days`]
                 : [];
@@ -117,6 +118,22 @@ const DESCRIBE: Record<string, Describe> = {
     "aws:cloudwatch/dashboard:Dashboard": d => [
         `name ${d.dashboardName}, ${(JSON.parse(d.dashboardBody ?? "{}") as { widgets?: unknown[] }).widgets?.length ?? 0} widgets`,
     ],
+    "aws:glue/catalogDatabase:CatalogDatabase": d => [`name ${d.name}`],
+    "aws:glue/catalogTable:CatalogTable": (t, ref) => [
+        `${t.databaseName}.${t.name}: ${t.storageDescriptor?.columns?.length ?? 0} columns, partitioned by ` +
+            `${(t.partitionKeys ?? []).map((k: any) => k.name).join(", ") || "nothing"}` +
+            (t.parameters?.["projection.enabled"] === "true" ? " (partition projection)" : ""),
+        `location ${ref(t.parameters?.["storage.location.template"] ?? t.storageDescriptor?.location ?? "unset")}`,
+    ],
+    "aws:athena/workgroup:Workgroup": (w, ref) => {
+        const c = w.configuration ?? {};
+        const gib = c.bytesScannedCutoffPerQuery ? `${c.bytesScannedCutoffPerQuery / 2 ** 30} GiB` : "no limit";
+        return [
+            `name ${w.name}; settings enforced ${c.enforceWorkgroupConfiguration === true}; at most ${gib} scanned per query`,
+            `results to ${ref(c.resultConfiguration?.outputLocation ?? "unset")}`,
+        ];
+    },
+    "aws:athena/namedQuery:NamedQuery": q => [`${q.name} on ${q.database}`],
     "aws:sns/topicSubscription:TopicSubscription": (s, ref) => [`${s.protocol} ${s.endpoint} to ${ref(s.topic)}`],
 };
 
