@@ -363,8 +363,9 @@ function checkPackageBuilt(): void {
 async function run(options: LocalPipelineOptions, closers: Closer[]): Promise<RunSummary> {
     const started = Date.now();
     const log = options.log ?? (() => undefined);
-    if (options.build === false) checkPackageBuilt();
+    // A wrong flag (--data naming a file) is told before a missing build: fix the command first.
     if (options.dataDir) closers.push(claimDataDir(options.dataDir));
+    if (options.build === false) checkPackageBuilt();
     // One seed for the ticks, the faults and the crashes: printed first, so that a run can be repeated.
     const seed = options.seed ?? newSeed();
     options = { ...options, seed };
