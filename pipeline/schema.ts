@@ -1,9 +1,11 @@
 /**
- * The storage layout, in one place: the Pulumi storage component, the processor's runtime code
- * and the local pipeline (`npm run local`) all build the table and the object keys from these, so
- * what runs on a laptop is what runs in AWS.
+ * The storage layout and the processor's metric names, in one place: the Pulumi components, the
+ * processor's runtime code and the local pipeline (`npm run local`) all build the table, the
+ * object keys and the metrics from these, so what runs on a laptop is what runs in AWS, and the
+ * dashboard charts what the handler publishes.
  *
- * No imports: the processor's runtime code uses this file, and it is serialized into the Lambda.
+ * No imports: the processor's runtime code uses this file, and it is serialized into the Lambda;
+ * the deploy-time components use it without pulling in the SDK or Powertools.
  */
 
 /** The table's primary key: one item per symbol and tick timestamp. */
@@ -33,3 +35,14 @@ export const PREFIXES = { raw: "raw/", processed: "processed/", rejected: "rejec
  */
 export const OBJECT_LAYOUTS = ["record", "batch"] as const;
 export type ObjectLayout = (typeof OBJECT_LAYOUTS)[number];
+
+/** Where the processor's logs and metrics are found: Powertools' service dimension and namespace. */
+export const SERVICE = "stock-processor";
+export const METRICS_NAMESPACE = "StockMarketPipeline";
+/** The processor's own metrics, per invocation (EMF). */
+export const METRICS = {
+    stored: "RecordsStored",
+    rejected: "RecordsRejected",
+    failed: "RecordsFailed",
+    ingestLag: "IngestLag",
+} as const;

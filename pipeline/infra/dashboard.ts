@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { METRICS, METRICS_NAMESPACE, SERVICE } from "../runtime/handler";
+import { METRICS, METRICS_NAMESPACE, SERVICE } from "../schema";
 
 export interface StockDashboardArgs {
     /** The processor's function name: its Lambda metrics are charted. */

@@ -12,7 +12,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
-import { OBJECT_LAYOUTS, ObjectLayout } from "../schema";
+import { METRICS, METRICS_NAMESPACE, OBJECT_LAYOUTS, ObjectLayout, SERVICE } from "../schema";
 import { failuresToReport, ingestLagMs, latestPerKey, planBatch, RecordPlan, tickKey } from "./batch";
 import { writeTicks } from "./dynamo";
 import { ObjectPut, plannedObjects } from "./layouts";
@@ -61,16 +61,6 @@ const CONNECTION_TIMEOUT_MS = 2000;
 const REQUEST_TIMEOUT_MS = 5000;
 /** Sockets per client: a batch of 100 ticks has 200 objects to put, all at once. */
 const CONNECTION_POOL = 256;
-/** Where the processor's logs and metrics are found: Powertools' service dimension and namespace. */
-export const SERVICE = "stock-processor";
-export const METRICS_NAMESPACE = "StockMarketPipeline";
-/** The processor's own metrics, per invocation (EMF). */
-export const METRICS = {
-    stored: "RecordsStored",
-    rejected: "RecordsRejected",
-    failed: "RecordsFailed",
-    ingestLag: "IngestLag",
-} as const;
 
 /**
  * The time after which no request starts and no retry is waited for: the function's remaining
