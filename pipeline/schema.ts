@@ -39,6 +39,12 @@ export type ObjectLayout = (typeof OBJECT_LAYOUTS)[number];
 /** Where the processor's logs and metrics are found: Powertools' service dimension and namespace. */
 export const SERVICE = "stock-processor";
 export const METRICS_NAMESPACE = "StockMarketPipeline";
+/**
+ * The metrics' second dimension, the function's name (Lambda's own name for it): the namespace and
+ * service are the same in every stack, so without it two stacks in one account and region would
+ * add up each other's counts.
+ */
+export const FUNCTION_NAME_DIMENSION = "FunctionName";
 /** The processor's own metrics, per invocation (EMF). */
 export const METRICS = {
     stored: "RecordsStored",

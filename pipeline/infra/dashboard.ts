@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { METRICS, METRICS_NAMESPACE, SERVICE } from "../schema";
+import { FUNCTION_NAME_DIMENSION, METRICS, METRICS_NAMESPACE, SERVICE } from "../schema";
 
 export interface StockDashboardArgs {
     /** The processor's function name: its Lambda metrics are charted. */
@@ -50,20 +50,25 @@ function widget(index: number, title: string, region: string, metrics: Metric[],
  */
 export function dashboardBody(t: DashboardTargets): string {
     const fn = ["FunctionName", t.functionName];
-    const own = (metric: string, label: string): Metric => [
+    // The processor's own metrics carry the service and this function's name: another stack's
+    // processor in the account and region publishes the same names under its own function's.
+    const ownMetric = (metric: string, options: Record<string, unknown>): Metric => [
         METRICS_NAMESPACE,
         metric,
         "service",
         SERVICE,
-        { stat: "Sum", label },
+        FUNCTION_NAME_DIMENSION,
+        t.functionName,
+        options,
     ];
+    const own = (metric: string, label: string): Metric => ownMetric(metric, { stat: "Sum", label });
     const widgets = [
         widget(0, "Iterator age (ms): how far behind the stream", t.region, [["AWS/Lambda", "IteratorAge", ...fn]], {
             stat: "Maximum",
         }),
         widget(1, "Ingest lag (ms): oldest record of a batch to its processing", t.region, [
-            [METRICS_NAMESPACE, METRICS.ingestLag, "service", SERVICE, { stat: "Maximum", label: "max" }],
-            [METRICS_NAMESPACE, METRICS.ingestLag, "service", SERVICE, { stat: "p50", label: "p50" }],
+            ownMetric(METRICS.ingestLag, { stat: "Maximum", label: "max" }),
+            ownMetric(METRICS.ingestLag, { stat: "p50", label: "p50" }),
         ]),
         widget(2, "Records per minute", t.region, [
             own(METRICS.stored, "stored"),

@@ -12,7 +12,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
-import { METRICS, METRICS_NAMESPACE, OBJECT_LAYOUTS, ObjectLayout, SERVICE } from "../schema";
+import { FUNCTION_NAME_DIMENSION, METRICS, METRICS_NAMESPACE, OBJECT_LAYOUTS, ObjectLayout, SERVICE } from "../schema";
 import { failuresToReport, ingestLagMs, latestPerKey, planBatch, RecordPlan, tickKey } from "./batch";
 import { writeTicks } from "./dynamo";
 import { ObjectPut, plannedObjects } from "./layouts";
@@ -176,10 +176,23 @@ function clientConfig() {
     };
 }
 
+/**
+ * The dimensions every metric carries besides the service: the function's name, which Lambda sets
+ * in AWS_LAMBDA_FUNCTION_NAME; none where it is unset (tests, a local host).
+ */
+export function metricDimensions(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+    const functionName = env.AWS_LAMBDA_FUNCTION_NAME;
+    return functionName ? { [FUNCTION_NAME_DIMENSION]: functionName } : {};
+}
+
 /** One structured JSON log line and the EMF metrics per invocation, through Powertools. */
 export function powertoolsObserver(): (summary: BatchSummary) => void {
     const logger = new Logger({ serviceName: SERVICE });
-    const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE });
+    const metrics = new Metrics({
+        namespace: METRICS_NAMESPACE,
+        serviceName: SERVICE,
+        defaultDimensions: metricDimensions(),
+    });
     return summary => {
         // A batch with records left for redelivery is worth a look: log it as a warning.
         (summary.failed > 0 ? logger.warn : logger.info).call(logger, "batch processed", { ...summary });

@@ -85,6 +85,40 @@ describe("the processor's observability", () => {
         expect(output.find(line => line._aws)).to.include({ RecordsFailed: 1 });
     });
 
+    describe("its metrics' dimensions", () => {
+        const saved = process.env.AWS_LAMBDA_FUNCTION_NAME;
+        afterEach(() => {
+            if (saved === undefined) delete process.env.AWS_LAMBDA_FUNCTION_NAME;
+            else process.env.AWS_LAMBDA_FUNCTION_NAME = saved;
+        });
+        const emfOf = () =>
+            captureOutput(() =>
+                powertoolsObserver()({
+                    received: 1,
+                    userRecords: 1,
+                    objects: 2,
+                    stored: 1,
+                    rejected: 0,
+                    failed: 0,
+                    durationMs: 1,
+                }),
+            ).find(line => line._aws)!;
+
+        it("name the function Lambda runs them in, so that two stacks in one account and region are told apart", () => {
+            process.env.AWS_LAMBDA_FUNCTION_NAME = "processor-fn-1a2b3c";
+            const emf = emfOf();
+            expect(emf._aws.CloudWatchMetrics[0].Dimensions).to.deep.equal([["service", "FunctionName"]]);
+            expect(emf).to.include({ service: "stock-processor", FunctionName: "processor-fn-1a2b3c" });
+        });
+
+        it("are the service alone where no function name is set (a test, a local host)", () => {
+            delete process.env.AWS_LAMBDA_FUNCTION_NAME;
+            const emf = emfOf();
+            expect(emf._aws.CloudWatchMetrics[0].Dimensions).to.deep.equal([["service"]]);
+            expect(emf).to.not.have.property("FunctionName");
+        });
+    });
+
     it("publishes no ingest lag for an empty batch, which says nothing about lag", () => {
         const output = captureOutput(() =>
             powertoolsObserver()({

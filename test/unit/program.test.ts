@@ -296,6 +296,14 @@ describe("the Pulumi program with nothing but streamArn set", () => {
                 "RecordsFailed",
                 "IngestLag",
             ]);
+            // By this stack's function too: every stack's processor publishes the same names.
+            for (const metric of metricsOf("StockMarketPipeline"))
+                expect(metric.slice(2, 6)).to.deep.equal([
+                    "service",
+                    "stock-processor",
+                    "FunctionName",
+                    "processor-fn-abc123",
+                ]);
             expect(metricsOf("AWS/SQS")[0]).to.include.members(["QueueName", "processor-failures-abc123"]);
             expect(metricsOf("AWS/DynamoDB").map(m => m.slice(1, 4))).to.deep.include([
                 "WriteThrottleEvents",
