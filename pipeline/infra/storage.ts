@@ -54,11 +54,11 @@ export class StockStorage extends pulumi.ComponentResource {
         const protectData = args.protectData ?? DEFAULTS.protectData;
         const rawArchiveAfterDays = args.rawArchiveAfterDays ?? DEFAULTS.rawArchiveAfterDays;
         const rawArchiveStorageClass = args.rawArchiveStorageClass ?? DEFAULTS.rawArchiveStorageClass;
-        const dataOpts: pulumi.CustomResourceOptions = {
-            parent: this,
-            protect: protectData,
-            retainOnDelete: protectData,
-        };
+        // Set only when on: an explicit `protect: false` would override a `protect` the component
+        // was given, which its children otherwise inherit.
+        const dataOpts: pulumi.CustomResourceOptions = protectData
+            ? { parent: this, protect: true, retainOnDelete: true }
+            : { parent: this };
 
         this.table = new aws.dynamodb.Table(
             `${name}-ticks`,

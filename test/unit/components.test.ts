@@ -1,5 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { DEFAULTS } from "../../pipeline/infra/config";
 import { StockProcessor } from "../../pipeline/infra/processor";
@@ -68,5 +69,30 @@ describe("the components used on their own, in another program", () => {
         for (const [field, value] of Object.entries(documented)) {
             expect(value, field).to.equal((DEFAULTS as Record<string, unknown>)[field]);
         }
+    });
+});
+
+describe("the storage component given resource options", () => {
+    /** What Pulumi will enforce for a resource: its own protect, or the one it inherited from its parent. */
+    const protectOf = (resource: pulumi.Resource) => (resource as unknown as { __protect?: boolean }).__protect;
+
+    it("keeps a protect given to the component on the table and the bucket, protectData or not", async () => {
+        let storage!: StockStorage;
+        await runUnderMocks(() => {
+            storage = new StockStorage("st", {}, { protect: true });
+            return {};
+        });
+        expect(protectOf(storage.table)).to.equal(true);
+        expect(protectOf(storage.bucket)).to.equal(true);
+    });
+
+    it("leaves protect to the component's options when protectData is off", async () => {
+        let storage!: StockStorage;
+        await runUnderMocks(() => {
+            storage = new StockStorage("st", {});
+            return {};
+        });
+        expect(protectOf(storage.table)).to.not.equal(true);
+        expect(protectOf(storage.bucket)).to.not.equal(true);
     });
 });
