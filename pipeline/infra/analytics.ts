@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { athenaDescription, NAMED_QUERIES } from "../analytics/queries";
 import { GLUE_TABLES, GlueTableDefinition, JSON_STORAGE, projectionParameters } from "../analytics/tables";
+import { hardenBucket } from "./bucket";
 import { DEFAULTS } from "./config";
 
 const GIB = 1024 ** 3;
@@ -177,52 +178,7 @@ export class StockAnalytics extends pulumi.ComponentResource {
             { forceDestroy: true },
             { parent: this },
         );
-        const publicAccess = new aws.s3.BucketPublicAccessBlock(
-            `${name}-results-public-access`,
-            {
-                bucket: bucket.id,
-                blockPublicAcls: true,
-                blockPublicPolicy: true,
-                ignorePublicAcls: true,
-                restrictPublicBuckets: true,
-            },
-            { parent: this },
-        );
-        new aws.s3.BucketOwnershipControls(
-            `${name}-results-ownership`,
-            { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
-            { parent: this },
-        );
-        new aws.s3.BucketServerSideEncryptionConfiguration(
-            `${name}-results-encryption`,
-            {
-                bucket: bucket.id,
-                rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }],
-            },
-            { parent: this },
-        );
-        new aws.s3.BucketPolicy(
-            `${name}-results-tls-only`,
-            {
-                bucket: bucket.id,
-                policy: bucket.arn.apply(arn =>
-                    JSON.stringify({
-                        Version: "2012-10-17",
-                        Statement: [
-                            {
-                                Sid: "DenyInsecureTransport",
-                                Effect: "Deny",
-                                Principal: "*",
-                                Action: "s3:*",
-                                Resource: [arn, `${arn}/*`],
-                                Condition: { Bool: { "aws:SecureTransport": "false" } },
-                            },
-                        ],
-                    }),
-                ),
-            },
-            { parent: this, dependsOn: [publicAccess] },
-        );
+        hardenBucket(`${name}-results`, bucket, { parent: this });
         new aws.s3.BucketLifecycleConfiguration(
             `${name}-results-lifecycle`,
             {

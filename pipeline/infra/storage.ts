@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { DAY_INDEX, PREFIXES, TABLE_KEY, tableAttributes } from "../schema";
+import { hardenBucket } from "./bucket";
 import { DEFAULTS, RawStorageClass } from "./config";
 
 export interface StockStorageArgs {
@@ -25,7 +26,8 @@ export interface StockStorageArgs {
     rawArchiveStorageClass?: RawStorageClass;
     /**
      * Keeps the data safe: the table gets deletion protection, both resources are protected in
-     * Pulumi and retained on `pulumi destroy`, and the bucket is never emptied by Pulumi.
+     * Pulumi and retained on `pulumi destroy` (the bucket with its public-access block, ownership,
+     * encryption, TLS-only policy and lifecycle), and the bucket is never emptied by Pulumi.
      * Turn on for production data.
      * @default false
      */
@@ -96,60 +98,11 @@ export class StockStorage extends pulumi.ComponentResource {
             },
             dataOpts,
         );
-        const bucket = this.bucket.id;
-
-        const publicAccess = new aws.s3.BucketPublicAccessBlock(
-            `${name}-records-public-access`,
-            {
-                bucket,
-                blockPublicAcls: true,
-                blockPublicPolicy: true,
-                ignorePublicAcls: true,
-                restrictPublicBuckets: true,
-            },
-            { parent: this },
-        );
-
-        new aws.s3.BucketOwnershipControls(
-            `${name}-records-ownership`,
-            {
-                bucket,
-                rule: { objectOwnership: "BucketOwnerEnforced" },
-            },
-            { parent: this },
-        );
-
-        new aws.s3.BucketServerSideEncryptionConfiguration(
-            `${name}-records-encryption`,
-            {
-                bucket,
-                rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }],
-            },
-            { parent: this },
-        );
-
-        new aws.s3.BucketPolicy(
-            `${name}-records-tls-only`,
-            {
-                bucket,
-                policy: this.bucket.arn.apply(arn =>
-                    JSON.stringify({
-                        Version: "2012-10-17",
-                        Statement: [
-                            {
-                                Sid: "DenyInsecureTransport",
-                                Effect: "Deny",
-                                Principal: "*",
-                                Action: "s3:*",
-                                Resource: [arn, `${arn}/*`],
-                                Condition: { Bool: { "aws:SecureTransport": "false" } },
-                            },
-                        ],
-                    }),
-                ),
-            },
-            { parent: this, dependsOn: [publicAccess] },
-        );
+        // The bucket's settings go with it: a retained bucket keeps its protections and lifecycle.
+        const companionOpts: pulumi.CustomResourceOptions = protectData
+            ? { parent: this, retainOnDelete: true }
+            : { parent: this };
+        hardenBucket(`${name}-records`, this.bucket, companionOpts);
 
         const archiveRaw =
             rawArchiveAfterDays > 0
@@ -165,7 +118,7 @@ export class StockStorage extends pulumi.ComponentResource {
         new aws.s3.BucketLifecycleConfiguration(
             `${name}-records-lifecycle`,
             {
-                bucket,
+                bucket: this.bucket.id,
                 rules: [
                     ...archiveRaw,
                     {
@@ -176,7 +129,7 @@ export class StockStorage extends pulumi.ComponentResource {
                     },
                 ],
             },
-            { parent: this },
+            companionOpts,
         );
 
         this.tableName = this.table.name;

@@ -374,6 +374,20 @@ describe("the Pulumi program with overrides", () => {
         expect((storage.bucket as unknown as { __protect: boolean }).__protect).to.equal(true);
     });
 
+    it("with protectData, keeps the bucket's protections and lifecycle in AWS when the stack is destroyed", async () => {
+        const run = await runProgram({ streamArn: STREAM_ARN, protectData: "true" });
+        const companions = [T.publicAccess, T.ownership, T.encryption, T.bucketPolicy, T.lifecycle];
+        for (const type of companions) {
+            expect(run.one(type, "storage-").options, type).to.deep.include({ retainOnDelete: true });
+        }
+    });
+
+    it("without protectData, leaves every resource free to be deleted", async () => {
+        const run = await runProgram({ streamArn: STREAM_ARN });
+        const kept = run.resources.filter(r => r.options?.protect || r.options?.retainOnDelete);
+        expect(kept.map(r => `${r.type} ${r.name}`)).to.deep.equal([]);
+    });
+
     it("names the table and bucket as configured, sizes the function and sets its object layout", async () => {
         const run = await runProgram({
             streamArn: STREAM_ARN,
