@@ -54,6 +54,7 @@ export class StockStorage extends pulumi.ComponentResource {
     constructor(name: string, args: StockStorageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("stock-market-pipeline:pipeline:StockStorage", name, {}, opts);
         const protectData = args.protectData ?? DEFAULTS.protectData;
+        const dayIndex = args.dayIndex ?? DEFAULTS.dayIndex;
         const rawArchiveAfterDays = args.rawArchiveAfterDays ?? DEFAULTS.rawArchiveAfterDays;
         const rawArchiveStorageClass = args.rawArchiveStorageClass ?? DEFAULTS.rawArchiveStorageClass;
         // Set only when on: an explicit `protect: false` would override a `protect` the component
@@ -69,8 +70,8 @@ export class StockStorage extends pulumi.ComponentResource {
                 billingMode: "PAY_PER_REQUEST",
                 hashKey: TABLE_KEY.partitionKey,
                 rangeKey: TABLE_KEY.sortKey,
-                attributes: tableAttributes(args.dayIndex ?? DEFAULTS.dayIndex),
-                globalSecondaryIndexes: args.dayIndex
+                attributes: tableAttributes(dayIndex),
+                globalSecondaryIndexes: dayIndex
                     ? [
                           {
                               name: DAY_INDEX.name,

@@ -96,3 +96,22 @@ describe("the storage component given resource options", () => {
         expect(protectOf(storage.bucket)).to.not.equal(true);
     });
 });
+
+describe("the storage component's day index", () => {
+    it("declares the index and its key attribute from the same default", async () => {
+        const defaults = DEFAULTS as { dayIndex: boolean };
+        const saved = defaults.dayIndex;
+        defaults.dayIndex = true; // as if the table of defaults turned the index on
+        try {
+            const run = await runUnderMocks(() => {
+                new StockStorage("st", {});
+                return {};
+            });
+            const table = run.one("aws:dynamodb/table:Table").inputs;
+            expect(table.attributes.map((a: { name: string }) => a.name)).to.include("day");
+            expect(table.globalSecondaryIndexes?.map((index: { name: string }) => index.name)).to.deep.equal(["byDay"]);
+        } finally {
+            defaults.dayIndex = saved;
+        }
+    });
+});
