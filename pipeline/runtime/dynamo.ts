@@ -18,6 +18,29 @@ function chunks<T>(items: T[], size: number): T[][] {
     return Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 }
 
+type UnprocessedItems = Record<string, { PutRequest?: { Item?: Record<string, unknown> } }[]>;
+
+/**
+ * The ticks of a request to send again: those DynamoDB returned unprocessed, under whatever key it
+ * returned them (the table's name or its ARN). Our own copies are resent: the returned ones went
+ * through unmarshalling. An entry that matches no tick sent is not understood, and counting the
+ * chunk as written would lose data silently: the whole chunk is sent again (writes are idempotent).
+ */
+export function unprocessedTicks(chunk: StoredTick[], unprocessed: UnprocessedItems | undefined): StoredTick[] {
+    const sent = new Set(chunk.map(tickKey));
+    const returned = new Set<string>();
+    for (const request of Object.values(unprocessed ?? {}).flat()) {
+        const item = request.PutRequest?.Item;
+        const key =
+            typeof item?.symbol === "string" && typeof item?.timestamp === "string"
+                ? tickKey(item as unknown as StoredTick)
+                : undefined;
+        if (key === undefined || !sent.has(key)) return chunk;
+        returned.add(key);
+    }
+    return chunk.filter(tick => returned.has(tickKey(tick)));
+}
+
 /**
  * A request refused for good (e.g. a ValidationException) would fail all 25 ticks of its chunk on
  * every redelivery: put them one by one instead, so that only the culprit fails.
@@ -68,13 +91,7 @@ export async function writeTicks(
                         RequestItems: { [tableName]: chunk.map(tick => ({ PutRequest: { Item: toItem(tick) } })) },
                     }),
                 );
-                // Resend our own copies: the returned ones went through unmarshalling.
-                const unprocessed = new Set(
-                    (UnprocessedItems?.[tableName] ?? []).map(request =>
-                        tickKey(request.PutRequest!.Item as StoredTick),
-                    ),
-                );
-                return { retry: chunk.filter(tick => unprocessed.has(tickKey(tick))), failed: [] };
+                return { retry: unprocessedTicks(chunk, UnprocessedItems), failed: [] };
             } catch (error) {
                 if (isTransient(error) || chunk.length === 1) throw error;
                 onError(error);
