@@ -2,7 +2,7 @@
 import { BatchWriteCommand, DynamoDBDocumentClient, NumberValue, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { StoredTick } from "./tick";
 import { tickKey } from "./batch";
-import { isTransient, Outcome, writeAll } from "./retry";
+import { isTransient, mapConcurrent, Outcome, TimeLimit, writeAll } from "./retry";
 
 /** BatchWriteItem's limit. */
 const ITEMS_PER_REQUEST = 25;
@@ -43,31 +43,35 @@ export function unprocessedTicks(chunk: StoredTick[], unprocessed: UnprocessedIt
 
 /**
  * A request refused for good (e.g. a ValidationException) would fail all 25 ticks of its chunk on
- * every redelivery: put them one by one instead, so that only the culprit fails.
+ * every redelivery: put them one by one instead, so that only the culprit fails. None starts after
+ * the deadline (the failed request may have taken long): those are left for the redelivery.
  */
 async function putOneByOne(
     client: DynamoDBDocumentClient,
     tableName: string,
     ticks: StoredTick[],
+    limit: TimeLimit,
     onError: (error: unknown) => void,
 ): Promise<Outcome<StoredTick>> {
     const outcome: Outcome<StoredTick> = { retry: [], failed: [] };
-    await Promise.all(
-        ticks.map(async tick => {
-            try {
-                await client.send(new PutCommand({ TableName: tableName, Item: toItem(tick) }));
-            } catch (error) {
-                onError(error);
-                (isTransient(error) ? outcome.retry : outcome.failed).push(tick);
-            }
-        }),
-    );
+    const put = async (tick: StoredTick) => {
+        try {
+            await client.send(new PutCommand({ TableName: tableName, Item: toItem(tick) }), {
+                abortSignal: limit.signal,
+            });
+        } catch (error) {
+            onError(error);
+            (isTransient(error) ? outcome.retry : outcome.failed).push(tick);
+        }
+    };
+    await mapConcurrent(ticks, ticks.length, limit.deadline, put, tick => void outcome.retry.push(tick));
     return outcome;
 }
 
 /**
  * Writes every tick (keys must be unique), 25 per request, requests in parallel; retries
- * `UnprocessedItems` and transient errors with backoff until the deadline.
+ * `UnprocessedItems` and transient errors with backoff until the deadline; the limit's signal
+ * aborts the requests in flight.
  * The client must unmarshal with `wrapNumbers` (unprocessed items come back unmarshalled).
  * Returns the keys (see `tickKey`) of the ticks that could not be written.
  */
@@ -75,12 +79,12 @@ export async function writeTicks(
     client: DynamoDBDocumentClient,
     tableName: string,
     ticks: StoredTick[],
-    deadline: number,
+    limit: TimeLimit,
     onError: (error: unknown) => void,
 ): Promise<Set<string>> {
     const failed = await writeAll({
         items: ticks,
-        deadline,
+        deadline: limit.deadline,
         concurrency: PARALLEL_REQUESTS,
         group: pending => chunks(pending, ITEMS_PER_REQUEST),
         onError,
@@ -90,12 +94,13 @@ export async function writeTicks(
                     new BatchWriteCommand({
                         RequestItems: { [tableName]: chunk.map(tick => ({ PutRequest: { Item: toItem(tick) } })) },
                     }),
+                    { abortSignal: limit.signal },
                 );
                 return { retry: unprocessedTicks(chunk, UnprocessedItems), failed: [] };
             } catch (error) {
                 if (isTransient(error) || chunk.length === 1) throw error;
                 onError(error);
-                return putOneByOne(client, tableName, chunk, onError);
+                return putOneByOne(client, tableName, chunk, limit, onError);
             }
         },
     });

@@ -5,6 +5,7 @@
  * Serialized into the Lambda by Pulumi (`callbackFactory: createHandlerFromEnvironment`): no
  * `@pulumi/*` imports here or in anything this file imports.
  */
+import { setMaxListeners } from "events";
 import * as http from "http";
 import * as https from "https";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
@@ -62,16 +63,48 @@ const REQUEST_TIMEOUT_MS = 5000;
 /** Sockets per client: a batch of 100 ticks has 200 objects to put, all at once. */
 const CONNECTION_POOL = 256;
 
+/** The time an invocation is taken to have without a Lambda context (tests, other hosts). */
+const DEFAULT_REMAINING_MS = 30_000;
+/** At most this long, from the abort of the last requests to the response (summary, log line, EMF). */
+const MAX_ANSWER_MS = 1000;
+
+/** When an invocation's writes must end, in epoch ms. */
+export interface InvocationLimits {
+    /** No request starts and no retry is waited for after it. */
+    deadline: number;
+    /** Requests still in flight are aborted then, so that the handler answers before Lambda's timeout. */
+    stopAt: number;
+}
+
 /**
- * The time after which no request starts and no retry is waited for: the function's remaining
- * time less room for a request started just before to time out, and for the response.
+ * The invocation's limits, from the function's remaining time. Requests start until the deadline:
+ * the remaining time less room for one started just before to connect and time out (half the
+ * remaining time at most, for short timeouts). Whatever is still in flight is aborted at `stopAt`:
+ * the remaining time less a tenth of it (at most a second) to answer, so that the records
+ * are reported rather than the invocation timing out, however short the function's timeout.
  */
-export function retryDeadline(
+export function invocationLimits(
     context: Pick<Context, "getRemainingTimeInMillis"> | undefined,
     now = Date.now(),
-): number {
-    const remaining = context?.getRemainingTimeInMillis?.() ?? 30_000;
-    return now + remaining - Math.min(remaining / 2, CONNECTION_TIMEOUT_MS + REQUEST_TIMEOUT_MS + 1000);
+): InvocationLimits {
+    const remaining = context?.getRemainingTimeInMillis?.() ?? DEFAULT_REMAINING_MS;
+    const end = now + remaining;
+    return {
+        deadline: end - Math.min(remaining / 2, CONNECTION_TIMEOUT_MS + REQUEST_TIMEOUT_MS + 1000),
+        stopAt: end - Math.min(remaining / 10, MAX_ANSWER_MS),
+    };
+}
+
+/** An abort signal that fires at `time` (epoch ms), for every request of one invocation; `cancel` when done. */
+function abortAt(time: number): { signal: AbortSignal; cancel(): void } {
+    const controller = new AbortController();
+    // Hundreds of requests in flight listen to it at once: expected, not a leak.
+    setMaxListeners(0, controller.signal);
+    const timer = setTimeout(
+        () => controller.abort(new Error("the invocation's time ran out")),
+        Math.max(0, time - Date.now()),
+    );
+    return { signal: controller.signal, cancel: () => clearTimeout(timer) };
 }
 
 /** Keeps the first message of each kind of error, so a failing invocation says why. */
@@ -123,22 +156,24 @@ export function objectLayoutFromEnvironment(value: string | undefined): ObjectLa
 export function createHandler(deps: ProcessorDependencies): ProcessorHandler {
     return async (event, context) => {
         const started = Date.now();
-        const deadline = retryDeadline(context, started);
+        const { deadline, stopAt } = invocationLimits(context, started);
         const layout = deps.objectLayout ?? "record";
         const plans = planBatch(event.Records);
         const itemWriters = latestPerKey(plans);
         const puts = plannedObjects(layout, plans);
         const errors = errorSampler();
+        const stop = abortAt(stopAt);
+        const limit = { deadline, signal: stop.signal };
         const [failedItems, failedObjects] = await Promise.all([
             writeTicks(
                 deps.dynamo,
                 deps.tableName,
                 itemWriters.map(plan => plan.tick!),
-                deadline,
+                limit,
                 errors.note,
             ),
-            putObjects(deps.s3, deps.bucketName, puts, deadline, deps.s3MaxInFlight, errors.note),
-        ]);
+            putObjects(deps.s3, deps.bucketName, puts, limit, deps.s3MaxInFlight, errors.note),
+        ]).finally(stop.cancel);
         const unstored = unstoredRecords(puts, failedObjects, itemWriters, failedItems);
         const { redelivered, identifiers } = failuresToReport(layout, plans, unstored);
         const done = plans.filter(plan => !redelivered.has(plan));

@@ -6,9 +6,12 @@
 /** Network failures with no HTTP answer: worth another try. */
 const NETWORK_ERRORS =
     /^(ECONNRESET|ECONNREFUSED|ECONNABORTED|EPIPE|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|ENETUNREACH|EHOSTUNREACH)$/;
-/** Error names of throttling and timeouts, whatever the status. */
+/**
+ * Error names of throttling and timeouts, whatever the status. AbortError is a request the
+ * invocation's time ran out on (see `TimeLimit.signal`): worth another try, by the redelivery.
+ */
 const TRANSIENT_NAMES =
-    /Throttl|ProvisionedThroughputExceeded|RequestLimitExceeded|SlowDown|RequestTimeout|TimeoutError|InternalServerError|ServiceUnavailable/;
+    /Throttl|ProvisionedThroughputExceeded|RequestLimitExceeded|SlowDown|RequestTimeout|TimeoutError|InternalServerError|ServiceUnavailable|^AbortError$/;
 
 /** Throttling, 5xx and network errors are worth another try; a 4xx like AccessDenied, or a bug, is not. */
 export function isTransient(error: unknown): boolean {
@@ -52,6 +55,14 @@ export async function mapConcurrent<T, R>(
     };
     await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
     return results;
+}
+
+/** How long an invocation's writes may go on. */
+export interface TimeLimit {
+    /** Epoch ms after which no request is started and no retry waited for. */
+    deadline: number;
+    /** Aborts the requests still in flight once the invocation must answer (given to every `send`). */
+    signal?: AbortSignal;
 }
 
 /** What one request did with its items: those to try again, and those that failed for good. */

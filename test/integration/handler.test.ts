@@ -5,7 +5,7 @@ import { Emulators, freshPipeline, startEmulators, TestPipeline } from "../suppo
 import { aggregateOf, kinesisEvent, sequenceNumber, tick, ticksOfOneDay } from "../support/kinesis-events";
 import type { KinesisStreamRecord } from "aws-lambda";
 import type { Fault, LoggedRequest, ProxiedRequest } from "../../harness/aws/fault-proxy";
-import { retryDeadline } from "../../pipeline/runtime/handler";
+import { invocationLimits } from "../../pipeline/runtime/handler";
 
 const EXACT = "415.123456789012345678901234";
 const seqs = (...ns: number[]) => ns.map(sequenceNumber);
@@ -366,13 +366,14 @@ describe("the processor against DynamoDB and S3 emulators (record layout)", func
             const event = kinesisEvent(payloads);
             // 300 puts, 256 at a time, each held by the proxy until the handler's deadline has passed:
             // however fast or slow the machine, the first wave is written after the deadline and the
-            // last 44 puts are never started.
-            const gate = deadlineGate(1_500);
+            // last 44 puts are never started. The wave has until the handler aborts what is in
+            // flight (2.4 s after the deadline) to be written, which even a loaded machine does.
+            const gate = deadlineGate(HALF_WRITTEN_REMAINING_MS);
             emulators.s3Proxy.setDecide(async (): Promise<Fault> => {
                 await gate.passed;
                 return "pass";
             });
-            const invocation = pipeline.invoke(event, 1_500);
+            const invocation = pipeline.invoke(event, HALF_WRITTEN_REMAINING_MS);
             gate.start();
             const reported = await invocation;
             expect(reported.length).to.be.above(0);
@@ -461,6 +462,8 @@ describe("the processor against DynamoDB and S3 emulators (record layout)", func
     });
 });
 
+/** Deadline at 3 s, in-flight requests aborted at 5.4 s (see invocationLimits). */
+const HALF_WRITTEN_REMAINING_MS = 6_000;
 /** Room for two rounds of attempts before the deadline (half of it) even on a loaded machine. */
 const KEYED_FAULTS_REMAINING_MS = 3_000;
 const FIRST_ATTEMPT_HELD = 3;
@@ -530,7 +533,7 @@ function keyedFaults() {
 /**
  * A promise that settles once the deadline of an invocation with `remainingMs` left has passed.
  * Call `start()` right after starting the invocation: the handler read the clock before, so its
- * deadline (retryDeadline) is at the latest the one computed here.
+ * deadline (invocationLimits) is at the latest the one computed here.
  */
 function deadlineGate(remainingMs: number): { passed: Promise<void>; start(): void } {
     let open!: () => void;
@@ -538,7 +541,7 @@ function deadlineGate(remainingMs: number): { passed: Promise<void>; start(): vo
     return {
         passed,
         start: () => {
-            const deadline = retryDeadline({ getRemainingTimeInMillis: () => remainingMs }, Date.now());
+            const { deadline } = invocationLimits({ getRemainingTimeInMillis: () => remainingMs }, Date.now());
             setTimeout(open, deadline - Date.now() + 1);
         },
     };

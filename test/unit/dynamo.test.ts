@@ -36,7 +36,7 @@ describe("the DynamoDB adapter", () => {
     const dynamo = mockClient(client);
     beforeEach(() => dynamo.reset());
     const write = (ticks: StoredTick[], deadline = Date.now() + 5_000) =>
-        writeTicks(client, TABLE, ticks, deadline, () => undefined);
+        writeTicks(client, TABLE, ticks, { deadline }, () => undefined);
 
     describe("with items DynamoDB leaves unprocessed", () => {
         it("sends again those it returns under the table's name", async () => {
@@ -89,6 +89,21 @@ describe("the DynamoDB adapter", () => {
         for (const [what, unprocessed, expected] of cases) {
             it(what, () => expect(unprocessedTicks(chunk, unprocessed)).to.deep.equal(expected));
         }
+    });
+
+    it("puts no tick one by one after the deadline, when the refused request took that long", async () => {
+        const deadline = Date.now() + 50;
+        dynamo.on(BatchWriteCommand).callsFake(async () => {
+            await new Promise(resolve => setTimeout(resolve, deadline - Date.now() + 20));
+            throw Object.assign(new Error("bad item"), {
+                name: "ValidationException",
+                $metadata: { httpStatusCode: 400 },
+            });
+        });
+        dynamo.on(PutCommand).resolves({});
+        const failed = await write([AAPL, MSFT, IBM], deadline);
+        expect(dynamo.commandCalls(PutCommand)).to.have.length(0);
+        expect([...failed].sort()).to.deep.equal([AAPL, IBM, MSFT].map(tickKey));
     });
 
     it("puts the ticks of a request refused for good one by one, so that only the culprit fails", async () => {

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { retryDeadline } from "../../pipeline/runtime/handler";
+import { invocationLimits } from "../../pipeline/runtime/handler";
 import { isTransient, writeAll } from "../../pipeline/runtime/retry";
 
 describe("retries", () => {
@@ -28,8 +28,24 @@ describe("retries", () => {
     }
 
     it("stops starting requests early enough for one more to connect and time out before Lambda's own timeout", () => {
-        expect(retryDeadline({ getRemainingTimeInMillis: () => 60_000 }, 0)).to.equal(52_000);
-        expect(retryDeadline({ getRemainingTimeInMillis: () => 2_000 }, 0)).to.equal(1_000);
+        expect(invocationLimits({ getRemainingTimeInMillis: () => 60_000 }, 0).deadline).to.equal(52_000);
+        expect(invocationLimits({ getRemainingTimeInMillis: () => 2_000 }, 0).deadline).to.equal(1_000);
+    });
+
+    it("aborts the requests still in flight in time to answer before Lambda's own timeout, however short", () => {
+        const at = (remaining: number) => invocationLimits({ getRemainingTimeInMillis: () => remaining }, 0);
+        expect(at(60_000)).to.deep.equal({ deadline: 52_000, stopAt: 59_000 });
+        expect(at(3_000)).to.deep.equal({ deadline: 1_500, stopAt: 2_700 });
+        expect(at(500)).to.deep.equal({ deadline: 250, stopAt: 450 });
+        expect(invocationLimits(undefined, 0), "without a context: 30 s").to.deep.equal({
+            deadline: 22_000,
+            stopAt: 29_000,
+        });
+    });
+
+    it("retries a request aborted when the invocation's time ran out (by the redelivery)", () => {
+        const aborted = Object.assign(new Error("Request aborted"), { name: "AbortError" });
+        expect(isTransient(aborted)).to.equal(true);
     });
 });
 
