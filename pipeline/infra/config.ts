@@ -288,13 +288,16 @@ export function closestKey(key: string, known: readonly string[] = Object.keys(S
 }
 
 function unknownKeyProblems(keys: Iterable<string>): ConfigProblem[] {
-    return [...keys]
-        .filter(key => !(key in SETTINGS))
-        .map(key => {
-            const near = closestKey(key);
-            const hint = near ? `did you mean ${near}?` : "the keys are listed in Pulumi.yaml";
-            return { key, problem: `unknown key: ${hint}` };
-        });
+    return (
+        [...keys]
+            // Own keys only: `in` would take toString or constructor (Object.prototype's) for known keys.
+            .filter(key => !Object.hasOwn(SETTINGS, key))
+            .map(key => {
+                const near = closestKey(key);
+                const hint = near ? `did you mean ${near}?` : "the keys are listed in Pulumi.yaml";
+                return { key, problem: `unknown key: ${hint}` };
+            })
+    );
 }
 
 /**

@@ -287,6 +287,14 @@ describe("stack config keys", () => {
         ]);
     });
 
+    it("refuses keys named like Object.prototype's members", () => {
+        for (const key of ["toString", "constructor", "hasOwnProperty", "__proto__"]) {
+            const problems = problemsOf(() => parseStackConfig(stack({ [`stock-market-pipeline:${key}`]: "x" })));
+            expect(problems, key).to.have.length(1);
+            expect(problems[0], key).to.match(new RegExp(`^config stock-market-pipeline:${key}: unknown key: `));
+        }
+    });
+
     it("leaves other namespaces' keys to their owners", () => {
         const settings = parseStackConfig(stack({ "aws:profile": "dev", "aws:skipMetadataApiCheck": "false" }));
         expect(settings.streamArn).to.equal(STREAM_ARN);
