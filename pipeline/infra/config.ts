@@ -41,7 +41,7 @@ const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
 // S3's rules for general purpose buckets: 3-63 of a-z 0-9 . -, starting and ending alphanumeric.
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:Z|[+-](\d{2}):(\d{2}))$/;
 
 /** A value a check refuses; the message says what was expected. */
 class Invalid extends Error {}
@@ -92,14 +92,47 @@ function oneOf<T extends string | number>(allowed: readonly T[], fallback: T): S
     };
 }
 
+/** True for a day of the calendar (no 2026-02-30): Date.UTC rolls an impossible day over into the next month. */
+function isRealDay(year: string, month: string, day: string): boolean {
+    const time = Date.UTC(Number(year), Number(month) - 1, Number(day));
+    return new Date(time).toISOString().slice(0, 10) === `${year}-${month}-${day}`;
+}
+
 /** A real calendar day, YYYY-MM-DD (partition projection's first day). */
 const day = (fallback: string): Setting<string, string> => ({
     fallback,
     parse: text => {
         const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-        const time = match ? Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])) : NaN;
-        if (Number.isNaN(time) || new Date(time).toISOString().slice(0, 10) !== text)
+        if (!match || !isRealDay(match[1], match[2], match[3]))
             throw new Invalid(`expected a day YYYY-MM-DD, got "${text}"`);
+        return text;
+    },
+});
+
+/**
+ * An RFC 3339 instant that exists: a real day, a time of 00:00:00 to 23:59:59 and an offset of at
+ * most ±23:59. The pattern alone let 2026-02-30T00:00:00Z through to `pulumi up`, which AWS refuses.
+ */
+function isRealInstant(text: string): boolean {
+    const match = ISO_INSTANT.exec(text);
+    if (!match) return false;
+    const [, year, month, dayOfMonth, hours, minutes, seconds, offsetHours = "00", offsetMinutes = "00"] = match;
+    return (
+        isRealDay(year, month, dayOfMonth) &&
+        Number(hours) <= 23 &&
+        Number(minutes) <= 59 &&
+        Number(seconds) <= 59 &&
+        Number(offsetHours) <= 23 &&
+        Number(offsetMinutes) <= 59
+    );
+}
+
+/** An optional RFC 3339 instant (see `isRealInstant`). */
+const instant = (expected: string): Setting<string | undefined, ""> => ({
+    fallback: "",
+    parse: text => {
+        if (text === "") return undefined;
+        if (!isRealInstant(text)) throw new Invalid(`${expected}, got "${text}"`);
         return text;
     },
 });
@@ -140,7 +173,7 @@ export const SETTINGS = {
     batchSize: integer(100, 1, 10000),
     maximumBatchingWindowInSeconds: integer(0, 0, 300),
     startingPosition: oneOf(STARTING_POSITIONS, "LATEST"),
-    startingPositionTimestamp: optional(ISO_INSTANT, "expected an RFC 3339 instant such as 2026-11-28T00:00:00Z"),
+    startingPositionTimestamp: instant("expected an RFC 3339 instant that exists, such as 2026-11-28T00:00:00Z"),
     parallelizationFactor: integer(1, 1, 10),
     // Finite on purpose: -1 (forever) would let one poisoned batch block its shard until the
     // records expire from the stream.

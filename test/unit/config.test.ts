@@ -110,6 +110,15 @@ describe("stack config", () => {
         });
     });
 
+    it("takes a starting timestamp with fractions of a second and an offset, on a leap day", () => {
+        const settings = parse({
+            streamArn: STREAM_ARN,
+            startingPosition: "AT_TIMESTAMP",
+            startingPositionTimestamp: "2028-02-29T23:59:59.999+05:30",
+        });
+        expect(settings.startingPositionTimestamp).to.equal("2028-02-29T23:59:59.999+05:30");
+    });
+
     it("refuses a stack without streamArn, saying how to set it", () => {
         expect(() => parse({})).to.throw(
             /^config stock-market-pipeline:streamArn: required.*pulumi config set streamArn/,
@@ -156,6 +165,21 @@ describe("stack config", () => {
             "a timestamp with LATEST",
             { startingPositionTimestamp: "2026-11-28T00:00:00Z" },
             /startingPositionTimestamp: only allowed/,
+        ],
+        [
+            "a starting timestamp on a day that does not exist",
+            { startingPosition: "AT_TIMESTAMP", startingPositionTimestamp: "2026-02-30T00:00:00Z" },
+            /startingPositionTimestamp: expected an RFC 3339 instant that exists, .*got "2026-02-30T00:00:00Z"/,
+        ],
+        [
+            "a starting timestamp at 24:00",
+            { startingPosition: "AT_TIMESTAMP", startingPositionTimestamp: "2026-11-28T24:00:00Z" },
+            /startingPositionTimestamp: expected an RFC 3339 instant that exists/,
+        ],
+        [
+            "a starting timestamp with an offset of 25 hours",
+            { startingPosition: "AT_TIMESTAMP", startingPositionTimestamp: "2026-11-28T10:00:00+25:00" },
+            /startingPositionTimestamp: expected an RFC 3339 instant that exists/,
         ],
         [
             "a parallelization factor of 11",
