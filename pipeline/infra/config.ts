@@ -38,8 +38,14 @@ const KINESIS_STREAM_ARN = /^arn:aws[a-z-]*:kinesis:[a-z]{2}(-[a-z]+)+-\d:\d{12}
 // A key ARN, not an alias ARN: IAM does not authorize kms:Decrypt on a key through its alias.
 const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z]{2}(-[a-z]+)+-\d:\d{12}:key\/[A-Za-z0-9-]+$/;
 const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
-// S3's rules for general purpose buckets: 3-63 of a-z 0-9 . -, starting and ending alphanumeric.
+// S3's rules for general purpose buckets: 3-63 of a-z 0-9 . -, starting and ending alphanumeric,
+// and the rules below (S3 user guide, "General purpose bucket naming rules").
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const IP_ADDRESS = /^\d{1,3}(\.\d{1,3}){3}$/;
+/** Reserved by S3 for its own names (punycode, internal buckets, documentation examples). */
+const RESERVED_BUCKET_PREFIXES = ["xn--", "sthree-", "amzn-s3-demo-"];
+/** Reserved by S3 for access point, Object Lambda, Multi-Region, directory and table bucket names. */
+const RESERVED_BUCKET_SUFFIXES = ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"];
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:Z|[+-](\d{2}):(\d{2}))$/;
 
@@ -147,6 +153,30 @@ const optional = (pattern: RegExp, expected: string): Setting<string | undefined
     },
 });
 
+/** Why S3 would refuse `name` for a general purpose bucket, or undefined when it would take it. */
+function bucketNameProblem(name: string): string | undefined {
+    if (!BUCKET_NAME.test(name))
+        return "expected a bucket name: 3-63 characters of a-z 0-9 . -, starting and ending with a letter or digit";
+    if (name.includes("..")) return "expected a bucket name without two dots in a row";
+    if (IP_ADDRESS.test(name)) return "expected a bucket name that is not formatted as an IP address";
+    const prefix = RESERVED_BUCKET_PREFIXES.find(reserved => name.startsWith(reserved));
+    if (prefix) return `expected a bucket name that does not start with ${prefix} (reserved by S3)`;
+    const suffix = RESERVED_BUCKET_SUFFIXES.find(reserved => name.endsWith(reserved));
+    if (suffix) return `expected a bucket name that does not end with ${suffix} (reserved by S3)`;
+    return undefined;
+}
+
+/** An optional bucket name S3 will take (see `bucketNameProblem`). */
+const bucketName: Setting<string | undefined, ""> = {
+    fallback: "",
+    parse: text => {
+        if (text === "") return undefined;
+        const problem = bucketNameProblem(text);
+        if (problem) throw new Invalid(`${problem}, got "${text}"`);
+        return text;
+    },
+};
+
 const required = (pattern: RegExp, expected: string, missing: string): Setting<string, undefined> => ({
     fallback: undefined,
     missing,
@@ -165,10 +195,7 @@ export const SETTINGS = {
     ),
     streamKmsKeyArn: optional(KMS_KEY_ARN, "expected a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID, not an alias)"),
     tableName: optional(TABLE_NAME, "expected 3-255 characters of A-Z a-z 0-9 _ . -"),
-    bucketName: optional(
-        BUCKET_NAME,
-        "expected a bucket name: 3-63 characters of a-z 0-9 . -, starting and ending with a letter or digit",
-    ),
+    bucketName,
     dayIndex: boolean(false),
     batchSize: integer(100, 1, 10000),
     maximumBatchingWindowInSeconds: integer(0, 0, 300),

@@ -119,6 +119,18 @@ describe("stack config", () => {
         expect(settings.startingPositionTimestamp).to.equal("2028-02-29T23:59:59.999+05:30");
     });
 
+    it("takes bucket names with dots, digits and hyphens that S3 allows", () => {
+        for (const name of [
+            "stock-market-data-dev",
+            "ticks.example.com",
+            "192.168.5.4.ticks",
+            "a-xn--b",
+            "s3alias-ticks",
+        ]) {
+            expect(parse({ streamArn: STREAM_ARN, bucketName: name }).bucketName).to.equal(name);
+        }
+    });
+
     it("refuses a stack without streamArn, saying how to set it", () => {
         expect(() => parse({})).to.throw(
             /^config stock-market-pipeline:streamArn: required.*pulumi config set streamArn/,
@@ -192,6 +204,37 @@ describe("stack config", () => {
             /logRetentionDays: expected one of 1, 3, 5, 7, 14/,
         ],
         ["an upper-case bucket name", { bucketName: "StockMarketData" }, /bucketName: expected a bucket name/],
+        [
+            "a bucket name with two dots in a row",
+            { bucketName: "my..bucket" },
+            /bucketName: expected a bucket name without two dots in a row, got "my..bucket"/,
+        ],
+        [
+            "a bucket name formatted as an IP address",
+            { bucketName: "192.168.5.4" },
+            /bucketName: expected a bucket name that is not formatted as an IP address/,
+        ],
+        [
+            "a bucket name with S3's reserved prefix xn--",
+            { bucketName: "xn--ticks" },
+            /bucketName: expected a bucket name that does not start with xn-- \(reserved by S3\)/,
+        ],
+        [
+            "a bucket name with S3's reserved prefix sthree-",
+            { bucketName: "sthree-ticks" },
+            /bucketName: .*does not start with sthree-/,
+        ],
+        [
+            "a bucket name with an access point alias's suffix",
+            { bucketName: "ticks-s3alias" },
+            /bucketName: expected a bucket name that does not end with -s3alias \(reserved by S3\)/,
+        ],
+        [
+            "a bucket name with an Object Lambda alias's suffix",
+            { bucketName: "ticks--ol-s3" },
+            /bucketName: .*does not end with --ol-s3/,
+        ],
+        ["a bucket name with a directory bucket's suffix", { bucketName: "ticks--x-s3" }, /does not end with --x-s3/],
         ["a two-letter table name", { tableName: "ab" }, /tableName: expected 3-255 characters/],
         ["protectData as yes", { protectData: "yes" }, /protectData: expected true or false, got "yes"/],
         ["an alarm email without a domain", { alarmEmail: "oncall" }, /alarmEmail: expected an email address/],
