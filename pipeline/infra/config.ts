@@ -235,13 +235,22 @@ export const DEFAULTS = Object.fromEntries(
         .map(([key, setting]) => [key, setting.fallback]),
 ) as { readonly [K in OptionalKey]: Settings[K]["fallback"] };
 
+/**
+ * Today's date where it is latest (UTC+14), YYYY-MM-DD: a tick's day is the date written in its
+ * own offset, so no tick can have a later day yet.
+ */
+export function latestToday(now: number): string {
+    return new Date(now + 14 * 3600 * 1000).toISOString().slice(0, 10);
+}
+
 /** The region of an ARN (arn:PARTITION:SERVICE:REGION:...). */
 const regionOf = (arn: string) => arn.split(":")[3];
 
-/** What a rule across keys sees: the settings each parsed alone, and the stack's aws:region. */
+/** What a rule sees: the settings each parsed alone, the stack's aws:region, and the time (epoch ms). */
 interface RuleContext {
     settings: PipelineSettings;
     region?: string;
+    now: number;
 }
 
 /** A check across keys: it runs only when each key it reads parsed; a problem names its key. */
@@ -288,6 +297,16 @@ const RULES: Rule[] = [
                   ]
                 : undefined,
     },
+    {
+        // Projection runs from the first day to tomorrow: a later first day leaves the tables no day.
+        reads: ["analyticsFirstDay"],
+        check: ({ settings: { analyticsFirstDay }, now }) => {
+            const today = latestToday(now);
+            return analyticsFirstDay > today
+                ? ["analyticsFirstDay", `expected a day not after today (${today}), got "${analyticsFirstDay}"`]
+                : undefined;
+        },
+    },
     sameRegion("streamArn", "the stream"),
     sameRegion("streamKmsKeyArn", "the stream's KMS key"),
 ];
@@ -318,6 +337,8 @@ export interface StackContext {
     keys?: Iterable<string>;
     /** The region the stack deploys to (aws:region), which the stream must be in. */
     region?: string;
+    /** The time to check days against, epoch ms; now by default. */
+    now?: number;
 }
 
 /**
@@ -386,7 +407,11 @@ export function parsePipelineConfig(
             failed.add(key);
         }
     }
-    const ruleContext = { settings: settings as PipelineSettings, region: context.region };
+    const ruleContext = {
+        settings: settings as PipelineSettings,
+        region: context.region,
+        now: context.now ?? Date.now(),
+    };
     for (const rule of RULES) {
         if (rule.reads.some(key => failed.has(key))) continue;
         const problem = rule.check(ruleContext);

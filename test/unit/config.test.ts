@@ -332,6 +332,30 @@ describe("stack config with several problems", () => {
     });
 });
 
+describe("stack config and today's date", () => {
+    /** 2026-11-28T12:00:00Z: already 2026-11-29 in UTC+14 (Kiritimati). */
+    const NOON_UTC = Date.UTC(2026, 10, 28, 12);
+    const parseAt = (values: Record<string, string>, now: number) =>
+        parsePipelineConfig(key => ({ streamArn: STREAM_ARN, ...values })[key], "stock-market-pipeline", { now });
+
+    it("refuses a first analytics day after today: the tables would see no day", () => {
+        expect(() => parseAt({ analyticsFirstDay: "2026-11-30" }, NOON_UTC)).to.throw(
+            'config stock-market-pipeline:analyticsFirstDay: expected a day not after today (2026-11-29), got "2026-11-30"',
+        );
+    });
+
+    it("takes today as a first analytics day, wherever it is already today", () => {
+        expect(parseAt({ analyticsFirstDay: "2026-11-29" }, NOON_UTC).analyticsFirstDay).to.equal("2026-11-29");
+        expect(parseAt({ analyticsFirstDay: "2026-11-28" }, NOON_UTC).analyticsFirstDay).to.equal("2026-11-28");
+    });
+
+    it("checks against the clock when no time is given", () => {
+        expect(() => parse({ streamArn: STREAM_ARN, analyticsFirstDay: "2999-01-01" })).to.throw(
+            /analyticsFirstDay: expected a day not after today \(\d{4}-\d{2}-\d{2}\), got "2999-01-01"/,
+        );
+    });
+});
+
 describe("stack config keys", () => {
     const stack = (config: Record<string, string>) => ({
         "aws:region": "us-east-1",
