@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { glueName, StockAnalytics } from "./pipeline/infra/analytics";
 import { ConfigError, parseStackConfig, PipelineSettings } from "./pipeline/infra/config";
-import { StockDashboard } from "./pipeline/infra/dashboard";
+import { dashboardName, StockDashboard } from "./pipeline/infra/dashboard";
 import { StockProcessor } from "./pipeline/infra/processor";
 import { StockStorage } from "./pipeline/infra/storage";
 
@@ -45,7 +45,7 @@ const health = new StockDashboard("health", {
     timeoutSeconds: settings.timeout,
     failureQueueName: processor.failureQueue.name,
     tableName: storage.tableName,
-    dashboardName: `stock-market-pipeline-${pulumi.getStack()}`,
+    dashboardName: dashboardName(`stock-market-pipeline-${pulumi.getStack()}`),
 });
 
 // Athena over the bucket; it reads what the processor wrote and grants the processor nothing.

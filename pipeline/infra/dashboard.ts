@@ -12,8 +12,8 @@ export interface StockDashboardArgs {
     /** The table's name: its write throttles slow the processor down. */
     tableName: pulumi.Input<string>;
     /**
-     * The dashboard's name, unique in the account and region.
-     * @default `${name}-${stack}`
+     * The dashboard's name, unique in the account and region: letters, digits, `-` and `_` only.
+     * @default `${name}-${stack}`, other characters as `_`
      */
     dashboardName?: pulumi.Input<string>;
 }
@@ -116,6 +116,14 @@ export function dashboardBody(t: DashboardTargets): string {
     return JSON.stringify({ widgets });
 }
 
+/**
+ * A CloudWatch dashboard name: letters, digits, `-` and `_` only (CloudWatch refuses any other
+ * character, such as the `.` a stack name may hold), other characters as `_`, at most 255.
+ */
+export function dashboardName(text: string): string {
+    return text.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 255);
+}
+
 /** The console address of a dashboard. */
 export function dashboardUrl(region: string, name: string): string {
     return `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards/dashboard/${encodeURIComponent(name)}`;
@@ -141,11 +149,10 @@ export class StockDashboard extends pulumi.ComponentResource {
     constructor(name: string, args: StockDashboardArgs, opts?: pulumi.ComponentResourceOptions) {
         super("stock-market-pipeline:pipeline:StockDashboard", name, {}, opts);
         const region = aws.getRegionOutput({}, { parent: this }).region;
-        const dashboardName = args.dashboardName ?? `${name}-${pulumi.getStack()}`;
         this.dashboard = new aws.cloudwatch.Dashboard(
             `${name}-dashboard`,
             {
-                dashboardName,
+                dashboardName: args.dashboardName ?? dashboardName(`${name}-${pulumi.getStack()}`),
                 dashboardBody: pulumi
                     .all([region, args.functionName, args.failureQueueName, args.tableName])
                     .apply(([region, functionName, failureQueueName, tableName]) =>

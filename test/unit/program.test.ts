@@ -492,6 +492,17 @@ describe("the Pulumi program's checks of the whole stack config", () => {
         );
     });
 
+    it("names the dashboard with only the characters CloudWatch takes, whatever the stack's name", async () => {
+        const run = await runProgramAsStack(
+            { "aws:region": "us-east-1", "stock-market-pipeline:streamArn": STREAM_ARN },
+            "prod.eu-west_1",
+        );
+        expect(run.one("aws:cloudwatch/dashboard:Dashboard").inputs.dashboardName).to.equal(
+            "stock-market-pipeline-prod_eu-west_1",
+        );
+        expect(run.outputs.dashboardUrl).to.match(/#dashboards\/dashboard\/stock-market-pipeline-prod_eu-west_1$/);
+    });
+
     describe("without aws:region in the stack", () => {
         const saved = { AWS_REGION: process.env.AWS_REGION, AWS_DEFAULT_REGION: process.env.AWS_DEFAULT_REGION };
         afterEach(() => {
