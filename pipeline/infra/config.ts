@@ -259,15 +259,19 @@ interface Rule {
     check(context: RuleContext): [SettingKey, string] | undefined;
 }
 
-const sameRegion = (key: "streamArn" | "streamKmsKeyArn", what: string): Rule => ({
+/** A rule that the ARN under `key` is in the stack's region; `why(arnRegion, region)` says why it must be. */
+const sameRegion = (
+    key: "streamArn" | "streamKmsKeyArn",
+    what: string,
+    why: (arnRegion: string, region: string) => string,
+): Rule => ({
     reads: [key],
     check: ({ settings, region }) => {
         const arn = settings[key];
         if (!arn || !region || regionOf(arn) === region) return undefined;
         return [
             key,
-            `${what} is in ${regionOf(arn)} but the stack deploys to aws:region ${region}: an event source mapping ` +
-                `cannot read a stream in another region (set aws:region to ${regionOf(arn)}, or use a stream in ${region})`,
+            `${what} is in ${regionOf(arn)} but the stack deploys to aws:region ${region}: ${why(regionOf(arn), region)}`,
         ];
     },
 });
@@ -307,8 +311,19 @@ const RULES: Rule[] = [
                 : undefined;
         },
     },
-    sameRegion("streamArn", "the stream"),
-    sameRegion("streamKmsKeyArn", "the stream's KMS key"),
+    sameRegion(
+        "streamArn",
+        "the stream",
+        (arnRegion, region) =>
+            `an event source mapping cannot read a stream in another region (set aws:region to ${arnRegion}, or use a stream in ${region})`,
+    ),
+    sameRegion(
+        "streamKmsKeyArn",
+        "the stream's KMS key",
+        (_, region) =>
+            `a stream is encrypted with a key of its own region, so this key is not the stream's ` +
+            `(set the ARN of the key the stream in ${region} is encrypted with)`,
+    ),
 ];
 
 /** One bad key: `config NAMESPACE:KEY: what is wrong`. */

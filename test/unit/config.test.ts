@@ -421,8 +421,11 @@ describe("stack config and the stack's region", () => {
         );
         expect(problems).to.have.length(1);
         expect(problems[0]).to.match(
-            /^config stock-market-pipeline:streamKmsKeyArn: the stream's KMS key is in us-west-2 but .* us-east-1/,
+            /^config stock-market-pipeline:streamKmsKeyArn: the stream's KMS key is in us-west-2 but .* us-east-1: /,
         );
+        // Its own reason, not the stream's: a mapping reads the stream, the key only decrypts it.
+        expect(problems[0]).to.not.include("event source mapping");
+        expect(problems[0]).to.include("the key the stream in us-east-1 is encrypted with");
     });
 
     it("accepts a stream and key in the stack's region", () => {
