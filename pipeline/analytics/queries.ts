@@ -12,6 +12,10 @@
  *   Kinesis sequence numbers are unique across a stream (PutRecord API reference), and the
  *   record layout's processed keys name no shard, so the shard is left out of the identity: a
  *   record written in both layouts around a layout switch still counts once.
+ * - Latest wins, as in the table. Two records with the same symbol and timestamp (as written) are
+ *   one DynamoDB item, the later record's; S3 keeps both. The ticks queries keep, per (symbol,
+ *   "timestamp"), the record with the highest (sequence number as a number, subsequence number),
+ *   so that no price the table replaced is counted, opens or closes a bar, or is the latest.
  * - Parameters are `?` placeholders in a WHERE clause, bound in order (Athena execution parameters,
  *   DuckDB prepared statements; the Athena console asks for them). No text substitution, so no
  *   quoting bugs and no injection.
@@ -71,13 +75,30 @@ const WALL_TIME = [
 const FIRST_TO_LAST = "wall_time, length(sequence_number), sequence_number, subsequence_number";
 const LAST_TO_FIRST = "wall_time DESC, length(sequence_number) DESC, sequence_number DESC, subsequence_number DESC";
 
+/** The latest record first: by sequence number as a number (length, then text), then subsequence number. */
+const LATEST_RECORD_FIRST = "length(sequence_number) DESC, sequence_number DESC, subsequence_number DESC";
+
+/** The columns `uniqueRows` adds to a table's, name to expression: the identity and the `extra` ones. */
+function derivedColumns(extra: Record<string, string>): Record<string, string> {
+    return { sequence_number: SEQUENCE_NUMBER, subsequence_number: SUBSEQUENCE_NUMBER, ...extra };
+}
+
 /**
- * CTEs ending in `unique_<table>`: the table's rows with their identity (and `extra` columns, name to expression),
- * one row per record however many objects hold it.
+ * CTEs ending in `name` (`unique_<table>` by default): the table's rows with their identity (and
+ * `extra` columns, name to expression), one row per record however many objects hold it.
  */
-function uniqueRows(table: string, columns: string[], extra: Record<string, string>, where?: string): string {
-    const derived = { sequence_number: SEQUENCE_NUMBER, subsequence_number: SUBSEQUENCE_NUMBER, ...extra };
-    const selected = [...columns, ...Object.entries(derived).map(([name, expression]) => `${expression} AS ${name}`)];
+function uniqueRows(
+    table: string,
+    columns: string[],
+    extra: Record<string, string>,
+    where?: string,
+    name = `unique_${table}`,
+): string {
+    const derived = derivedColumns(extra);
+    const selected = [
+        ...columns,
+        ...Object.entries(derived).map(([column, expression]) => `${expression} AS ${column}`),
+    ];
     const kept = [...columns, ...Object.keys(derived)];
     return `WITH identified AS (
     SELECT
@@ -88,15 +109,31 @@ numbered AS (
     SELECT identified.*, row_number() OVER (PARTITION BY sequence_number, subsequence_number ORDER BY object_path) AS copy_number
     FROM identified
 ),
-unique_${table} AS (
+${name} AS (
     SELECT ${kept.join(", ")}
     FROM numbered
     WHERE copy_number = 1
 )`;
 }
 
+/**
+ * CTEs ending in `unique_ticks`: one row per (symbol, "timestamp"), the latest record's, as the
+ * table keeps one item per key (see "Latest wins" above).
+ */
 function uniqueTicks(where?: string): string {
-    return uniqueRows(TICKS_TABLE.name, ["symbol", "price", `"timestamp"`, "day"], { wall_time: WALL_TIME }, where);
+    const columns = ["symbol", "price", `"timestamp"`, "day"];
+    const extra = { wall_time: WALL_TIME };
+    const kept = [...columns, ...Object.keys(derivedColumns(extra))];
+    return `${uniqueRows(TICKS_TABLE.name, columns, extra, where, "unique_records")},
+versions AS (
+    SELECT unique_records.*, row_number() OVER (PARTITION BY symbol, "timestamp" ORDER BY ${LATEST_RECORD_FIRST}) AS version_rank
+    FROM unique_records
+),
+unique_ticks AS (
+    SELECT ${kept.join(", ")}
+    FROM versions
+    WHERE version_rank = 1
+)`;
 }
 
 /** Open, high, low, close and tick count per symbol and `bucket` (an expression over unique_ticks, named `bucketName`). */
@@ -155,7 +192,8 @@ ORDER BY symbol`,
     },
     {
         name: "ticks-per-day",
-        description: "Ticks per day and symbol, each record counted once.",
+        description:
+            "Ticks per day and symbol, each record counted once and one tick per symbol and timestamp, as the table keeps them.",
         parameters: [],
         sql: `${uniqueTicks()}
 SELECT day, symbol, count(*) AS tick_count

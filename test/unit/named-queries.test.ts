@@ -51,9 +51,16 @@ const OBJECTS: StoredObject[] = [
     recordObject("9", { symbol: "AAPL", price: "101", timestamp: "2026-11-28 14:30:59" }),
     recordObject("11", { symbol: "AAPL", price: "102", timestamp: "2026-11-28T14:30:59" }),
     recordObject("12", { symbol: "AAPL", price: "99.5", timestamp: "2026-11-28T14:31" }),
-    // two user records of one KPL aggregate: same timestamp, ordered by subsequence number
-    recordObject("13-1", { symbol: "AAPL", price: "6", timestamp: "2026-11-28T14:32:00Z" }),
+    // an older record with the same symbol and timestamp as 12 (8 < 12 as numbers, not as text):
+    // the table holds 12's price, so 8's is counted nowhere
+    recordObject("8", { symbol: "AAPL", price: "150", timestamp: "2026-11-28T14:31" }),
+    // two user records of one KPL aggregate: the same wall time written two ways (two items),
+    // ordered by subsequence number
+    recordObject("13-1", { symbol: "AAPL", price: "6", timestamp: "2026-11-28T14:32:00.000Z" }),
     recordObject("13-0", { symbol: "AAPL", price: "5", timestamp: "2026-11-28T14:32:00Z" }),
+    // two user records of one aggregate with the same timestamp: the later one's price is the item
+    recordObject("14-0", { symbol: "AAPL", price: "7", timestamp: "2026-11-28T14:33:00Z" }),
+    recordObject("14-1", { symbol: "AAPL", price: "8", timestamp: "2026-11-28T14:33:00Z" }),
     recordObject("30", { symbol: "AAPL", price: "103", timestamp: "2026-11-29T09:00:00-05:00" }),
     // MSFT, batch layout: record 21 is in two objects (a redelivery that started elsewhere)
     batchObject("2026-11-28", [
@@ -101,9 +108,9 @@ describe("the named queries on the local engine", () => {
     });
     after(() => engine?.close());
 
-    it("ticks-per-day counts each record once, across objects and layouts", async () => {
+    it("ticks-per-day counts each record once, across objects and layouts, and one tick per symbol and timestamp", async () => {
         expect(await named(engine, "ticks-per-day")).to.deep.equal([
-            ["2026-11-28", "AAPL", "6"],
+            ["2026-11-28", "AAPL", "7"],
             ["2026-11-28", "MSFT", "3"],
             ["2026-11-29", "AAPL", "1"],
             ["2026-11-29", "MSFT", "1"],
@@ -123,8 +130,19 @@ describe("the named queries on the local engine", () => {
                 "1",
             ],
             ["AAPL", "2026-11-28T14:32", d("5"), d("6"), d("5"), d("6"), "2"],
+            ["AAPL", "2026-11-28T14:33", d("8"), d("8"), d("8"), d("8"), "1"],
             ["MSFT", "2026-11-28T14:30", d("10"), d("12"), d("10"), d("12"), "3"],
         ]);
+    });
+
+    it("ohlc-minute leaves out a tick a later record with the same symbol and timestamp replaced in the table", async () => {
+        const rows = await named(engine, "ohlc-minute", { day: "2026-11-28" });
+        const bar = (minute: string) => rows.find(row => row[0] === "AAPL" && row[1] === minute)?.slice(2);
+        const kept = "99.500000000000000000";
+        // Records 8 (150) and 12 (99.5) have the same timestamp: 12 is the later, as a number.
+        expect(bar("2026-11-28T14:31")).to.deep.equal([kept, kept, kept, kept, "1"]);
+        // User records 14-0 (7) and 14-1 (8) of one aggregate have the same timestamp: 14-1 is the later.
+        expect(bar("2026-11-28T14:33")).to.deep.equal([d("8"), d("8"), d("8"), d("8"), "1"]);
     });
 
     it("ohlc-minute reads only the day it is given", async () => {
@@ -145,7 +163,7 @@ describe("the named queries on the local engine", () => {
     it("ohlc-day spans each day's minutes", async () => {
         const rows = await named(engine, "ohlc-day");
         expect(rows.slice(0, 3)).to.deep.equal([
-            ["AAPL", "2026-11-28", d("100"), d("102"), d("5"), d("6"), "6"],
+            ["AAPL", "2026-11-28", d("100"), d("102"), d("5"), d("8"), "7"],
             ["AAPL", "2026-11-29", d("103"), d("103"), d("103"), d("103"), "1"],
             ["MSFT", "2026-11-28", d("10"), d("12"), d("10"), d("12"), "3"],
         ]);
@@ -171,7 +189,7 @@ describe("the named queries on the local engine", () => {
         try {
             expect(await deduplicated.deduplicate(TICKS_TABLE)).to.equal(2);
             expect(await deduplicated.deduplicate(REJECTED_TABLE)).to.equal(1);
-            expect((await deduplicated.query("SELECT count(*) FROM ticks")).rows).to.deep.equal([["11"]]);
+            expect((await deduplicated.query("SELECT count(*) FROM ticks")).rows).to.deep.equal([["14"]]);
             for (const name of ["ticks-per-day", "ohlc-day", "latest-price", "rejected-per-day"]) {
                 expect(await named(deduplicated, name), name).to.deep.equal(await named(engine, name));
             }
