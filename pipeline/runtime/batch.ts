@@ -38,11 +38,6 @@ export function utcDay(epochSeconds: number): string {
     return new Date(epochSeconds * 1000).toISOString().slice(0, 10);
 }
 
-/** The UTC day a record reached the stream. */
-export function arrivalDay(record: KinesisStreamRecord): string {
-    return utcDay(record.kinesis.approximateArrivalTimestamp);
-}
-
 /** `<sequenceNumber>`, or `<sequenceNumber>-<subSequenceNumber>` for a user record: what its keys end in. */
 export function recordId(plan: Pick<RecordPlan, "sequenceNumber" | "subSequenceNumber">): string {
     return plan.subSequenceNumber === undefined
