@@ -17,8 +17,9 @@
  *     }
  *     message Tag { required string key = 1; optional string value = 2; }
  *
- * The wire format is read with @bufbuild/protobuf's BinaryReader (see README, "Aggregated
- * records", for why that library). Serialized into the Lambda: top-level functions only.
+ * The explicit hash keys are skipped: they only chose the shard the aggregate went to, and nothing
+ * here uses them. The wire format is read with @bufbuild/protobuf's BinaryReader (see README,
+ * "Aggregated records", for why that library). Serialized into the Lambda: top-level functions only.
  */
 import { createHash } from "crypto";
 import { BinaryReader, WireType } from "@bufbuild/protobuf/wire";
@@ -26,7 +27,6 @@ import { BinaryReader, WireType } from "@bufbuild/protobuf/wire";
 /** One user record of an aggregate, in the aggregate's order (its index is its subSequenceNumber). */
 export interface UserRecord {
     partitionKey: string;
-    explicitHashKey?: string;
     data: Buffer;
 }
 
@@ -66,13 +66,11 @@ export function deaggregate(data: Uint8Array): Deaggregation {
 export function decodeAggregatedRecord(message: Uint8Array): UserRecord[] {
     const reader = new BinaryReader(message);
     const partitionKeys: string[] = [];
-    const explicitHashKeys: string[] = [];
-    const records: { partitionKeyIndex: number; explicitHashKeyIndex?: number; data: Uint8Array }[] = [];
+    const records: { partitionKeyIndex: number; data: Uint8Array }[] = [];
     while (reader.pos < reader.len) {
         const [field, wireType] = reader.tag();
-        if (field === 1 || field === 2 || field === 3) expectWireType(field, wireType, WireType.LengthDelimited);
+        if (field === 1 || field === 3) expectWireType(field, wireType, WireType.LengthDelimited);
         if (field === 1) partitionKeys.push(reader.string(true));
-        else if (field === 2) explicitHashKeys.push(reader.string(true));
         else if (field === 3) records.push(decodeRecord(reader.bytes(), records.length));
         else reader.skip(wireType, field);
     }
@@ -84,32 +82,23 @@ export function decodeAggregatedRecord(message: Uint8Array): UserRecord[] {
                 `record ${index}: partition_key_index ${record.partitionKeyIndex} outside the table of ${partitionKeys.length}`,
             );
         }
-        const explicitHashKey =
-            record.explicitHashKeyIndex === undefined ? undefined : explicitHashKeys[record.explicitHashKeyIndex];
         return {
             partitionKey,
-            ...(explicitHashKey === undefined ? {} : { explicitHashKey }),
             data: Buffer.from(record.data.buffer, record.data.byteOffset, record.data.byteLength),
         };
     });
 }
 
-/** Decodes one Record; its tags are not needed and are skipped. */
-function decodeRecord(
-    bytes: Uint8Array,
-    index: number,
-): { partitionKeyIndex: number; explicitHashKeyIndex?: number; data: Uint8Array } {
+/** Decodes one Record; its explicit hash key index and tags are not needed and are skipped. */
+function decodeRecord(bytes: Uint8Array, index: number): { partitionKeyIndex: number; data: Uint8Array } {
     const reader = new BinaryReader(bytes);
     let partitionKeyIndex: number | undefined;
-    let explicitHashKeyIndex: number | undefined;
     let data: Uint8Array | undefined;
     while (reader.pos < reader.len) {
         const [field, wireType] = reader.tag();
-        if (field === 1 || field === 2) {
+        if (field === 1) {
             expectWireType(field, wireType, WireType.Varint, `record ${index}: `);
-            const value = Number(reader.uint64());
-            if (field === 1) partitionKeyIndex = value;
-            else explicitHashKeyIndex = value;
+            partitionKeyIndex = Number(reader.uint64());
         } else if (field === 3) {
             expectWireType(field, wireType, WireType.LengthDelimited, `record ${index}: `);
             data = reader.bytes();
@@ -119,7 +108,7 @@ function decodeRecord(
     }
     if (partitionKeyIndex === undefined) throw new Error(`record ${index}: no partition_key_index`);
     if (data === undefined) throw new Error(`record ${index}: no data`);
-    return { partitionKeyIndex, explicitHashKeyIndex, data };
+    return { partitionKeyIndex, data };
 }
 
 function expectWireType(field: number, actual: WireType, expected: WireType, where = ""): void {

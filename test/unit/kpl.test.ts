@@ -38,13 +38,18 @@ describe("KPL aggregates", () => {
             ok: true,
             records: [
                 { partitionKey: "AAPL", data: Buffer.from('{"symbol":"AAPL"}') },
-                {
-                    partitionKey: "MSFT",
-                    explicitHashKey: "340282366920938463463374607431768211455",
-                    data: binary,
-                },
+                { partitionKey: "MSFT", data: binary },
                 { partitionKey: "AAPL", data: Buffer.alloc(0) },
             ],
+        });
+    });
+
+    it("skip the explicit hash keys, which only chose the aggregate's shard, whatever their index", () => {
+        // explicit_hash_key_table ["1"] (field 2), and a record pointing at entry 5 of it (field 2 of the record).
+        const message = hex("0a 01 61   12 01 31   1a 07 08 00 10 05 1a 01 78");
+        expect(deaggregate(frameAggregate(message))).to.deep.equal({
+            ok: true,
+            records: [{ partitionKey: "a", data: Buffer.from("x") }],
         });
     });
 
