@@ -77,7 +77,8 @@ export interface StockProcessorArgs {
     iteratorAgeAlarmSeconds?: number;
     /**
      * How records are written to S3 (becomes `OBJECT_LAYOUT`): `record`, one object per record under
-     * each prefix; or `batch`, a few gzip NDJSON objects per invocation, about a tenth of the cost.
+     * each prefix; or `batch`, a few gzip NDJSON objects per invocation: $0.73 instead of $10.64 per
+     * million ticks (README, "What it costs per million ticks").
      * @default "record"
      */
     objectLayout?: ObjectLayout;
