@@ -129,10 +129,13 @@ export class StockProcessor extends pulumi.ComponentResource {
     public readonly functionArn: pulumi.Output<string>;
     public readonly failureQueueUrl: pulumi.Output<string>;
     public readonly alarmTopicArn: pulumi.Output<string>;
+    /** The function's timeout in seconds, as deployed (`timeout` or its default): what a dashboard charts duration against. */
+    public readonly timeout: number;
 
     constructor(name: string, args: StockProcessorArgs, opts?: pulumi.ComponentResourceOptions) {
         super("stock-market-pipeline:pipeline:StockProcessor", name, {}, opts);
         const settings = resolvedSettings(args);
+        this.timeout = settings.timeout;
 
         this.failureQueue = new aws.sqs.Queue(
             `${name}-failures`,
@@ -142,7 +145,6 @@ export class StockProcessor extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-
         const logGroup = new aws.cloudwatch.LogGroup(
             `${name}-logs`,
             {
@@ -151,8 +153,31 @@ export class StockProcessor extends pulumi.ComponentResource {
             },
             { parent: this },
         );
+        const { role, policy } = this.createRole(name, args, logGroup);
+        this.role = role;
+        this.function = this.createFunction(name, args, settings, logGroup, policy);
+        this.eventSourceMapping = this.createMapping(name, args, settings, policy);
+        this.alarmTopic = this.createAlarms(name, settings.iteratorAgeAlarmSeconds, args.alarmEmail);
 
-        this.role = new aws.iam.Role(
+        this.functionName = this.function.name;
+        this.functionArn = this.function.arn;
+        this.failureQueueUrl = this.failureQueue.url;
+        this.alarmTopicArn = this.alarmTopic.arn;
+        this.registerOutputs({
+            functionName: this.functionName,
+            functionArn: this.functionArn,
+            failureQueueUrl: this.failureQueueUrl,
+            alarmTopicArn: this.alarmTopicArn,
+        });
+    }
+
+    /** The function's own role, trusted by Lambda only, with exactly what it and its mapping use. */
+    private createRole(
+        name: string,
+        args: StockProcessorArgs,
+        logGroup: aws.cloudwatch.LogGroup,
+    ): { role: aws.iam.Role; policy: aws.iam.RolePolicy } {
+        const role = new aws.iam.Role(
             `${name}-role`,
             {
                 assumeRolePolicy: JSON.stringify({
@@ -164,11 +189,10 @@ export class StockProcessor extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-
         const policy = new aws.iam.RolePolicy(
             `${name}-least-privilege`,
             {
-                role: this.role.id,
+                role: role.id,
                 policy: leastPrivilegePolicy({
                     streamArn: args.streamArn,
                     streamKmsKeyArn: args.streamKmsKeyArn,
@@ -180,8 +204,18 @@ export class StockProcessor extends pulumi.ComponentResource {
             },
             { parent: this },
         );
+        return { role, policy };
+    }
 
-        this.function = new aws.lambda.CallbackFunction(
+    /** The inline callback function: the handler built once per container, configured by its environment. */
+    private createFunction(
+        name: string,
+        args: StockProcessorArgs,
+        settings: ReturnType<typeof resolvedSettings>,
+        logGroup: aws.cloudwatch.LogGroup,
+        policy: aws.iam.RolePolicy,
+    ): aws.lambda.CallbackFunction<KinesisStreamEvent, KinesisStreamBatchResponse> {
+        return new aws.lambda.CallbackFunction(
             `${name}-fn`,
             {
                 // Our own role: without one, CallbackFunction attaches nine broad managed policies.
@@ -213,8 +247,16 @@ export class StockProcessor extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: [logGroup, policy] },
         );
+    }
 
-        this.eventSourceMapping = new aws.lambda.EventSourceMapping(
+    /** The subscription to the stream: partial batch responses, bisection, bounded retries, a failure queue. */
+    private createMapping(
+        name: string,
+        args: StockProcessorArgs,
+        settings: ReturnType<typeof resolvedSettings>,
+        policy: aws.iam.RolePolicy,
+    ): aws.lambda.EventSourceMapping {
+        return new aws.lambda.EventSourceMapping(
             `${name}-subscription`,
             {
                 eventSourceArn: args.streamArn,
@@ -235,38 +277,24 @@ export class StockProcessor extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: [policy] },
         );
+    }
 
-        this.alarmTopic = new aws.sns.Topic(`${name}-alarms`, {}, { parent: this });
-        if (args.alarmEmail) {
+    /**
+     * Alarms on falling behind (iterator age), failing invocations and records given up on, sent to
+     * a topic of their own (and by email to `alarmEmail`); returns the topic.
+     */
+    private createAlarms(name: string, iteratorAgeAlarmSeconds: number, alarmEmail?: string): aws.sns.Topic {
+        const topic = new aws.sns.Topic(`${name}-alarms`, {}, { parent: this });
+        if (alarmEmail) {
             new aws.sns.TopicSubscription(
                 `${name}-alarms-email`,
-                {
-                    topic: this.alarmTopic.arn,
-                    protocol: "email",
-                    endpoint: args.alarmEmail,
-                },
+                { topic: topic.arn, protocol: "email", endpoint: alarmEmail },
                 { parent: this },
             );
         }
-        this.createAlarms(name, settings.iteratorAgeAlarmSeconds);
-
-        this.functionName = this.function.name;
-        this.functionArn = this.function.arn;
-        this.failureQueueUrl = this.failureQueue.url;
-        this.alarmTopicArn = this.alarmTopic.arn;
-        this.registerOutputs({
-            functionName: this.functionName,
-            functionArn: this.functionArn,
-            failureQueueUrl: this.failureQueueUrl,
-            alarmTopicArn: this.alarmTopicArn,
-        });
-    }
-
-    /** Falling behind (iterator age), failing invocations, and records given up on. */
-    private createAlarms(name: string, iteratorAgeAlarmSeconds: number): void {
         const common = {
-            alarmActions: [this.alarmTopic.arn],
-            okActions: [this.alarmTopic.arn],
+            alarmActions: [topic.arn],
+            okActions: [topic.arn],
             treatMissingData: "notBreaching",
             period: 60,
         };
@@ -316,6 +344,7 @@ export class StockProcessor extends pulumi.ComponentResource {
             },
             { parent: this },
         );
+        return topic;
     }
 }
 
