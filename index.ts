@@ -33,16 +33,30 @@ const storage = new StockStorage("storage", {
 });
 
 const processor = new StockProcessor("processor", {
-    ...settings,
+    streamArn: settings.streamArn,
+    streamKmsKeyArn: settings.streamKmsKeyArn,
     tableName: storage.tableName,
     tableArn: storage.tableArn,
     bucketName: storage.bucketName,
     bucketArn: storage.bucketArn,
+    batchSize: settings.batchSize,
+    maximumBatchingWindowInSeconds: settings.maximumBatchingWindowInSeconds,
+    startingPosition: settings.startingPosition,
+    startingPositionTimestamp: settings.startingPositionTimestamp,
+    parallelizationFactor: settings.parallelizationFactor,
+    maximumRetryAttempts: settings.maximumRetryAttempts,
+    maximumRecordAgeInSeconds: settings.maximumRecordAgeInSeconds,
+    memorySize: settings.memorySize,
+    timeout: settings.timeout,
+    logRetentionDays: settings.logRetentionDays,
+    alarmEmail: settings.alarmEmail,
+    iteratorAgeAlarmSeconds: settings.iteratorAgeAlarmSeconds,
+    objectLayout: settings.objectLayout,
 });
 
 const health = new StockDashboard("health", {
     functionName: processor.functionName,
-    timeoutSeconds: settings.timeout,
+    timeoutSeconds: processor.timeout,
     failureQueueName: processor.failureQueue.name,
     tableName: storage.tableName,
     dashboardName: dashboardName(`stock-market-pipeline-${pulumi.getStack()}`),

@@ -5,7 +5,7 @@ import { FUNCTION_NAME_DIMENSION, METRICS, METRICS_NAMESPACE, SERVICE } from "..
 export interface StockDashboardArgs {
     /** The processor's function name: its Lambda metrics are charted. */
     functionName: pulumi.Input<string>;
-    /** The function's timeout in seconds: duration is charted against it. */
+    /** The function's timeout in seconds (StockProcessor's `timeout`): duration is charted against it. */
     timeoutSeconds: number;
     /** The failure queue's name: its depth is what was given up on. */
     failureQueueName: pulumi.Input<string>;
@@ -136,7 +136,7 @@ export function dashboardUrl(region: string, name: string): string {
  * @example
  * const dashboard = new StockDashboard("health", {
  *     functionName: processor.functionName,
- *     timeoutSeconds: 60,
+ *     timeoutSeconds: processor.timeout,
  *     failureQueueName: processor.failureQueue.name,
  *     tableName: storage.tableName,
  * });

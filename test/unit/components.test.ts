@@ -34,6 +34,26 @@ describe("the components used on their own, in another program", () => {
         expect(run.outputs.functionName).to.equal("ticks-fn-abc123");
     });
 
+    it("tell the function's timeout as deployed, for a dashboard to chart duration against", async () => {
+        let processors!: StockProcessor[];
+        await runUnderMocks(() => {
+            const storage = new StockStorage("st", {});
+            const wiring = {
+                streamArn: STREAM_ARN,
+                tableName: storage.tableName,
+                tableArn: storage.tableArn,
+                bucketName: storage.bucketName,
+                bucketArn: storage.bucketArn,
+            };
+            processors = [
+                new StockProcessor("default", wiring),
+                new StockProcessor("slow", { ...wiring, timeout: 300 }),
+            ];
+            return {};
+        });
+        expect(processors.map(processor => processor.timeout)).to.deep.equal([DEFAULTS.timeout, 300]);
+    });
+
     it("take every other setting from the one table of defaults", () => {
         expect(run.one("aws:lambda/eventSourceMapping:EventSourceMapping").inputs).to.include({
             batchSize: DEFAULTS.batchSize,

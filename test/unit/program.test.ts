@@ -400,6 +400,11 @@ describe("the Pulumi program with overrides", () => {
         expect(run.one(T.table).inputs.name).to.equal("StockMarketData");
         expect(run.one(T.bucket, "storage-").inputs.bucket).to.equal("stock-market-data-dev");
         expect(run.one(T.function).inputs).to.include({ memorySize: 1024, timeout: 120 });
+        const dashboard = JSON.parse(run.one("aws:cloudwatch/dashboard:Dashboard").inputs.dashboardBody) as {
+            widgets: { properties: { title: string; annotations?: { horizontal: { value: number }[] } } }[];
+        };
+        const duration = dashboard.widgets.find(w => w.properties.title.startsWith("Duration"))!;
+        expect(duration.properties.annotations!.horizontal[0].value).to.equal(120_000);
         expect(run.one(T.function).inputs.environment.variables).to.deep.equal({
             TABLE_NAME: "StockMarketData",
             BUCKET_NAME: "stock-market-data-dev",
