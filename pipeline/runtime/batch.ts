@@ -8,8 +8,8 @@ import type { ObjectLayout } from "../schema";
 import { deaggregate, isAggregate } from "./kpl";
 import { decodeTick, StoredTick } from "./tick";
 
-/** One record as processed: a Kinesis record, or one user record of a KPL aggregate. */
-export interface RecordPlan {
+/** Where a record comes from, for every record as processed. */
+export interface RecordSource {
     /** The Kinesis record's (for a user record, its aggregate's): the only id the mapping knows. */
     sequenceNumber: string;
     /** The user record's 0-based index in its aggregate; absent for a record that is not one. */
@@ -21,11 +21,22 @@ export interface RecordPlan {
     approximateArrivalTimestamp: number;
     /** The bytes its raw copy keeps: the record's data, or the user record's. */
     data: Buffer;
-    /** The DynamoDB item, for a valid tick. */
-    tick?: StoredTick;
-    /** Why the record was quarantined, for an invalid one. */
-    reason?: string;
 }
+
+/** A valid tick, with its DynamoDB item. */
+export interface TickPlan extends RecordSource {
+    tick: StoredTick;
+    reason?: undefined;
+}
+
+/** An invalid record, with why it was quarantined. */
+export interface RejectedPlan extends RecordSource {
+    tick?: undefined;
+    reason: string;
+}
+
+/** One record as processed: a Kinesis record, or one user record of a KPL aggregate; `tick` tells which. */
+export type RecordPlan = TickPlan | RejectedPlan;
 
 /** `shardId-000000000000:4959…` → `shardId-000000000000`. */
 export function shardIdOf(record: KinesisStreamRecord): string {
@@ -65,7 +76,7 @@ export function planRecord(record: KinesisStreamRecord): RecordPlan[] {
     );
 }
 
-function classify(record: Omit<RecordPlan, "tick" | "reason">): RecordPlan {
+function classify(record: RecordSource): RecordPlan {
     const decoded = decodeTick(record.data);
     return decoded.valid ? { ...record, tick: decoded.tick } : { ...record, reason: decoded.reason };
 }
@@ -101,8 +112,8 @@ export function tickKey(tick: StoredTick): string {
  * record (higher sequence number, then sub-sequence number) wins. BatchWriteItem refuses
  * duplicate keys in one request. Returns each winning plan; the others need no item write.
  */
-export function latestPerKey(plans: RecordPlan[]): RecordPlan[] {
-    const winners = new Map<string, RecordPlan>();
+export function latestPerKey(plans: RecordPlan[]): TickPlan[] {
+    const winners = new Map<string, TickPlan>();
     for (const plan of plans) {
         if (!plan.tick) continue;
         const key = tickKey(plan.tick);

@@ -14,7 +14,7 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
 import { FUNCTION_NAME_DIMENSION, METRICS, METRICS_NAMESPACE, OBJECT_LAYOUTS, ObjectLayout, SERVICE } from "../schema";
-import { failuresToReport, ingestLagMs, latestPerKey, planBatch, RecordPlan, tickKey } from "./batch";
+import { failuresToReport, ingestLagMs, latestPerKey, planBatch, RecordPlan, tickKey, TickPlan } from "./batch";
 import { writeTicks } from "./dynamo";
 import { ObjectPut, plannedObjects } from "./layouts";
 import { putObjects } from "./s3";
@@ -121,11 +121,11 @@ function errorSampler() {
 function unstoredRecords(
     puts: ObjectPut[],
     failedObjects: Set<string>,
-    itemWriters: RecordPlan[],
+    itemWriters: TickPlan[],
     failedItems: Set<string>,
 ): Set<RecordPlan> {
     const unstored = new Set(puts.filter(put => failedObjects.has(put.key)).flatMap(put => put.records));
-    for (const plan of itemWriters) if (failedItems.has(tickKey(plan.tick!))) unstored.add(plan);
+    for (const plan of itemWriters) if (failedItems.has(tickKey(plan.tick))) unstored.add(plan);
     return unstored;
 }
 
@@ -168,7 +168,7 @@ export function createHandler(deps: ProcessorDependencies): ProcessorHandler {
             writeTicks(
                 deps.dynamo,
                 deps.tableName,
-                itemWriters.map(plan => plan.tick!),
+                itemWriters.map(plan => plan.tick),
                 limit,
                 errors.note,
             ),

@@ -12,7 +12,7 @@
  */
 import { gzipSync } from "zlib";
 import { ObjectLayout, PREFIXES } from "../schema";
-import { RecordPlan, recordId, utcDay } from "./batch";
+import { RecordPlan, recordId, TickPlan, utcDay } from "./batch";
 import { processedJson } from "./tick";
 
 /** One S3 object to put. */
@@ -84,14 +84,14 @@ export function rawLine(plan: RecordPlan): string {
 }
 
 /** A processed line: the tick (price a JSON number with the exact digits) and the record's coordinates. */
-export function processedLine(plan: RecordPlan): string {
+export function processedLine(plan: TickPlan): string {
     const coordinates = JSON.stringify({
         sequenceNumber: plan.sequenceNumber,
         ...subSequence(plan),
         shardId: plan.shardId,
     });
     // Splice the two objects: processedJson writes the exact price, which JSON.stringify cannot.
-    return `${processedJson(plan.tick!).slice(0, -1)},${coordinates.slice(1)}`;
+    return `${processedJson(plan.tick).slice(0, -1)},${coordinates.slice(1)}`;
 }
 
 /**
@@ -113,8 +113,8 @@ export function batchLayoutObjects(plans: RecordPlan[]): ObjectPut[] {
 }
 
 /** The valid ticks grouped by their day, days in ascending order, ticks in stream order. */
-function byTickDay(plans: RecordPlan[]): [string, RecordPlan[]][] {
-    const days = new Map<string, RecordPlan[]>();
+function byTickDay(plans: RecordPlan[]): [string, TickPlan[]][] {
+    const days = new Map<string, TickPlan[]>();
     for (const plan of plans) {
         if (!plan.tick) continue;
         const list = days.get(plan.tick.day) ?? [];
@@ -125,7 +125,7 @@ function byTickDay(plans: RecordPlan[]): [string, RecordPlan[]][] {
 }
 
 /** Gzip-compressed NDJSON, one line per record; readers see the compression by the .gz suffix. */
-function ndjsonObject(key: string, records: RecordPlan[], line: (plan: RecordPlan) => string): ObjectPut {
+function ndjsonObject<P extends RecordPlan>(key: string, records: P[], line: (plan: P) => string): ObjectPut {
     const text = records.map(plan => `${line(plan)}\n`).join("");
     return { key, body: gzipSync(text), contentType: NDJSON_CONTENT_TYPE, records };
 }
