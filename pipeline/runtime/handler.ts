@@ -245,7 +245,8 @@ export function powertoolsObserver(): (summary: BatchSummary) => void {
  * The handler as Lambda runs it, built once per container (the CallbackFunction's
  * `callbackFactory`): clients and connection pools are created here and reused by every batch.
  * Configured from the environment only: TABLE_NAME, BUCKET_NAME, OBJECT_LAYOUT, the AWS SDK's own variables
- * (AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_S3) and S3_FORCE_PATH_STYLE.
+ * (AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_S3), S3_FORCE_PATH_STYLE, and Lambda's
+ * AWS_LAMBDA_FUNCTION_NAME for the metrics' FunctionName dimension.
  * `tuning` (all on in Lambda) cuts the SDK's per-request CPU; see sdk-tuning.ts.
  *
  * @example
