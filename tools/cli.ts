@@ -3,6 +3,8 @@
  * fix ends in one line that says what is wrong and what to do, never a stack trace: exit 2 for a
  * usage error, 1 for anything else the user can fix; an unexpected error still prints its stack.
  */
+import * as fs from "fs";
+import * as path from "path";
 import { parseArgs, ParseArgsConfig } from "util";
 
 type OptionSpecs = NonNullable<ParseArgsConfig["options"]>;
@@ -104,6 +106,88 @@ export function numberFlag(
         throw new UsageError(`--${name}: expected ${expected} from ${min} to ${max}, got "${text}"`);
     }
     return value;
+}
+
+/**
+ * A path as a command prints it: relative when it lies inside the current folder (`report.html`,
+ * `dist/processor/`), absolute otherwise, never a climb such as `../../tmp/x`.
+ */
+export function displayPath(file: string, cwd = process.cwd()): string {
+    const relative = path.relative(cwd, path.resolve(cwd, file));
+    if (relative === "") return ".";
+    return relative.startsWith("..") || path.isAbsolute(relative) ? path.resolve(cwd, file) : relative;
+}
+
+/** The file's stat, or undefined when there is none (or a file stands where a folder of its path should). */
+function statOf(file: string): fs.Stats | undefined {
+    try {
+        return fs.statSync(file);
+    } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+        throw error;
+    }
+}
+
+/** The nearest entry that exists on the way up from `file` (itself included): a folder, or a file in the way. */
+function nearestExisting(file: string): { path: string; isDirectory: boolean } {
+    for (let current = path.resolve(file); ; current = path.dirname(current)) {
+        const stat = statOf(current);
+        if (stat) return { path: current, isDirectory: stat.isDirectory() };
+        if (path.dirname(current) === current) return { path: current, isDirectory: true };
+    }
+}
+
+/** Whether the process may create entries in an existing folder. */
+function writable(dir: string): boolean {
+    try {
+        fs.accessSync(dir, fs.constants.W_OK);
+        return true;
+    } catch {
+        return false;
+    }
+}
+
+/**
+ * Checks, before any work, that a file can be written where `--flag` says (its folders are
+ * created when missing): a folder in its place, a file in the way of its folders, or a folder
+ * that cannot be written is a usage error. Returns the absolute path.
+ */
+export function outputFile(flag: string, file: string): string {
+    const out = path.resolve(file);
+    const stat = statOf(out);
+    if (stat?.isDirectory()) throw new UsageError(`--${flag} ${file}: that is a folder; give a file name`);
+    if (stat && !writable(out)) throw new UsageError(`--${flag} ${file}: cannot write that file (permission denied)`);
+    checkParents(flag, file, path.dirname(out));
+    return out;
+}
+
+/** As outputFile, for a folder that is created if missing: a file in its place is a usage error. */
+export function outputFolder(flag: string, dir: string): string {
+    const out = path.resolve(dir);
+    const stat = statOf(out);
+    if (stat && !stat.isDirectory()) throw new UsageError(`--${flag} ${dir}: that is a file; give a folder`);
+    checkParents(flag, dir, out);
+    return out;
+}
+
+function checkParents(flag: string, given: string, dir: string): void {
+    const existing = nearestExisting(dir);
+    if (!existing.isDirectory) throw new UsageError(`--${flag} ${given}: ${existing.path} is a file, not a folder`);
+    if (!writable(existing.path))
+        throw new UsageError(`--${flag} ${given}: cannot write in ${existing.path} (permission denied)`);
+}
+
+/** Runs `write`, turning a file system error (EACCES, ENOSPC, EISDIR…) into one line naming the file. */
+export function writeOrExplain<T>(what: string, write: () => T): T {
+    try {
+        return write();
+    } catch (error) {
+        const err = error as NodeJS.ErrnoException;
+        if (typeof err?.code === "string" && err.syscall)
+            throw new UserError(`cannot write ${what}: ${err.message.split(",")[0]}`);
+        throw error;
+    }
 }
 
 /**

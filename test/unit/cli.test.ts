@@ -1,5 +1,18 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { expect } from "chai";
-import { failure, numberFlag, parseFlags, UsageError, UserError } from "../../tools/cli";
+import {
+    displayPath,
+    failure,
+    numberFlag,
+    outputFile,
+    outputFolder,
+    parseFlags,
+    UsageError,
+    UserError,
+    writeOrExplain,
+} from "../../tools/cli";
 
 const OPTIONS = { rate: { type: "string" }, quiet: { type: "boolean" } } as const;
 const command = { name: "npm run local" };
@@ -75,5 +88,70 @@ describe("how a command ends on an error", () => {
         const { message, code } = failure(command, new TypeError("x is undefined"));
         expect(message).to.match(/^TypeError: x is undefined\n\s+at /);
         expect(code).to.equal(1);
+    });
+});
+
+describe("the paths a command prints", () => {
+    it("are relative inside the current folder, absolute outside it, never a climb", () => {
+        expect(displayPath("/work/repo/report.html", "/work/repo")).to.equal("report.html");
+        expect(displayPath("/work/repo/dist/processor", "/work/repo")).to.equal("dist/processor");
+        expect(displayPath("report.html", "/work/repo")).to.equal("report.html");
+        expect(displayPath("/work/repo", "/work/repo")).to.equal(".");
+        expect(displayPath("/work/ld/report.html", "/work/repo")).to.equal("/work/ld/report.html");
+        expect(displayPath("../ld/report.html", "/work/repo")).to.equal("/work/ld/report.html");
+    });
+});
+
+describe("the files and folders a command writes, checked before it starts", () => {
+    let dir: string;
+    beforeEach(() => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "cli-out-"));
+        fs.writeFileSync(path.join(dir, "a-file"), "");
+    });
+    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it("take a file in an existing or a missing folder, and return its absolute path", () => {
+        expect(outputFile("out", path.join(dir, "page.html"))).to.equal(path.join(dir, "page.html"));
+        expect(outputFile("out", path.join(dir, "new", "deeper", "page.html"))).to.equal(
+            path.join(dir, "new", "deeper", "page.html"),
+        );
+        expect(outputFolder("cpu-prof", path.join(dir, "profiles"))).to.equal(path.join(dir, "profiles"));
+    });
+
+    it("refuse a folder where a file is wanted, and a file where a folder is wanted, as usage errors", () => {
+        expect(() => outputFile("out", dir)).to.throw(UsageError, `--out ${dir}: that is a folder; give a file name`);
+        const file = path.join(dir, "a-file");
+        expect(() => outputFolder("cpu-prof", file)).to.throw(
+            UsageError,
+            `--cpu-prof ${file}: that is a file; give a folder`,
+        );
+    });
+
+    it("refuse a path whose folders would have to go through a file, naming the file", () => {
+        const file = path.join(dir, "a-file");
+        expect(() => outputFile("out", path.join(file, "x.html"))).to.throw(
+            UsageError,
+            `--out ${path.join(file, "x.html")}: ${file} is a file, not a folder`,
+        );
+        expect(() => outputFolder("cpu-prof", path.join(file, "sub"))).to.throw(UsageError, /is a file, not a folder$/);
+    });
+
+    it("refuse a folder that cannot be written", function () {
+        if (process.getuid?.() === 0) this.skip(); // root writes anywhere
+        const locked = path.join(dir, "locked");
+        fs.mkdirSync(locked, { mode: 0o500 });
+        expect(() => outputFile("out", path.join(locked, "x.html"))).to.throw(
+            UsageError,
+            `--out ${path.join(locked, "x.html")}: cannot write in ${locked} (permission denied)`,
+        );
+    });
+
+    it("turn a write that fails all the same into one line naming the file", () => {
+        const target = path.join(dir, "a-file", "x.html");
+        expect(() => writeOrExplain(target, () => fs.writeFileSync(target, "x"))).to.throw(
+            UserError,
+            `cannot write ${target}: ENOTDIR: not a directory`,
+        );
+        expect(() => writeOrExplain(target, () => JSON.parse("{"))).to.throw(SyntaxError);
     });
 });
