@@ -12,8 +12,9 @@ import { expect } from "chai";
 import { CreateStreamCommand, KinesisClient, waitUntilStreamExists } from "@aws-sdk/client-kinesis";
 import { Emulator, startKinesalite } from "../../harness/aws/emulators";
 import { localKinesisClient } from "../../harness/aws/kinesis";
-import { buildLambdaPackage, PACKAGE_DIR } from "../../harness/lambda/package";
+import { PACKAGE_DIR } from "../../harness/lambda/package";
 import { CommandResult, errorLines, runNpm, runTool } from "../support/commands";
+import { ensurePackage } from "../support/package";
 
 const local = (args: string[], options = {}) => runTool("local/local.ts", args, { timeoutMs: 120_000, ...options });
 const produce = (args: string[], options = {}) => runTool("local/produce.ts", args, { timeoutMs: 60_000, ...options });
@@ -118,7 +119,7 @@ describe("npm run local, runs", function () {
     this.timeout(240_000);
     before(async function () {
         this.timeout(120_000);
-        if (!fs.existsSync(path.join(PACKAGE_DIR, "__index.js"))) await buildLambdaPackage();
+        await ensurePackage();
     });
     after(() => fs.rmSync(REPORT, { force: true }));
 

@@ -7,7 +7,7 @@ import { totalMalformed } from "../../tools/local/producer";
 import { runLocalPipeline } from "../../tools/local/run";
 import { formatSummary, RunSummary } from "../../tools/local/summary";
 import { resolveSymbols } from "../../tools/local/ticks";
-import { packageIsStale } from "../support/commands";
+import { packageIsStale } from "../support/package";
 import { runReport } from "../../tools/report/local-run";
 
 /** Resolves true when nothing listens at the endpoint any more. */
@@ -124,7 +124,7 @@ describe("the local pipeline in the batch layout, fed KPL aggregates (npm run lo
             symbols: resolveSymbols("8"),
             objectLayout: "batch",
             aggregate: 10,
-            build: false, // the package the run above built
+            build: packageIsStale(),
         });
     });
 

@@ -12,13 +12,14 @@ import { bindParameters, findNamedQuery } from "../../pipeline/analytics/queries
 import { GLUE_TABLES } from "../../pipeline/analytics/tables";
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION } from "../../harness/aws/emulators";
 import { s3Client } from "../../harness/aws/resources";
-import { buildLambdaPackage, PACKAGE_DIR } from "../../harness/lambda/package";
+import { PACKAGE_DIR } from "../../harness/lambda/package";
 import { LambdaProcess } from "../../harness/lambda/process";
 import { createLambdaSandbox, LambdaSandbox } from "../../harness/lambda/sandbox";
 import { LocalEngine } from "../../tools/query/engine";
 import { loadTables, LoadReport } from "../../tools/query/load";
 import { bucketStore, directoryStore, ObjectStore } from "../../tools/query/sources";
 import { aggregateOf, kinesisEvent, kinesisRecord, sequenceNumber, tick } from "../support/kinesis-events";
+import { ensurePackage } from "../support/package";
 import { Emulators, freshPipeline, lambdaEnvironment, startEmulators, TestPipeline } from "../support/pipeline";
 
 const REPO = path.resolve(__dirname, "../..");
@@ -64,7 +65,7 @@ describe("npm run query over objects the shipped package wrote to the emulators"
     }
 
     before(async () => {
-        await buildLambdaPackage();
+        await ensurePackage();
         sandbox = createLambdaSandbox(PACKAGE_DIR);
         dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "query-test-"));
         emulators = await startEmulators(path.join(dataDir, "s3"));

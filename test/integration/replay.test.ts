@@ -11,7 +11,8 @@ import { decodeTick } from "../../pipeline/runtime/tick";
 import { BUCKET_NAME, runLocalPipeline, TABLE_NAME } from "../../tools/local/run";
 import { compareDecimals, formatSummary, RunSummary } from "../../tools/local/summary";
 import { resolveSymbols } from "../../tools/local/ticks";
-import { CLOCK_AHEAD, packageIsStale, runTool } from "../support/commands";
+import { CLOCK_AHEAD, runTool } from "../support/commands";
+import { packageIsStale } from "../support/package";
 import { openDataFolder, readWholeStream, snapshotStore, StoreSnapshot } from "../support/data-folder";
 import { startKinesaliteProcess } from "../support/kinesalite-process";
 

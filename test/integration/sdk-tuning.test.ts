@@ -9,10 +9,11 @@ import { FULL_TUNING, NO_TUNING, SdkTuning } from "../../pipeline/runtime/sdk-tu
 import { startSinkProcess, SinkProcess } from "../../harness/sink/sink-process";
 import type { SinkStats } from "../../harness/sink/sink-server";
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION } from "../../harness/aws/emulators";
-import { buildLambdaPackage, PACKAGE_DIR } from "../../harness/lambda/package";
+import { PACKAGE_DIR } from "../../harness/lambda/package";
 import { createLambdaSandbox, LambdaSandbox } from "../../harness/lambda/sandbox";
 import { LambdaProcess } from "../../harness/lambda/process";
 import { kinesisEvent, tick } from "../support/kinesis-events";
+import { ensurePackage } from "../support/package";
 
 const SESSION_TOKEN = "IQoJb3JpZ2luX2VjEOz-sdk-tuning-test-token";
 
@@ -147,7 +148,7 @@ describe("the SDK tuning against a sink that checks every request", function () 
         let sandbox: LambdaSandbox;
         let lambda: LambdaProcess;
         before(async () => {
-            await buildLambdaPackage();
+            await ensurePackage();
             sandbox = createLambdaSandbox(PACKAGE_DIR);
             lambda = await LambdaProcess.start({
                 taskRoot: sandbox.taskRoot,

@@ -16,7 +16,8 @@ import {
 } from "../../tools/local/run";
 import type { RunSummary } from "../../tools/local/summary";
 import { resolveSymbols } from "../../tools/local/ticks";
-import { packageIsStale, runTool } from "../support/commands";
+import { runTool } from "../support/commands";
+import { packageIsStale } from "../support/package";
 
 type Endpoints = { kinesis: string; dynamodb: string; s3: string };
 

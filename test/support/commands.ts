@@ -3,7 +3,6 @@
  * on the same file), in a child process, and collects what they print.
  */
 import { ChildProcess, spawn } from "child_process";
-import * as fs from "fs";
 import * as path from "path";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
@@ -75,22 +74,4 @@ function run(command: string, args: string[], options: CommandOptions): Promise<
 /** The non-empty lines a command printed to stderr. */
 export function errorLines(result: Pick<CommandResult, "stderr">): string[] {
     return result.stderr.split("\n").filter(line => line.trim() !== "");
-}
-
-/** Newest modification time of the files under a folder. */
-function newestMtime(dir: string): number {
-    let newest = 0;
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true }))
-        if (entry.isFile()) newest = Math.max(newest, fs.statSync(path.join(entry.parentPath, entry.name)).mtimeMs);
-    return newest;
-}
-
-/**
- * True when dist/processor must be built (again) before a test runs it: missing, or older than
- * the code it is built from (pipeline/). Saves rebuilding it in every test file.
- */
-export function packageIsStale(): boolean {
-    const handler = path.join(ROOT, "dist", "processor", "__index.js");
-    if (!fs.existsSync(handler)) return true;
-    return fs.statSync(handler).mtimeMs < newestMtime(path.join(ROOT, "pipeline"));
 }
