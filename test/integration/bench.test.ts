@@ -3,7 +3,7 @@
  * (what the report's request counts come from), and the correctness run on the emulators.
  */
 import { expect } from "chai";
-import { EMULATOR_CREDENTIALS, EMULATOR_REGION } from "../../harness/aws/emulators";
+import { lambdaEnvironment } from "../../harness/lambda/environment";
 import { SinkProcess, startSinkProcess } from "../../harness/sink/sink-process";
 import { checkOnEmulators } from "../../tools/bench/check";
 import { ContenderProcess, startContender } from "../../tools/bench/contender-process";
@@ -30,18 +30,13 @@ describe("the bench", function () {
                 kind,
                 seed: 1,
                 batchSize: 100,
-                environment: {
-                    AWS_REGION: EMULATOR_REGION,
-                    AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
-                    AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
-                    AWS_SESSION_TOKEN: SESSION_TOKEN,
-                    AWS_ENDPOINT_URL_S3: sink.endpoints.s3,
-                    AWS_ENDPOINT_URL_DYNAMODB: sink.endpoints.dynamodb,
-                    S3_FORCE_PATH_STYLE: "true",
-                    TABLE_NAME: "StockMarketData",
-                    BUCKET_NAME: "stock-market-data-bench",
-                    OBJECT_LAYOUT: layout,
-                },
+                environment: lambdaEnvironment({
+                    endpoints: sink.endpoints,
+                    tableName: "StockMarketData",
+                    bucketName: "stock-market-data-bench",
+                    objectLayout: layout,
+                    sessionToken: SESSION_TOKEN,
+                }),
             });
             processes.push(process);
             return process;

@@ -16,8 +16,9 @@ import {
 } from "../../harness/aws/resources";
 import { aggregateOf, kinesisEvent, sequenceNumber, tick, ticksOfOneDay } from "../support/kinesis-events";
 import { readRecordCopies } from "../../harness/aws/stored-records";
+import { lambdaEnvironment } from "../../harness/lambda/environment";
 import { ensurePackage } from "../support/package";
-import { Emulators, lambdaEnvironment, startEmulators } from "../support/pipeline";
+import { Emulators, endpointsOf, startEmulators } from "../support/pipeline";
 
 /** Bytes of the files under a folder. */
 function unpackedBytes(dir: string): number {
@@ -69,7 +70,11 @@ describe("the processor's deployment package", () => {
             lambda = await LambdaProcess.start({
                 taskRoot: sandbox.taskRoot,
                 nodePath: sandbox.nodePath,
-                environment: lambdaEnvironment(emulators, "StockMarketData", "stock-market-data", true),
+                environment: lambdaEnvironment({
+                    endpoints: endpointsOf(emulators, true),
+                    tableName: "StockMarketData",
+                    bucketName: "stock-market-data",
+                }),
             });
         });
         after(async () => {
@@ -122,7 +127,12 @@ describe("the processor's deployment package", () => {
                 batchLambda = await LambdaProcess.start({
                     taskRoot: sandbox.taskRoot,
                     nodePath: sandbox.nodePath,
-                    environment: lambdaEnvironment(emulators, "BatchLayout", "batch-layout", true, "batch"),
+                    environment: lambdaEnvironment({
+                        endpoints: endpointsOf(emulators, true),
+                        tableName: "BatchLayout",
+                        bucketName: "batch-layout",
+                        objectLayout: "batch",
+                    }),
                 });
             });
             after(() => batchLambda?.stop());
@@ -152,7 +162,11 @@ describe("the processor's deployment package", () => {
                 taskRoot: sandbox.taskRoot,
                 nodePath: sandbox.nodePath,
                 environment: {
-                    ...lambdaEnvironment(emulators, "StockMarketData", "stock-market-data", true),
+                    ...lambdaEnvironment({
+                        endpoints: endpointsOf(emulators, true),
+                        tableName: "StockMarketData",
+                        bucketName: "stock-market-data",
+                    }),
                     OBJECT_LAYOUT: "per-day",
                 },
             }).then(

@@ -19,8 +19,9 @@ import { LocalEngine } from "../../tools/query/engine";
 import { loadTables, LoadReport } from "../../tools/query/load";
 import { bucketStore, directoryStore, ObjectStore } from "../../tools/query/sources";
 import { aggregateOf, kinesisEvent, kinesisRecord, sequenceNumber, tick } from "../support/kinesis-events";
+import { lambdaEnvironment } from "../../harness/lambda/environment";
 import { ensurePackage } from "../support/package";
-import { Emulators, freshPipeline, lambdaEnvironment, startEmulators, TestPipeline } from "../support/pipeline";
+import { Emulators, endpointsOf, freshPipeline, startEmulators, TestPipeline } from "../support/pipeline";
 
 const REPO = path.resolve(__dirname, "../..");
 const BATCH_SHARD = "shardId-000000000001";
@@ -55,10 +56,12 @@ describe("npm run query over objects the shipped package wrote to the emulators"
         const lambda = await LambdaProcess.start({
             taskRoot: sandbox.taskRoot,
             nodePath: sandbox.nodePath,
-            environment: {
-                ...lambdaEnvironment(emulators, pipeline.tableName, pipeline.bucketName, true),
-                OBJECT_LAYOUT: layout,
-            },
+            environment: lambdaEnvironment({
+                endpoints: endpointsOf(emulators, true),
+                tableName: pipeline.tableName,
+                bucketName: pipeline.bucketName,
+                objectLayout: layout,
+            }),
         });
         functions.push(lambda);
         return lambda;

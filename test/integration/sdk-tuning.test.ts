@@ -8,12 +8,13 @@ import { createHandlerFromEnvironment } from "../../pipeline/runtime/handler";
 import { FULL_TUNING, NO_TUNING, SdkTuning } from "../../pipeline/runtime/sdk-tuning";
 import { startSinkProcess, SinkProcess } from "../../harness/sink/sink-process";
 import type { SinkStats } from "../../harness/sink/sink-server";
-import { EMULATOR_CREDENTIALS, EMULATOR_REGION } from "../../harness/aws/emulators";
 import { PACKAGE_DIR } from "../../harness/lambda/package";
 import { createLambdaSandbox, LambdaSandbox } from "../../harness/lambda/sandbox";
 import { LambdaProcess } from "../../harness/lambda/process";
+import { lambdaEnvironment } from "../../harness/lambda/environment";
 import { kinesisEvent, tick } from "../support/kinesis-events";
 import { ensurePackage } from "../support/package";
+import { withEnvironment } from "../support/pipeline";
 
 const SESSION_TOKEN = "IQoJb3JpZ2luX2VjEOz-sdk-tuning-test-token";
 
@@ -47,46 +48,32 @@ function seenSince(before: SinkStats, after: SinkStats) {
     };
 }
 
-function lambdaEnvironment(sink: SinkProcess): Record<string, string> {
-    return {
-        AWS_REGION: EMULATOR_REGION,
-        AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
-        AWS_SESSION_TOKEN: SESSION_TOKEN,
-        AWS_ENDPOINT_URL_S3: sink.endpoints.s3,
-        AWS_ENDPOINT_URL_DYNAMODB: sink.endpoints.dynamodb,
-        S3_FORCE_PATH_STYLE: "true",
-        TABLE_NAME: "StockMarketData",
-        BUCKET_NAME: "stock-market-data",
-        // Other suites leave their layout in process.env: these counts are the record layout's.
-        OBJECT_LAYOUT: "record",
-    };
-}
+/** The function's environment in Lambda, pointing at the sink; the record layout unless told. */
+const environmentFor = (sink: SinkProcess, objectLayout: "record" | "batch" = "record") =>
+    lambdaEnvironment({
+        endpoints: sink.endpoints,
+        tableName: "StockMarketData",
+        bucketName: "stock-market-data",
+        objectLayout,
+        sessionToken: SESSION_TOKEN,
+    });
 
 describe("the SDK tuning against a sink that checks every request", function () {
     this.timeout(60_000);
     let sink: SinkProcess;
-    let saved: Record<string, string | undefined> = {};
     before(async () => {
         sink = await startSinkProcess({ signing: { sessionToken: SESSION_TOKEN } });
-        const environment = lambdaEnvironment(sink);
-        saved = Object.fromEntries(Object.keys(environment).map(name => [name, process.env[name]]));
-        Object.assign(process.env, environment);
     });
-    after(async () => {
-        for (const [name, value] of Object.entries(saved)) {
-            if (value === undefined) delete process.env[name];
-            else process.env[name] = value;
-        }
-        await sink?.close();
-    });
+    after(() => sink?.close());
 
-    const invoke = async (tuning: SdkTuning, event: ReturnType<typeof ticks>) => {
-        const handler = createHandlerFromEnvironment(() => undefined, tuning);
-        const before = await sink.stats();
-        const response = await handler(event, { getRemainingTimeInMillis: () => 20_000 });
-        return { failures: response.batchItemFailures, seen: seenSince(before, await sink.stats()) };
-    };
+    /** A handler built and run as in Lambda, its environment set for the call only. */
+    const invoke = (tuning: SdkTuning, event: ReturnType<typeof ticks>, layout: "record" | "batch" = "record") =>
+        withEnvironment(environmentFor(sink, layout), async () => {
+            const handler = createHandlerFromEnvironment(() => undefined, tuning);
+            const before = await sink.stats();
+            const response = await handler(event, { getRemainingTimeInMillis: () => 20_000 });
+            return { failures: response.batchItemFailures, seen: seenSince(before, await sink.stats()) };
+        });
 
     it("sends a batch of 100 ticks as 200 PutObject and 4 BatchWriteItem, each validly signed, with the session token and every header needed", async () => {
         const { failures, seen } = await invoke(FULL_TUNING, ticks(100, 1));
@@ -101,20 +88,15 @@ describe("the SDK tuning against a sink that checks every request", function () 
     });
 
     it("sends a batch of 100 ticks of one day in the batch layout as 2 PutObject and 4 BatchWriteItem, each validly signed", async () => {
-        process.env.OBJECT_LAYOUT = "batch";
-        try {
-            const { failures, seen } = await invoke(FULL_TUNING, ticks(100, 10_000));
-            expect(seen.problems).to.deep.equal([]);
-            expect(seen).to.deep.include({
-                requests: { "s3:PutObject": 2, "dynamodb:BatchWriteItem": 4 },
-                invalidSignatures: 0,
-                headerProblems: 0,
-            });
-            expect(seen.header("x-amz-security-token")).to.equal(6);
-            expect(failures).to.deep.equal([]);
-        } finally {
-            process.env.OBJECT_LAYOUT = "record";
-        }
+        const { failures, seen } = await invoke(FULL_TUNING, ticks(100, 10_000), "batch");
+        expect(seen.problems).to.deep.equal([]);
+        expect(seen).to.deep.include({
+            requests: { "s3:PutObject": 2, "dynamodb:BatchWriteItem": 4 },
+            invalidSignatures: 0,
+            headerProblems: 0,
+        });
+        expect(seen.header("x-amz-security-token")).to.equal(6);
+        expect(failures).to.deep.equal([]);
     });
 
     it("leaves out the SDK's retry, user-agent and trace headers (the tuning is in effect)", async () => {
@@ -153,7 +135,7 @@ describe("the SDK tuning against a sink that checks every request", function () 
             lambda = await LambdaProcess.start({
                 taskRoot: sandbox.taskRoot,
                 nodePath: sandbox.nodePath,
-                environment: lambdaEnvironment(sink),
+                environment: environmentFor(sink),
             });
         });
         after(async () => {

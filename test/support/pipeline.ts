@@ -1,18 +1,14 @@
 /**
  * The processor against real emulators, behind fault proxies: each test gets its own table and
- * bucket and a handler built exactly as in Lambda (createHandlerFromEnvironment, from env vars).
+ * bucket and a handler built exactly as in Lambda (createHandlerFromEnvironment, from env vars,
+ * set only while it is built and while it runs).
  */
 import type { KinesisStreamEvent } from "aws-lambda";
-import { BatchSummary, createHandlerFromEnvironment, ProcessorHandler } from "../../pipeline/runtime/handler";
+import { BatchSummary, createHandlerFromEnvironment } from "../../pipeline/runtime/handler";
 import type { StoredTick } from "../../pipeline/runtime/tick";
 import type { ObjectLayout } from "../../pipeline/schema";
-import {
-    Emulator,
-    EMULATOR_CREDENTIALS,
-    EMULATOR_REGION,
-    startDynalite,
-    startS3rver,
-} from "../../harness/aws/emulators";
+import { Emulator, startDynalite, startS3rver } from "../../harness/aws/emulators";
+import { lambdaEnvironment } from "../../harness/lambda/environment";
 import { FaultProxy, startFaultProxy } from "../../harness/aws/fault-proxy";
 import {
     createRecordBucket,
@@ -58,7 +54,6 @@ export interface TestPipeline {
     tableName: string;
     bucketName: string;
     objectLayout: ObjectLayout;
-    handler: ProcessorHandler;
     summaries: BatchSummary[];
     /** Invokes with a context that leaves `remainingMs` to the deadline. */
     invoke(event: KinesisStreamEvent, remainingMs?: number): Promise<string[]>;
@@ -69,28 +64,36 @@ export interface TestPipeline {
     copies(prefix: string): Promise<PrefixContents>;
 }
 
-/** Environment the Lambda would have, pointing at the emulators (through the proxies). */
-export function lambdaEnvironment(
-    emulators: Emulators,
-    tableName: string,
-    bucketName: string,
-    direct = false,
-    objectLayout: ObjectLayout = "record",
-): Record<string, string> {
-    return {
-        AWS_REGION: EMULATOR_REGION,
-        AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
-        AWS_ENDPOINT_URL_DYNAMODB: direct ? emulators.dynamo.endpoint : emulators.dynamoProxy.endpoint,
-        AWS_ENDPOINT_URL_S3: direct ? emulators.s3.endpoint : emulators.s3Proxy.endpoint,
-        S3_FORCE_PATH_STYLE: "true",
-        TABLE_NAME: tableName,
-        BUCKET_NAME: bucketName,
-        OBJECT_LAYOUT: objectLayout,
-    };
+/** Where the function's requests go: through the fault proxies, or `direct` to the emulators. */
+export function endpointsOf(emulators: Emulators, direct = false): { dynamodb: string; s3: string } {
+    return direct
+        ? { dynamodb: emulators.dynamo.endpoint, s3: emulators.s3.endpoint }
+        : { dynamodb: emulators.dynamoProxy.endpoint, s3: emulators.s3Proxy.endpoint };
 }
 
-/** A fresh table and bucket, and a handler configured for them (and the layout) from the environment. */
+/**
+ * Runs `work` with the variables set in process.env, then puts back what was there: the handler
+ * reads its configuration (and the SDK its credentials, region and endpoints) from process.env,
+ * and one test's settings must not leak into the next.
+ */
+export async function withEnvironment<T>(environment: Record<string, string>, work: () => T | Promise<T>): Promise<T> {
+    const saved = Object.fromEntries(Object.keys(environment).map(name => [name, process.env[name]]));
+    Object.assign(process.env, environment);
+    try {
+        return await work();
+    } finally {
+        for (const [name, value] of Object.entries(saved)) {
+            if (value === undefined) delete process.env[name];
+            else process.env[name] = value;
+        }
+    }
+}
+
+/**
+ * A fresh table and bucket, and a handler configured for them (and the layout) from the
+ * environment, as in Lambda; the environment is set only while the handler is built and while it
+ * runs.
+ */
 export async function freshPipeline(
     emulators: Emulators,
     objectLayout: ObjectLayout = "record",
@@ -103,19 +106,21 @@ export async function freshPipeline(
     await createTickTable(dynamo, tableName);
     await createRecordBucket(s3, bucketName);
 
-    Object.assign(process.env, lambdaEnvironment(emulators, tableName, bucketName, false, objectLayout));
+    const environment = lambdaEnvironment({ endpoints: endpointsOf(emulators), tableName, bucketName, objectLayout });
     const summaries: BatchSummary[] = [];
-    const handler = createHandlerFromEnvironment(summary => summaries.push(summary));
+    const handler = await withEnvironment(environment, () =>
+        createHandlerFromEnvironment(summary => summaries.push(summary)),
+    );
     return {
         tableName,
         bucketName,
         objectLayout,
-        handler,
         summaries,
-        invoke: async (event, remainingMs = 20_000) => {
-            const response = await handler(event, { getRemainingTimeInMillis: () => remainingMs });
-            return response.batchItemFailures.map(failure => failure.itemIdentifier);
-        },
+        invoke: (event, remainingMs = 20_000) =>
+            withEnvironment(environment, async () => {
+                const response = await handler(event, { getRemainingTimeInMillis: () => remainingMs });
+                return response.batchItemFailures.map(failure => failure.itemIdentifier);
+            }),
         items: () => scanTicks(dynamo, tableName),
         keys: prefix => listKeys(s3, bucketName, prefix),
         object: key => getObject(s3, bucketName, key),

@@ -13,7 +13,7 @@
  * (cost.ts), the records per second per shard, and whether the acceptance targets hold (report.ts).
  */
 import * as os from "os";
-import { EMULATOR_CREDENTIALS, EMULATOR_REGION } from "../../harness/aws/emulators";
+import { lambdaEnvironment } from "../../harness/lambda/environment";
 import { SinkProcess, startSinkProcess } from "../../harness/sink/sink-process";
 import type { SinkStats } from "../../harness/sink/sink-server";
 import { runCommand } from "../cli";
@@ -27,22 +27,14 @@ import { TimedContender, timeContenders } from "./timing";
 const SESSION_TOKEN = "IQoJb3JpZ2luX2VjEOz//////////wEaCXVzLWVhc3QtMSJHMEUCIQD-bench-session-token";
 
 /** The function's environment in Lambda, pointing at the sink. */
-function lambdaEnvironment(sink: SinkProcess, id: ContenderId): Record<string, string> {
-    return {
-        AWS_REGION: EMULATOR_REGION,
-        AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
-        AWS_SESSION_TOKEN: SESSION_TOKEN,
-        AWS_ENDPOINT_URL_S3: sink.endpoints.s3,
-        AWS_ENDPOINT_URL_DYNAMODB: sink.endpoints.dynamodb,
-        S3_FORCE_PATH_STYLE: "true",
-        TABLE_NAME: "StockMarketData",
-        BUCKET_NAME: "stock-market-data-bench",
-        OBJECT_LAYOUT: id === "batch" ? "batch" : "record",
-        // As in Lambda: the SDK's recursion detection copies the trace header into each request it sends.
-        AWS_LAMBDA_FUNCTION_NAME: "stock-processor",
-        _X_AMZN_TRACE_ID: "Root=1-67891233-abcdef012345678912345678;Parent=53995c3f42cd8ad8;Sampled=0",
-    };
+function environmentFor(sink: SinkProcess, id: ContenderId): Record<string, string> {
+    return lambdaEnvironment({
+        endpoints: sink.endpoints,
+        tableName: "StockMarketData",
+        bucketName: "stock-market-data-bench",
+        objectLayout: id === "batch" ? "batch" : "record",
+        sessionToken: SESSION_TOKEN,
+    });
 }
 
 const load = () => os.loadavg().map(value => value.toFixed(2));
@@ -86,7 +78,7 @@ async function timeAgainstSink(options: Options) {
                 kind: id === "original" ? "original" : "processor",
                 seed: options.seed,
                 batchSize: options.batchSize,
-                environment: lambdaEnvironment(sink, id),
+                environment: environmentFor(sink, id),
                 cpuProfileDir: options.cpuProfileDir,
             });
             processes.push(process);

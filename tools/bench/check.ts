@@ -8,7 +8,8 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { ObjectLayout } from "../../pipeline/schema";
-import { EMULATOR_CREDENTIALS, EMULATOR_REGION, startDynalite, startS3rver } from "../../harness/aws/emulators";
+import { startDynalite, startS3rver } from "../../harness/aws/emulators";
+import { lambdaEnvironment } from "../../harness/lambda/environment";
 import {
     createRecordBucket,
     createTickTable,
@@ -61,17 +62,12 @@ export async function checkOnEmulators(
                 kind: contender.kind,
                 seed: options.seed,
                 batchSize: options.batchSize,
-                environment: {
-                    AWS_REGION: EMULATOR_REGION,
-                    AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
-                    AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
-                    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-                    AWS_ENDPOINT_URL_S3: s3.endpoint,
-                    S3_FORCE_PATH_STYLE: "true",
-                    TABLE_NAME: name,
-                    BUCKET_NAME: name,
-                    OBJECT_LAYOUT: contender.objectLayout ?? "record",
-                },
+                environment: lambdaEnvironment({
+                    endpoints: { dynamodb: dynamo.endpoint, s3: s3.endpoint },
+                    tableName: name,
+                    bucketName: name,
+                    objectLayout: contender.objectLayout,
+                }),
             });
             const problems: string[] = [];
             const sent: PutRecord[] = [];

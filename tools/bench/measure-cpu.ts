@@ -9,7 +9,7 @@
  * Each variant runs in its own processes (tools/bench/contender-process.ts); `--processes N` pools N
  * of them per variant, since medians differ between processes by several ms (heap layout, JIT).
  */
-import { EMULATOR_CREDENTIALS, EMULATOR_REGION } from "../../harness/aws/emulators";
+import { lambdaEnvironment } from "../../harness/lambda/environment";
 import { startSinkProcess } from "../../harness/sink/sink-process";
 import { numberFlag, parseFlags, runCommand, UsageError } from "../cli";
 import { ContenderProcess, startContender, tuningOf } from "./contender-process";
@@ -140,20 +140,13 @@ async function main(argv: string[]): Promise<number> {
                     seed: options.seed,
                     batchSize: options.batchSize,
                     cpuProfileDir: options.cpuProfileDir,
-                    environment: {
-                        AWS_REGION: EMULATOR_REGION,
-                        AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
-                        AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
-                        AWS_SESSION_TOKEN: SESSION_TOKEN,
-                        AWS_ENDPOINT_URL_S3: sink.endpoints.s3,
-                        AWS_ENDPOINT_URL_DYNAMODB: sink.endpoints.dynamodb,
-                        S3_FORCE_PATH_STYLE: "true",
-                        TABLE_NAME: "StockMarketData",
-                        BUCKET_NAME: "stock-market-data-bench",
-                        OBJECT_LAYOUT: options.objectLayout,
-                        AWS_LAMBDA_FUNCTION_NAME: "stock-processor",
-                        _X_AMZN_TRACE_ID: "Root=1-67891233-abcdef012345678912345678;Parent=53995c3f42cd8ad8;Sampled=0",
-                    },
+                    environment: lambdaEnvironment({
+                        endpoints: sink.endpoints,
+                        tableName: "StockMarketData",
+                        bucketName: "stock-market-data-bench",
+                        objectLayout: options.objectLayout as "record" | "batch",
+                        sessionToken: SESSION_TOKEN,
+                    }),
                 });
                 processes.push(process);
                 contenders.push({ name: variant, process, warmUps: options.warmUps, batches: options.batches });

@@ -12,13 +12,8 @@ import type { KinesisClient } from "@aws-sdk/client-kinesis";
 import { parsePipelineConfig, PipelineSettings } from "../../pipeline/infra/config";
 import type { ObjectLayout } from "../../pipeline/schema";
 import { buildLambdaPackage, PACKAGE_DIR } from "../../harness/lambda/package";
-import {
-    EMULATOR_CREDENTIALS,
-    EMULATOR_REGION,
-    startDynalite,
-    startKinesalite,
-    startS3rver,
-} from "../../harness/aws/emulators";
+import { EMULATOR_REGION, startDynalite, startKinesalite, startS3rver } from "../../harness/aws/emulators";
+import { lambdaEnvironment } from "../../harness/lambda/environment";
 import { createLambdaSandbox } from "../../harness/lambda/sandbox";
 import { createRecordBucket, createTickTable, dynamoClient, s3Client } from "../../harness/aws/resources";
 import { FunctionPool } from "../../harness/lambda/function-pool";
@@ -162,23 +157,14 @@ export async function startFunction(
     }
     const sandbox = createLambdaSandbox(PACKAGE_DIR);
     closers.push(() => sandbox.remove());
-    const environment = {
-        TABLE_NAME,
-        BUCKET_NAME,
-        OBJECT_LAYOUT: settings.objectLayout,
-        AWS_REGION: EMULATOR_REGION,
-        AWS_DEFAULT_REGION: EMULATOR_REGION,
-        AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
-        AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
-        AWS_ENDPOINT_URL_S3: endpoints.s3,
-        S3_FORCE_PATH_STYLE: "true",
-        AWS_LAMBDA_FUNCTION_NAME: FUNCTION_NAME,
-        AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
-        AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(settings.memorySize),
-        // Lambda runs nodejs22.x; the SDK's notice about Node.js 20, here, is not the function's.
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-    };
+    const environment = lambdaEnvironment({
+        endpoints,
+        tableName: TABLE_NAME,
+        bucketName: BUCKET_NAME,
+        objectLayout: settings.objectLayout,
+        functionName: FUNCTION_NAME,
+        memorySize: settings.memorySize,
+    });
     const pool = new FunctionPool(
         { taskRoot: sandbox.taskRoot, nodePath: sandbox.nodePath, environment, inheritOutput: options.functionLogs },
         settings.timeout * 1000,
