@@ -15,6 +15,7 @@ import { localKinesisClient } from "../../harness/aws/kinesis";
 import { PACKAGE_DIR } from "../../harness/lambda/package";
 import { CommandResult, errorLines, runNpm, runTool } from "../support/commands";
 import { ensurePackage } from "../support/package";
+import { MARKER } from "../../tools/local/data-dir";
 
 const local = (args: string[], options = {}) => runTool("local/local.ts", args, { timeoutMs: 120_000, ...options });
 const produce = (args: string[], options = {}) => runTool("local/produce.ts", args, { timeoutMs: 60_000, ...options });
@@ -113,6 +114,22 @@ describe("npm run local, when the user makes a mistake", function () {
             expectOneLine(result, 2, `npm run local: ${message} (npm run local -- --help for the usage)`);
         });
     }
+
+    it("refuses a --data folder that holds someone's files, and leaves it as it was, exit 2", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "not-data-"));
+        fs.writeFileSync(path.join(dir, "thesis.tex"), "keep me");
+        try {
+            const result = await local(["--data", dir, "--skip-build", "--duration", "1"]);
+            expectOneLine(
+                result,
+                2,
+                `npm run local: --data ${dir}: that folder holds other files (thesis.tex); give a new or empty folder (npm run local -- --help for the usage)`,
+            );
+            expect(fs.readdirSync(dir)).to.deep.equal(["thesis.tex"]);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
 });
 
 describe("npm run local, runs", function () {
@@ -212,14 +229,18 @@ describe("npm run local, runs", function () {
             );
         });
 
-        it("keeps the data for the next run, and npm run clean removes it", async () => {
-            expect(fs.existsSync(path.join(dir, "s3"))).to.equal(true);
-            const removed = await clean(["--data", dir]);
+        it("keeps the data for the next run, and npm run clean removes it, then the folder", async () => {
+            const kept = path.join(path.dirname(dir), "kept-then-cleaned");
+            // The report too goes into the folder (its default there), and clean takes it with the rest.
+            const run = await local(["--data", kept, "--rate", "50", "--duration", "1", "--skip-build"]);
+            expect(run.status, run.stderr).to.equal(0);
+            expect(fs.readdirSync(kept)).to.include.members([MARKER, "kinesis", "dynamodb", "s3", "report.html"]);
+            const removed = await clean(["--data", kept]);
             expect(removed.status, removed.stderr).to.equal(0);
-            expect(removed.stdout).to.match(new RegExp(`^removed ${dir}: [\\d.]+ MiB of disk freed\\n$`));
-            expect(fs.existsSync(dir)).to.equal(false);
-            const again = await clean(["--data", dir]);
-            expect(again.stdout).to.equal(`nothing to clean: ${dir} does not exist\n`);
+            expect(removed.stdout).to.match(new RegExp(`^removed ${kept}: [\\d.]+ MiB of disk freed\\n$`));
+            expect(fs.existsSync(kept)).to.equal(false);
+            const again = await clean(["--data", kept]);
+            expect(again.stdout).to.equal(`nothing to clean: ${kept} does not exist\n`);
         });
     });
 });
@@ -237,6 +258,23 @@ describe("npm run clean, when the user makes a mistake", function () {
                 `npm run clean: ${dir} does not look like npm run local's data (no .stock-market-pipeline-local-data in it): delete it yourself if you mean to`,
             );
             expect(fs.existsSync(path.join(dir, "thesis.tex"))).to.equal(true);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it("refuses a data folder that also holds someone's files, naming them, and deletes nothing, exit 1", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mixed-data-"));
+        fs.writeFileSync(path.join(dir, MARKER), "");
+        fs.mkdirSync(path.join(dir, "s3"));
+        fs.writeFileSync(path.join(dir, "thesis.tex"), "keep me");
+        try {
+            expectOneLine(
+                await clean(["--data", dir]),
+                1,
+                `npm run clean: ${dir} also holds files npm run local did not make (thesis.tex): move them out first, or delete the folder yourself`,
+            );
+            expect(fs.readdirSync(dir).sort()).to.deep.equal([MARKER, "s3", "thesis.tex"].sort());
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }

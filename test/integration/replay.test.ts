@@ -11,6 +11,7 @@ import { decodeTick } from "../../pipeline/runtime/tick";
 import { BUCKET_NAME, runLocalPipeline, TABLE_NAME } from "../../tools/local/run";
 import { compareDecimals, formatSummary, RunSummary } from "../../tools/local/summary";
 import { resolveSymbols } from "../../tools/local/ticks";
+import { MARKER } from "../../tools/local/data-dir";
 import { CLOCK_AHEAD, runTool } from "../support/commands";
 import { packageIsStale } from "../support/package";
 import { openDataFolder, readWholeStream, snapshotStore, StoreSnapshot } from "../support/data-folder";
@@ -155,7 +156,9 @@ describe("npm run replay with records past the stream's retention", function () 
     let dataDir: string;
 
     beforeEach(() => {
+        // A data folder as npm run local makes one: with its marker, filled below.
         dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "replay-gone-"));
+        fs.writeFileSync(path.join(dataDir, MARKER), "");
     });
     afterEach(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 

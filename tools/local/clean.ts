@@ -5,13 +5,14 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseFlags, runCommand, UsageError, UserError } from "../cli";
-import { DEFAULT_DATA_DIR, holderOf, inUse, MARKER } from "./data-dir";
+import { DATA_ENTRIES, DEFAULT_DATA_DIR, foreignEntries, holderOf, inUse, MARKER, nameEntries } from "./data-dir";
 
 const HELP = `Usage: npm run clean -- [--data DIR]
 
 Deletes the data npm run local kept in DIR (default ${DEFAULT_DATA_DIR}): the stream, the table,
-the bucket's objects, failures.jsonl, what npm run replay marked and the run's report.html. Only a folder npm run local made, and not while a run
-uses it. Runs without --data keep nothing on disk and need no cleaning.
+the bucket's objects, failures.jsonl, what npm run replay marked, and the run's report.html;
+then DIR itself once empty. Only in a folder npm run local made, holding nothing else, and not
+while a run uses it. Runs without --data keep nothing on disk and need no cleaning.
 
   --data DIR   the folder given to npm run local -- --data (default ${DEFAULT_DATA_DIR})
   -h, --help   this text`;
@@ -21,23 +22,13 @@ const OPTIONS = {
     help: { type: "boolean", short: "h" },
 } as const;
 
-/** What a data folder holds: a folder with anything else in it is not one. */
-const DATA_ENTRIES = new Set([
-    MARKER,
-    "run.lock",
-    "kinesis",
-    "dynamodb",
-    "s3",
-    "failures.jsonl",
-    "failures.replayed.jsonl",
-    "report.html",
-]);
-
 /** Disk used (allocated blocks, not file sizes: s3rver's many small files take a block each). */
-function diskUse(dir: string): number {
-    let bytes = 0;
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true }))
-        bytes += fs.statSync(path.join(entry.parentPath, entry.name)).blocks * 512;
+function diskUse(file: string): number {
+    const stat = fs.statSync(file);
+    let bytes = stat.blocks * 512;
+    if (stat.isDirectory())
+        for (const entry of fs.readdirSync(file, { withFileTypes: true, recursive: true }))
+            bytes += fs.statSync(path.join(entry.parentPath, entry.name)).blocks * 512;
     return bytes;
 }
 
@@ -48,16 +39,26 @@ async function main(argv: string[]): Promise<number> {
         return 0;
     }
     if (!fs.statSync(dir).isDirectory()) throw new UsageError(`--data ${dir}: that is a file, not a data folder`);
-    const entries = fs.readdirSync(dir);
-    if (!entries.includes(MARKER) && !entries.every(entry => DATA_ENTRIES.has(entry)))
+    if (!fs.existsSync(path.join(dir, MARKER)))
         throw new UserError(
             `${dir} does not look like npm run local's data (no ${MARKER} in it): delete it yourself if you mean to`,
         );
+    // Someone's own files in the folder stay where they are, and so does the folder.
+    const foreign = foreignEntries(dir);
+    if (foreign.length > 0)
+        throw new UserError(
+            `${dir} also holds files npm run local did not make (${nameEntries(foreign)}): move them out first, or delete the folder yourself`,
+        );
     const holder = holderOf(dir);
     if (holder !== undefined) throw inUse(dir, holder);
-    const mib = (diskUse(dir) / 1024 / 1024).toFixed(1);
-    fs.rmSync(dir, { recursive: true, force: true });
-    console.log(`removed ${dir}: ${mib} MiB of disk freed`);
+    const ours = fs.readdirSync(dir).filter(entry => DATA_ENTRIES.has(entry));
+    const bytes = ours.reduce((sum, entry) => sum + diskUse(path.join(dir, entry)), 0);
+    // The marker last: a clean interrupted midway leaves a folder clean still recognizes.
+    for (const entry of ours.filter(entry => entry !== MARKER))
+        fs.rmSync(path.join(dir, entry), { recursive: true, force: true });
+    fs.rmSync(path.join(dir, MARKER), { force: true });
+    fs.rmdirSync(dir);
+    console.log(`removed ${dir}: ${(bytes / 1024 / 1024).toFixed(1)} MiB of disk freed`);
     return 0;
 }
 

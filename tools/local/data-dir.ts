@@ -13,6 +13,32 @@ const LOCK = "run.lock";
 /** Where the README suggests keeping local data, and what `npm run clean` removes by default. */
 export const DEFAULT_DATA_DIR = ".local-data";
 
+/** Everything a local run or a replay writes into the folder: `npm run clean` removes these and nothing else. */
+export const DATA_ENTRIES: ReadonlySet<string> = new Set([
+    MARKER,
+    LOCK,
+    "kinesis",
+    "dynamodb",
+    "s3",
+    "failures.jsonl",
+    "failures.replayed.jsonl",
+    "report.html",
+]);
+
+/** What the folder holds that a local run did not put there. */
+export function foreignEntries(dir: string): string[] {
+    return fs
+        .readdirSync(dir)
+        .filter(entry => !DATA_ENTRIES.has(entry))
+        .sort();
+}
+
+/** "a, b, c" or "a, b, c and 7 more": a folder's entries named in one line. */
+export function nameEntries(entries: string[], shown = 5): string {
+    const named = entries.slice(0, shown).join(", ");
+    return entries.length > shown ? `${named} and ${entries.length - shown} more` : named;
+}
+
 const isAlive = (pid: number) => {
     try {
         process.kill(pid, 0);
@@ -34,12 +60,20 @@ export function holderOf(dir: string): number | undefined {
 }
 
 /**
- * Creates the folder if need be, refuses a file or a folder another run holds, and takes the
- * lock; returns the function that releases it.
+ * Creates the folder if need be, refuses a file, a folder another run holds, and a folder of
+ * someone's files (not empty, and no marker: \`npm run clean\` must never be led to it), and takes
+ * the lock; returns the function that releases it.
  */
 export function claimDataDir(dir: string): () => void {
-    if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory())
-        throw new UsageError(`--data ${dir}: that is a file; give a folder (it is created if missing)`);
+    if (fs.existsSync(dir)) {
+        if (!fs.statSync(dir).isDirectory())
+            throw new UsageError(`--data ${dir}: that is a file; give a folder (it is created if missing)`);
+        const entries = fs.readdirSync(dir);
+        if (entries.length > 0 && !entries.includes(MARKER))
+            throw new UsageError(
+                `--data ${dir}: that folder holds other files (${nameEntries(entries.sort())}); give a new or empty folder`,
+            );
+    }
     try {
         fs.mkdirSync(dir, { recursive: true });
         fs.writeFileSync(
