@@ -42,14 +42,25 @@ function isExecutable(file: string): boolean {
     }
 }
 
+/**
+ * The Chromium to launch; when there is none, an Error with `code: "NO_CHROMIUM"` whose message
+ * says how to get one (commands show it as their one line).
+ */
+export function chromiumPath(env: NodeJS.ProcessEnv = process.env): string {
+    const executablePath = findChromium(env);
+    if (executablePath) return executablePath;
+    const where = env.CHROMIUM_PATH ? `CHROMIUM_PATH=${env.CHROMIUM_PATH} does not exist` : "none on PATH";
+    throw Object.assign(
+        new Error(
+            `no Chromium found (${where}): run npm run ensure:chromium (apt-get install -y chromium) or set CHROMIUM_PATH`,
+        ),
+        { code: "NO_CHROMIUM" },
+    );
+}
+
 /** Headless Chromium, each launch with a fresh temporary profile (playwright's own). */
 export async function launchChromium(): Promise<Browser> {
-    const executablePath = findChromium();
-    if (!executablePath)
-        throw new Error(
-            "no Chromium found: run npm run ensure:chromium (apt-get install -y chromium) or set CHROMIUM_PATH",
-        );
-    return chromium.launch({ executablePath, headless: true, args: FLAGS });
+    return chromium.launch({ executablePath: chromiumPath(), headless: true, args: FLAGS });
 }
 
 export interface OpenedPage {

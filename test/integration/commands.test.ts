@@ -80,6 +80,24 @@ describe("npm run local, when the user makes a mistake", function () {
             );
             expect(result.stdout).to.equal("");
         });
+
+        it("npm run replay -- --data DIR --skip-build says the same, before starting the emulators, exit 1", async () => {
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "replay-no-package-"));
+            try {
+                fs.writeFileSync(path.join(dir, MARKER), "");
+                fs.mkdirSync(path.join(dir, "kinesis"));
+                fs.writeFileSync(path.join(dir, "failures.jsonl"), "");
+                const result = await runTool("replay/replay.ts", ["--data", dir, "--skip-build"]);
+                expectOneLine(
+                    result,
+                    1,
+                    "npm run replay: --skip-build: there is no package in dist/processor/ yet: run npm run build:lambda once, or leave out --skip-build",
+                );
+                expect(result.stdout).to.equal("");
+            } finally {
+                fs.rmSync(dir, { recursive: true, force: true });
+            }
+        });
     });
 
     const usageErrors: [string, string[], string][] = [
@@ -114,6 +132,21 @@ describe("npm run local, when the user makes a mistake", function () {
             expectOneLine(result, 2, `npm run local: ${message} (npm run local -- --help for the usage)`);
         });
     }
+
+    it("answers a --report that names a folder before running anything, exit 2", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "report-folder-"));
+        try {
+            const result = await local(["--report", dir, "--skip-build"]);
+            expectOneLine(
+                result,
+                2,
+                `npm run local: --report ${dir}: that is a folder; give a file name (npm run local -- --help for the usage)`,
+            );
+            expect(result.stdout).to.equal("");
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
 
     it("refuses a --data folder that holds someone's files, and leaves it as it was, exit 2", async () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "not-data-"));
@@ -443,6 +476,31 @@ describe("the other commands, when the user makes a mistake", function () {
             await runTool("bench/bench.ts", ["--batches", "-1"]),
             2,
             /^npm run bench: --batches: expected an integer from \d+ to \d+, got "-1" \(npm run bench -- --help for the usage\)$/,
+        );
+    });
+
+    it("npm run bench answers a --cpu-prof that is a file at once, before the correctness phase, exit 2", async () => {
+        const file = path.join(os.tmpdir(), `cpu-prof-file-${process.pid}`);
+        fs.writeFileSync(file, "");
+        try {
+            const result = await runTool("bench/bench.ts", ["--cpu-prof", file]);
+            expectOneLine(
+                result,
+                2,
+                `npm run bench: --cpu-prof ${file}: that is a file; give a folder (npm run bench -- --help for the usage)`,
+            );
+            expect(result.stdout).to.equal("");
+        } finally {
+            fs.rmSync(file, { force: true });
+        }
+    });
+
+    it("npm run replay answers a --data folder that does not exist as a usage error, as npm run query does, exit 2", async () => {
+        const missing = path.join(os.tmpdir(), `no-such-data-${process.pid}`);
+        expectOneLine(
+            await runTool("replay/replay.ts", ["--data", missing]),
+            2,
+            `npm run replay: --data: ${missing} is not a folder (give the --data folder of a local run) (npm run replay -- --help for the usage)`,
         );
     });
 

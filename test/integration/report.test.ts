@@ -2,7 +2,6 @@
 // Chromium (headless, every network request refused): it loads with no console error, asks for
 // nothing over the network, and draws a candlestick chart for every symbol.
 import { expect } from "chai";
-import { execFile } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -11,10 +10,10 @@ import { launchChromium, openFile, OpenedPage } from "../../harness/browser/chro
 import { directoryStore } from "../../tools/query/sources";
 import type { ReportData } from "../../tools/report/data";
 import { writeReport } from "../../tools/report/report";
+import { errorLines, runTool } from "../support/commands";
 import { kinesisEvent, tick } from "../support/kinesis-events";
 import { Emulators, freshPipeline, startEmulators, TestPipeline } from "../support/pipeline";
 
-const REPO = path.resolve(__dirname, "../..");
 const SYMBOLS = ["AAPL", "BRK.B", "EURUSD=X", "^GSPC"];
 
 /** Ticks for every symbol over three minutes, prices walking up and down, one with 20 decimals. */
@@ -129,20 +128,8 @@ describe("npm run report, opened in headless Chromium", function () {
     });
 
     describe("the command", () => {
-        const run = (args: string[]) =>
-            new Promise<{ status: number | null; stdout: string; stderr: string }>(resolve =>
-                execFile(
-                    process.execPath,
-                    ["-r", "ts-node/register/transpile-only", "tools/report/main.ts", ...args],
-                    { cwd: REPO, encoding: "utf8", timeout: 60_000 },
-                    (error, stdout, stderr) =>
-                        resolve({
-                            status: error ? (typeof error.code === "number" ? error.code : null) : 0,
-                            stdout,
-                            stderr,
-                        }),
-                ),
-            );
+        const run = (args: string[], env: Record<string, string | undefined> = {}) =>
+            runTool("report/main.ts", args, { env, timeoutMs: 60_000 });
 
         it("writes the page from a local run's data directory and says where", async () => {
             const file = path.join(dataDir, "cli", "page.html");
@@ -158,6 +145,58 @@ describe("npm run report, opened in headless Chromium", function () {
             expect(result.stderr.trim()).to.equal(
                 "npm run report: give a source: --bucket NAME or --data DIR (npm run report -- --help for the usage)",
             );
+        });
+
+        const badPaths: [string, () => string[], (args: string[]) => string][] = [
+            [
+                "an --out that is a folder",
+                () => ["--out", os.tmpdir()],
+                () => `--out ${os.tmpdir()}: that is a folder; give a file name`,
+            ],
+            [
+                "an --out under a file",
+                () => ["--out", path.join(out, "x.html")],
+                () => `--out ${path.join(out, "x.html")}: ${out} is a file, not a folder`,
+            ],
+            [
+                "a --screenshot that is a folder",
+                () => ["--out", path.join(dataDir, "ok.html"), "--screenshot", os.tmpdir()],
+                () => `--screenshot ${os.tmpdir()}: that is a folder; give a file name`,
+            ],
+        ];
+        for (const [what, args, message] of badPaths) {
+            it(`answers ${what} with one line before reading anything, exit 2`, async () => {
+                const result = await run(["--data", dataDir, ...args()]);
+                expect(errorLines(result)).to.deep.equal([
+                    `npm run report: ${message(args())} (npm run report -- --help for the usage)`,
+                ]);
+                expect(result.status).to.equal(2);
+                expect(result.stdout).to.equal("");
+            });
+        }
+
+        it("answers --screenshot with no Chromium on the machine with one line before writing anything, exit 1", async () => {
+            const page = path.join(dataDir, "no-chromium.html");
+            const result = await run(
+                ["--data", dataDir, "--out", page, "--screenshot", path.join(dataDir, "page.png")],
+                { CHROMIUM_PATH: "/nonexistent/chromium" },
+            );
+            expect(errorLines(result)).to.deep.equal([
+                "npm run report: --screenshot: no Chromium found (CHROMIUM_PATH=/nonexistent/chromium does not exist): " +
+                    "run npm run ensure:chromium (apt-get install -y chromium) or set CHROMIUM_PATH",
+            ]);
+            expect(result.status).to.equal(1);
+            expect(fs.existsSync(page)).to.equal(false);
+        });
+
+        it("warns, and exits 1, when --days matches no tick: the page is empty", async () => {
+            const page = path.join(dataDir, "empty.html");
+            const result = await run(["--data", dataDir, "--out", page, "--days", "2030-01-01"]);
+            expect(result.status).to.equal(1);
+            expect(errorLines(result).pop()).to.equal(
+                "npm run report: no ticks on the days --days 2030-01-01 names: the page is empty",
+            );
+            expect(result.stdout).to.match(/^report: .*empty\.html \(0 symbols, 0 days\)$/m);
         });
     });
 });

@@ -12,7 +12,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { createHandlerFromEnvironment } from "../../pipeline/runtime/handler";
 import { FULL_TUNING, NO_TUNING, SdkTuning } from "../../pipeline/runtime/sdk-tuning";
-import { UsageError } from "../cli";
+import { displayPath, UsageError } from "../cli";
 import { benchBatch } from "./events";
 import { createOriginalPortHandler } from "./original-port";
 
@@ -178,9 +178,7 @@ export interface ContenderProcess {
 
 export async function startContender(options: ContenderOptions): Promise<ContenderProcess> {
     if (options.kind === "package" && !fs.existsSync(PACKAGE_HANDLER)) {
-        throw new UsageError(
-            `no ${path.relative(process.cwd(), PACKAGE_HANDLER)}: run npm run build:lambda first to time the package`,
-        );
+        throw new UsageError(`no ${displayPath(PACKAGE_HANDLER)}: run npm run build:lambda first to time the package`);
     }
     if (options.cpuProfileDir) fs.mkdirSync(options.cpuProfileDir, { recursive: true });
     const child: ChildProcess = fork(__filename, [JSON.stringify(options)], {

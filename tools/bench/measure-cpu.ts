@@ -11,7 +11,7 @@
  */
 import { lambdaEnvironment } from "../../harness/lambda/environment";
 import { startSinkProcess } from "../../harness/sink/sink-process";
-import { numberFlag, parseFlags, runCommand, UsageError } from "../cli";
+import { numberFlag, outputFolder, parseFlags, runCommand, UsageError } from "../cli";
 import { ContenderProcess, startContender, tuningOf } from "./contender-process";
 import { table } from "./report";
 import { median, p90, TimedContender, timeContenders, TimingResult } from "./timing";
@@ -22,7 +22,8 @@ The processor's CPU per batch for SDK tuning variants side by side, each in proc
 against the signature-checking sink. Fails if the sink saw an invalid signature.
 
   --variants LIST      among baseline, tuned, package, +name, -name (default baseline,tuned);
-                       names: reuseSigner, dropNoOpMiddleware, dropTelemetry, passThroughRetry, fastConfig
+                       names: reuseSigner, dropNoOpMiddleware, dropTelemetry, passThroughRetry,
+                       fastConfig
   --object-layout L    record or batch (default record)
   --warm-ups N         untimed batches first (default 40)
   --batches N          timed batches per process (default 90)
@@ -31,7 +32,8 @@ against the signature-checking sink. Fails if the sink saw an invalid signature.
   --s3-latency MS      the sink's latency per S3 request (default 0)
   --dynamo-latency MS  the sink's latency per DynamoDB request (default 0)
   --seed N             makes the same ticks and order again (default: random, printed)
-  --cpu-prof DIR       writes a V8 CPU profile of each process into DIR`;
+  --cpu-prof DIR       writes a V8 CPU profile of each process into DIR
+  -h, --help           this text`;
 
 const OPTIONS = {
     variants: { type: "string", default: "baseline,tuned" },
@@ -71,7 +73,8 @@ function parseOptions(argv: string[]) {
             values.seed === undefined
                 ? Math.floor(Math.random() * 2 ** 31)
                 : numberFlag(values, "seed", 0, 2 ** 31 - 1, true),
-        cpuProfileDir: values["cpu-prof"] as string | undefined,
+        cpuProfileDir:
+            values["cpu-prof"] === undefined ? undefined : outputFolder("cpu-prof", values["cpu-prof"] as string),
     };
 }
 

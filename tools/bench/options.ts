@@ -1,7 +1,7 @@
 /**
  * `npm run bench`'s flags, and the command line that repeats a run.
  */
-import { numberFlag, parseFlags, UsageError } from "../cli";
+import { numberFlag, outputFolder, parseFlags, UsageError } from "../cli";
 import { CONTENDER_NAMES, ContenderId } from "./report";
 
 export interface Options {
@@ -40,7 +40,8 @@ record. Prints time, CPU and requests per batch, cost per million ticks and thro
   --s3-latency MS        the sink's latency per S3 request (default 30)
   --memory MB            the function's memorySize the cost is computed for (default 512)
   --check-batches N      batches per contender written to the emulators and checked (default 3)
-  --cpu-prof DIR         writes a V8 CPU profile of each contender's process into DIR`;
+  --cpu-prof DIR         writes a V8 CPU profile of each contender's process into DIR
+  -h, --help             this text`;
 
 const OPTIONS = {
     seed: { type: "string" },
@@ -82,7 +83,9 @@ export function parseOptions(argv: string[]): Options {
         s3LatencyMs: numberFlag(values, "s3-latency", 0, 10_000, true),
         memoryMb: numberFlag(values, "memory", 128, 10_240, true),
         checkBatches: numberFlag(values, "check-batches", 0, 1000, true),
-        cpuProfileDir: values["cpu-prof"] as string | undefined,
+        // Checked now: a bad folder would otherwise fail after the correctness phase.
+        cpuProfileDir:
+            values["cpu-prof"] === undefined ? undefined : outputFolder("cpu-prof", values["cpu-prof"] as string),
     };
 }
 

@@ -4,7 +4,7 @@
  */
 import * as path from "path";
 import { OBJECT_LAYOUTS, ObjectLayout } from "../../pipeline/schema";
-import { interruptOnSigint, numberFlag, parseFlags, runCommand, UsageError } from "../cli";
+import { displayPath, interruptOnSigint, numberFlag, outputFile, parseFlags, runCommand, UsageError } from "../cli";
 import { runReport } from "../report/local-run";
 import { PRODUCER_HELP, PRODUCER_OPTIONS, producerFlags } from "./args";
 import { LocalPipelineOptions, runLocalPipeline } from "./run";
@@ -90,10 +90,17 @@ function parseOptions(argv: string[]): LocalPipelineOptions & { report: string }
         functionLogs: values["function-logs"] === true,
         faults: numberFlag(values, "faults", 0, 1),
         crashRate: numberFlag(values, "crash-rate", 0, 1),
-        report:
-            (values.report as string | undefined) ??
-            path.join((values.data as string | undefined) ?? ".", "report.html"),
+        report: reportFile(values.report as string | undefined, values.data as string | undefined),
     };
+}
+
+/**
+ * Where the run's report goes: a --report that cannot be written is told now, not after the run
+ * (the default, in the data folder or here, is written where the run may write anyway).
+ */
+function reportFile(report: string | undefined, dataDir: string | undefined): string {
+    if (report !== undefined) return outputFile("report", report);
+    return path.join(dataDir ?? ".", "report.html");
 }
 
 /** A log line, first wiping the progress line a terminal is redrawing. */
@@ -121,7 +128,7 @@ async function main(argv: string[]): Promise<number> {
     });
     console.log("");
     for (const line of formatSummary(summary)) console.log(line);
-    if (reportPath) console.log(`report: ${path.relative(process.cwd(), reportPath) || reportPath}`);
+    if (reportPath) console.log(`report: ${displayPath(reportPath)}`);
     if (summary.interrupted) return 130;
     return summary.ok ? 0 : 1;
 }

@@ -27,7 +27,7 @@ import type { ProducerFlags } from "./args";
 import { newSeed, seededRandom } from "./ticks";
 import { startChaos } from "./chaos";
 import type { CrashPlan } from "../../harness/lambda/crashes";
-import { UserError } from "../cli";
+import { displayPath, UserError } from "../cli";
 import { claimDataDir, inUse } from "./data-dir";
 
 export const TABLE_NAME = "StockMarketData";
@@ -152,7 +152,7 @@ export async function startFunction(
             throw new Error(`building the deployment package failed: ${(error as Error).stack ?? error}`);
         });
         log(
-            `function package: ${path.relative(process.cwd(), PACKAGE_DIR)}/ (${built.files} files, ${(built.bytes / 1024 / 1024).toFixed(2)} MiB)`,
+            `function package: ${displayPath(PACKAGE_DIR)}/ (${built.files} files, ${(built.bytes / 1024 / 1024).toFixed(2)} MiB)`,
         );
     }
     const sandbox = createLambdaSandbox(PACKAGE_DIR);
@@ -338,11 +338,14 @@ async function produceAndDrain(
     }
 }
 
-/** With --skip-build, the package must be there: say so before starting anything. */
-function checkPackageBuilt(): void {
+/**
+ * With --skip-build, the package must be there: the local run and the local replay say so before
+ * starting anything.
+ */
+export function checkPackageBuilt(): void {
     if (!fs.existsSync(path.join(PACKAGE_DIR, "__index.js")))
         throw new UserError(
-            `--skip-build: there is no package in ${path.relative(process.cwd(), PACKAGE_DIR)}/ yet: run npm run build:lambda once, or leave out --skip-build`,
+            `--skip-build: there is no package in ${displayPath(PACKAGE_DIR)}/ yet: run npm run build:lambda once, or leave out --skip-build`,
         );
 }
 

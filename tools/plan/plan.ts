@@ -6,7 +6,7 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { runProgramAsStack } from "../../harness/pulumi/program-under-mocks";
-import { parseFlags, runCommand, UsageError } from "../cli";
+import { displayPath, parseFlags, runCommand, UsageError } from "../cli";
 import { readStackConfig, stackFile } from "./stack-files";
 import { formatPlan } from "./tree";
 
@@ -38,8 +38,7 @@ async function main(argv: string[]): Promise<number> {
     if (!stack) throw new UsageError("--stack: which stack? e.g. --stack dev (reads Pulumi.dev.yaml)");
     const file = configFile ? path.resolve(configFile) : stackFile(PROJECT_DIR, stack);
     const { config, notes, problems } = readStackConfig(PROJECT_DIR, file);
-    const relative = path.relative(process.cwd(), file);
-    const source = `Pulumi.yaml + ${relative.startsWith("..") ? file : relative}`;
+    const source = `Pulumi.yaml + ${displayPath(file)}`;
     for (const note of notes) console.error(`note: ${note}`);
     if (problems.length > 0) return reportProblems(problems, source);
     if (!config["aws:region"])

@@ -11,7 +11,7 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { localKinesisClient, StreamTarget } from "../../harness/aws/kinesis";
 import { numberFlag, parseFlags, runCommand, UsageError, UserError } from "../cli";
-import { ensureStorage, localSettings, startEmulators, startFunction } from "../local/run";
+import { checkPackageBuilt, ensureStorage, localSettings, startEmulators, startFunction } from "../local/run";
 import { claimDataDir } from "../local/data-dir";
 import { dynamoClient, s3Client } from "../../harness/aws/resources";
 import { explainAwsError } from "../aws-errors";
@@ -112,11 +112,12 @@ function rangeReader(
 function localWiring(values: Record<string, unknown>, dryRun: boolean, closers: Closer[]): Wiring {
     const dataDir = String(values.data);
     if (!fs.existsSync(dataDir) || !fs.statSync(dataDir).isDirectory())
-        throw new UserError(`--data: ${dataDir} is not a folder (give the --data folder of a local run)`);
+        throw new UsageError(`--data: ${dataDir} is not a folder (give the --data folder of a local run)`);
     if (!fs.existsSync(path.join(dataDir, "kinesis")))
-        throw new UserError(
+        throw new UsageError(
             `--data: ${dataDir} holds no local run's data (npm run local -- --data ${dataDir} makes one)`,
         );
+    if (values["skip-build"] === true && !dryRun) checkPackageBuilt();
     const source = new FileSource(dataDir);
     const emulators = lazy(async () => {
         // One run at a time on a data folder: a local run must not start on it while this replays.

@@ -3,8 +3,7 @@
  * queries on the local engine: per symbol a candlestick chart of OHLC per minute with its tick
  * count, and a table of last prices.
  */
-import * as path from "path";
-import { parseFlags, runCommand, UsageError } from "../cli";
+import { displayPath, outputFile, parseFlags, runCommand, UsageError, UserError } from "../cli";
 import { parseDays } from "../query/days";
 import { asUsage, awsErrorsAsUserErrors, openSource, SOURCE_HELP, sourceFlags } from "../query/sources";
 import { writeReport } from "./report";
@@ -31,23 +30,42 @@ const OPTIONS = {
     screenshot: { type: "string" },
 } as const;
 
+/** The harness's "no Chromium here" (code NO_CHROMIUM) as the one line the user acts on. */
+function noChromiumAsUserError(error: unknown): never {
+    if ((error as { code?: string })?.code === "NO_CHROMIUM")
+        throw new UserError(`--screenshot: ${(error as Error).message}`);
+    throw error;
+}
+
 async function main(argv: string[]): Promise<number> {
     const values = parseFlags(argv, OPTIONS);
     const source = sourceFlags(values);
     if (!source) throw new UsageError("give a source: --bucket NAME or --data DIR");
     const days = values.days === undefined ? undefined : asUsage(() => parseDays(values.days as string));
+    // Where the command writes, and the browser a picture needs, are checked before any reading.
+    const out = outputFile("out", values.out as string);
+    const screenshot =
+        values.screenshot === undefined ? undefined : outputFile("screenshot", values.screenshot as string);
+    // Loaded only when asked for: the page itself needs no browser.
+    const browser = screenshot === undefined ? undefined : await import("../../harness/browser/chromium");
+    try {
+        browser?.chromiumPath();
+    } catch (error) {
+        noChromiumAsUserError(error);
+    }
     const { store, where } = openSource(source);
     const { path: written, data } = await awsErrorsAsUserErrors(() =>
-        writeReport({ store, where, days, out: values.out as string, note: line => console.error(line) }),
+        writeReport({ store, where, days, out, note: line => console.error(line) }),
     );
-    console.log(
-        `report: ${path.relative(process.cwd(), written) || written} (${data.symbols.length} symbols, ${data.days.length} ${data.days.length === 1 ? "day" : "days"})`,
-    );
-    if (values.screenshot !== undefined) {
-        // Loaded only when asked for: the page itself needs no browser.
-        const { screenshotPage } = await import("../../harness/browser/chromium");
-        const png = await screenshotPage(written, values.screenshot as string);
-        console.log(`screenshot: ${path.relative(process.cwd(), png) || png}`);
+    const dayCount = `${data.days.length} ${data.days.length === 1 ? "day" : "days"}`;
+    console.log(`report: ${displayPath(written)} (${data.symbols.length} symbols, ${dayCount})`);
+    if (browser && screenshot) {
+        const png = await browser.screenshotPage(written, screenshot).catch(noChromiumAsUserError);
+        console.log(`screenshot: ${displayPath(png)}`);
+    }
+    if (days && data.days.length === 0) {
+        console.error(`npm run report: no ticks on the days --days ${values.days} names: the page is empty`);
+        return 1;
     }
     return 0;
 }

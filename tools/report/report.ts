@@ -1,6 +1,7 @@
 /** Reads a source into the local engine and writes the report page: what `npm run report` and `npm run local` share. */
 import * as fs from "fs";
 import * as path from "path";
+import { writeOrExplain } from "../cli";
 import { loadSummary, openLoadedEngine, problemLines } from "../query/load";
 import type { ObjectStore } from "../query/sources";
 import { buildReportData, ReportData } from "./data";
@@ -34,7 +35,9 @@ export async function writeReport(options: WriteReportOptions): Promise<{ path: 
     }
     const html = renderReport({ data, source: options.where, generatedAt: new Date(), facts: options.facts });
     const out = path.resolve(options.out);
-    fs.mkdirSync(path.dirname(out), { recursive: true });
-    fs.writeFileSync(out, html);
+    writeOrExplain(out, () => {
+        fs.mkdirSync(path.dirname(out), { recursive: true });
+        fs.writeFileSync(out, html);
+    });
     return { path: out, data };
 }
