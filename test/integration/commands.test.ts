@@ -87,7 +87,7 @@ describe("npm run local, when the user makes a mistake", function () {
                 fs.writeFileSync(path.join(dir, MARKER), "");
                 fs.mkdirSync(path.join(dir, "kinesis"));
                 fs.writeFileSync(path.join(dir, "failures.jsonl"), "");
-                const result = await runTool("replay/replay.ts", ["--data", dir, "--skip-build"]);
+                const result = await runTool("replay/main.ts", ["--data", dir, "--skip-build"]);
                 expectOneLine(
                     result,
                     1,
@@ -498,7 +498,7 @@ describe("the other commands, when the user makes a mistake", function () {
     it("npm run replay answers a --data folder that does not exist as a usage error, as npm run query does, exit 2", async () => {
         const missing = path.join(os.tmpdir(), `no-such-data-${process.pid}`);
         expectOneLine(
-            await runTool("replay/replay.ts", ["--data", missing]),
+            await runTool("replay/main.ts", ["--data", missing]),
             2,
             `npm run replay: --data: ${missing} is not a folder (give the --data folder of a local run) (npm run replay -- --help for the usage)`,
         );

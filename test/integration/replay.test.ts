@@ -18,8 +18,7 @@ import { openDataFolder, readWholeStream, snapshotStore, StoreSnapshot } from ".
 import { startKinesaliteProcess } from "../support/kinesalite-process";
 
 const HOUR_MS = 3600_000;
-const replayCli = (args: string[], options?: Parameters<typeof runTool>[2]) =>
-    runTool("replay/replay.ts", args, options);
+const replayCli = (args: string[], options?: Parameters<typeof runTool>[2]) => runTool("replay/main.ts", args, options);
 
 async function storeOf(dataDir: string): Promise<StoreSnapshot> {
     const folder = await openDataFolder(dataDir);

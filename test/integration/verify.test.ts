@@ -112,7 +112,7 @@ describe("npm run verify against a local stack (npm run local)", function () {
     });
 
     it("passes: every canary gets its item, raw/ and processed/ object; reports the latency; deletes them", async () => {
-        const result = await runTool("verify/verify.ts", ["--stack-outputs", outputsFile, "--timeout", "60"], {
+        const result = await runTool("verify/main.ts", ["--stack-outputs", outputsFile, "--timeout", "60"], {
             env: environment(ready.endpoints),
         });
         expect(result.status, result.stdout + result.stderr).to.equal(0);
@@ -131,7 +131,7 @@ describe("npm run verify against a local stack (npm run local)", function () {
     });
 
     it("reads the stack outputs from standard input and, with --keep, leaves the canaries in place", async () => {
-        const result = await runTool("verify/verify.ts", ["--stack-outputs", "-", "--count", "1", "--keep"], {
+        const result = await runTool("verify/main.ts", ["--stack-outputs", "-", "--count", "1", "--keep"], {
             env: environment(ready.endpoints),
             input: outputsOf(ready.streamArn),
         });
@@ -152,7 +152,7 @@ describe("npm run verify against a local stack in the batch object layout", func
 
     it("finds each canary as a line of the batch objects, deletes the objects that hold only canaries, and names those left", async () => {
         const ready = await stack.ready;
-        const result = await runTool("verify/verify.ts", ["--stack-outputs", "-", "--timeout", "60"], {
+        const result = await runTool("verify/main.ts", ["--stack-outputs", "-", "--timeout", "60"], {
             env: environment(ready.endpoints),
             input: outputsOf(ready.streamArn),
         });
@@ -198,7 +198,7 @@ describe("npm run verify when the function is not running", function () {
 
     it("fails after --timeout, naming for each canary what is missing: item, raw/, processed/", async () => {
         const result = await runTool(
-            "verify/verify.ts",
+            "verify/main.ts",
             ["--stream-arn", streamArn, "--table-name", TABLE_NAME, "--bucket-name", BUCKET_NAME, "--timeout", "3"],
             { env: environment(endpoints) },
         );

@@ -10,7 +10,7 @@ import { LambdaClient } from "@aws-sdk/client-lambda";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { localKinesisClient, StreamTarget } from "../../harness/aws/kinesis";
-import { numberFlag, parseFlags, runCommand, UsageError, UserError } from "../cli";
+import { Command, numberFlag, parseFlags, UsageError, UserError } from "../cli";
 import { checkPackageBuilt, ensureStorage, localSettings, startEmulators, startFunction } from "../local/run";
 import { claimDataDir } from "../local/data-dir";
 import { dynamoClient, s3Client } from "../../harness/aws/resources";
@@ -22,7 +22,8 @@ import { formatTotals, replay, replayExitCode, ReplayOptions } from "./run";
 import { FAILURES_FILE, FileSource, MessageSource, QueueSource, REPLAYED_FILE } from "./sources";
 import { readRange } from "./stream";
 
-const HELP = `Usage: npm run replay -- (--data DIR | --queue-url URL --function NAME | --stack-outputs FILE) [flags]
+const HELP = `Usage: npm run replay -- (--data DIR | --queue-url URL --function NAME | --stack-outputs FILE)
+                         [flags]
 
 Brings back the batches the event source mapping gave up on: for each message of the failure
 destination, reads exactly its range back from the stream (the records' original sequence
@@ -41,7 +42,8 @@ Deployed stack (credentials and region from the SDK's usual settings):
 Local run:
   --data DIR            a local run's data folder (npm run local -- --data DIR): starts the
                         emulators on it and runs the same deployment package as the local run;
-                        replayed lines of DIR/${FAILURES_FILE} are marked in DIR/${REPLAYED_FILE}
+                        replayed lines of DIR/${FAILURES_FILE} are marked in
+                        DIR/${REPLAYED_FILE}
   --skip-build          reuse dist/processor instead of rebuilding the package
   --function-logs       show the function's own output
 
@@ -246,4 +248,5 @@ async function main(argv: string[]): Promise<number> {
     }
 }
 
-if (require.main === module) runCommand({ name: "npm run replay", help: HELP, run: main });
+/** The command; main.ts runs it. */
+export const replayCommand: Command = { name: "npm run replay", help: HELP, run: main };

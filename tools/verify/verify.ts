@@ -9,13 +9,14 @@ import { DeleteObjectCommand, GetObjectCommand, ListObjectsCommand, S3Client } f
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { StreamTarget } from "../../harness/aws/kinesis";
 import { explainAwsError } from "../aws-errors";
-import { numberFlag, parseFlags, runCommand, UsageError, UserError } from "../cli";
+import { Command, numberFlag, parseFlags, UsageError, UserError } from "../cli";
 import { readStackOutputs } from "../stack-outputs";
 import { canarySymbol, newRunId } from "./canary";
 import { PIECES, verifyStack, VerifyResult } from "./run";
 import { CanaryStore, ItemStore, ObjectStore } from "./store";
 
-const HELP = `Usage: npm run verify -- (--stack-outputs FILE | --stream-arn ARN --table-name T --bucket-name B) [flags]
+const HELP = `Usage: npm run verify -- (--stack-outputs FILE | --stream-arn ARN --table-name T --bucket-name B)
+                         [flags]
 
 Checks that a deployed stack stores ticks end to end: puts canary ticks (symbol ZZCANARY-<run id>,
 valid under the processing contract, one per shard) on the stream, waits until each has its
@@ -217,6 +218,7 @@ async function main(argv: string[]): Promise<number> {
     }
 }
 
-if (require.main === module) runCommand({ name: "npm run verify", help: HELP, run: main });
+/** The command; main.ts runs it. */
+export const verifyCommand: Command = { name: "npm run verify", help: HELP, run: main };
 
 export { report as formatVerifyReport };
