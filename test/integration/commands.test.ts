@@ -14,6 +14,7 @@ import { Emulator, startKinesalite } from "../../harness/aws/emulators";
 import { localKinesisClient } from "../../harness/aws/kinesis";
 import { PACKAGE_DIR } from "../../harness/lambda/package";
 import { CommandResult, errorLines, runNpm, runTool } from "../support/commands";
+import { startKinesaliteProcess } from "../support/kinesalite-process";
 import { ensurePackage } from "../support/package";
 import { MARKER } from "../../tools/local/data-dir";
 
@@ -389,6 +390,30 @@ describe("npm run produce, runs", function () {
             /^producing 40 records\/s for 1 s to stream ticks at http:\/\/127.0.0.1:\d+ \(created, 2 shards\): 8 symbols, bad-ratio 0.01, seed (\d+) \(--seed \1 with the same flags repeats these ticks\)/,
         );
         expect(result.stdout).to.match(/^produced 40 records in /m);
+    });
+
+    it("says in one line why ticks could not be put when Kinesis dies in the middle of the run, exit 1", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dying-kinesis-"));
+        const dying = await startKinesaliteProcess(dir, 0);
+        let stopped: Promise<void> | undefined;
+        try {
+            const result = await produce(["--endpoint", dying.endpoint, "--rate", "20", "--duration", "2"], {
+                onStdout: (stdout: string) => {
+                    if (!stopped && stdout.includes("producing")) stopped = dying.close();
+                },
+            });
+            const endpoint = dying.endpoint.replace(/[.]/g, "\\.");
+            expectOneLine(
+                result,
+                1,
+                new RegExp(
+                    `^npm run produce: [1-9]\\d* ticks could not be put: cannot reach Kinesis at ${endpoint} \\((ECONNREFUSED|ECONNRESET)\\): is it running, and is the address right\\?$`,
+                ),
+            );
+        } finally {
+            await (stopped ?? dying.close());
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     it("with --stream-arn and --endpoint, puts to the stream the ARN names at that endpoint", async () => {

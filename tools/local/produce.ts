@@ -4,9 +4,10 @@
  */
 import { DescribeStreamSummaryCommand, KinesisClient } from "@aws-sdk/client-kinesis";
 import { EMULATOR_REGION } from "../../harness/aws/emulators";
-import { interruptOnSigint, parseFlags, runCommand, UsageError, UserError } from "../cli";
+import { explainAwsError } from "../aws-errors";
+import { interruptOnSigint, parseFlags, runCommand, UsageError } from "../cli";
 import { PRODUCER_HELP, PRODUCER_OPTIONS, producerFlags, ProducerFlags } from "./args";
-import { describeMalformed, emptyStats, runProducer, totalMalformed } from "./producer";
+import { describeMalformed, emptyStats, ProducerStats, runProducer, totalMalformed } from "./producer";
 import {
     awsKinesisClient,
     ensureStream,
@@ -71,42 +72,20 @@ function parseEndpoint(text: string): string {
     return text.replace(/\/+$/, "");
 }
 
-const NETWORK_ERRORS = new Set([
-    "ECONNREFUSED",
-    "ECONNRESET",
-    "ENOTFOUND",
-    "EAI_AGAIN",
-    "ETIMEDOUT",
-    "EHOSTUNREACH",
-    "ENETUNREACH",
-]);
-
-/** ECONNREFUSED and the like, on the error, its cause, or (HTTP/2 handler) only in its message. */
-function networkErrorCode(error: Error & { code?: string; cause?: unknown }): string | undefined {
-    for (let e: any = error; e; e = e.cause) if (NETWORK_ERRORS.has(e.code)) return e.code;
-    if (error.name === "TimeoutError") return error.name;
-    return [...NETWORK_ERRORS].find(code => error.message?.includes(code));
-}
-
 /** A Kinesis error as one line the user can act on; anything unexpected is returned as it is. */
 export function explainKinesisError(
     error: unknown,
     destination: Pick<Destination, "describe" | "endpoint" | "local">,
 ): unknown {
-    const e = error as Error & { code?: string; $metadata?: unknown };
-    const network = networkErrorCode(e);
-    if (network) {
-        const hint = destination.local ? "is it running, and is the address right?" : "check the network and any proxy";
-        return new UserError(`cannot reach Kinesis at ${destination.endpoint} (${network}): ${hint}`);
-    }
-    if (e.name === "CredentialsProviderError")
-        return new UserError(
-            `no AWS credentials for ${destination.describe}: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (a local Kinesis needs --endpoint)`,
-        );
-    if (e.name === "ResourceNotFoundException")
-        return new UserError(`${destination.describe}: no such stream at ${destination.endpoint} (${e.message})`);
-    if (e.$metadata) return new UserError(`Kinesis at ${destination.endpoint} refused: ${e.name}: ${e.message}`);
-    return error;
+    return (
+        explainAwsError(error, {
+            service: "Kinesis",
+            endpoint: destination.endpoint,
+            target: destination.describe,
+            local: destination.local,
+            credentialsHint: "a local Kinesis needs --endpoint",
+        }) ?? error
+    );
 }
 
 /** The stream exists and answers; a producer allowed PutRecords only may not describe it. */
@@ -165,6 +144,14 @@ async function destination(values: Record<string, unknown>, flags: ProducerFlags
     return local;
 }
 
+/** Why the last put failed, as one clause: a Kinesis error explained, or the record's ErrorCode. */
+function putFailure(stats: ProducerStats, where: Destination): string {
+    const error = stats.lastPutError;
+    if (typeof error === "string") return `the stream refused them (last: ${error})`;
+    const explained = explainKinesisError(error, where);
+    return explained instanceof Error ? explained.message.split("\n")[0] : String(explained);
+}
+
 function reportEverySecond(read: () => string): () => void {
     const timer = setInterval(() => console.log(read()), 1000);
     return () => clearInterval(timer);
@@ -206,7 +193,11 @@ async function main(argv: string[]): Promise<number> {
         `produced ${stats.produced} records${flags.aggregate ? ` in ${stats.kinesisRecords} KPL aggregates` : ""} in ${(stats.elapsedMs / 1000).toFixed(1)} s with ${stats.putCalls} PutRecords calls: ` +
             `${stats.valid} valid, ${totalMalformed(stats)} malformed (${describeMalformed(stats)}); ${stats.retried} retried, ${stats.putFailed} failed to put`,
     );
-    return stats.putFailed > 0 ? 1 : controller.signal.aborted ? 130 : 0;
+    if (stats.putFailed > 0) {
+        console.error(`npm run produce: ${stats.putFailed} ticks could not be put: ${putFailure(stats, where)}`);
+        return 1;
+    }
+    return controller.signal.aborted ? 130 : 0;
 }
 
 runCommand({ name: "npm run produce", help: HELP, run: main });

@@ -115,6 +115,8 @@ export interface ProducerStats {
     malformed: Record<MalformedKind, number>;
     /** Ticks whose Kinesis record was still refused after every retry (not produced). */
     putFailed: number;
+    /** Why the last refused or failed call failed: an SDK error, or a record's ErrorCode and ErrorMessage. */
+    lastPutError?: unknown;
     putCalls: number;
     /** Kinesis records sent again after the stream refused them (throttling, internal errors). */
     retried: number;
@@ -174,11 +176,15 @@ async function putChunk(
                 if (result?.SequenceNumber && !result.ErrorCode) {
                     accepted.push(...accept(entry, result.SequenceNumber, result.ShardId!));
                     stats.kinesisRecords++;
-                } else refused.push(entry);
+                } else {
+                    refused.push(entry);
+                    stats.lastPutError = `${result?.ErrorCode ?? "no result"}: ${result?.ErrorMessage ?? ""}`;
+                }
             });
             pending = refused;
         } catch (error) {
             if (isPermanent(error)) throw error;
+            stats.lastPutError = error;
         }
     }
     stats.putFailed += pending.reduce((sum, entry) => sum + entry.ticks.length, 0);
