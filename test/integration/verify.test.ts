@@ -16,7 +16,8 @@ import {
 } from "../../tools/local/run";
 import type { RunSummary } from "../../tools/local/summary";
 import { resolveSymbols } from "../../tools/local/ticks";
-import { runTool } from "../support/commands";
+import { errorLines, runTool } from "../support/commands";
+import { readWholeStream } from "../support/data-folder";
 import { packageIsStale } from "../support/package";
 
 type Endpoints = { kinesis: string; dynamodb: string; s3: string };
@@ -195,6 +196,37 @@ describe("npm run verify when the function is not running", function () {
     after(async () => {
         for (const close of closers.reverse()) await close();
     });
+
+    const wrongNames: [string, string[], string][] = [
+        [
+            "table",
+            ["--table-name", "NoSuchTable", "--bucket-name", BUCKET_NAME],
+            "no table NoSuchTable in us-east-1 (tableName, --table-name); nothing was put on the stream",
+        ],
+        [
+            "bucket",
+            ["--table-name", TABLE_NAME, "--bucket-name", "no-such-bucket"],
+            "no bucket no-such-bucket (bucketName, --bucket-name); nothing was put on the stream",
+        ],
+    ];
+    for (const [what, names, line] of wrongNames) {
+        it(`checks the ${what} before putting canaries: a wrong name leaves nothing on the stream, exit 1`, async () => {
+            const runId = `WRONG-${what.toUpperCase()}`;
+            const result = await runTool("verify/main.ts", ["--stream-arn", streamArn, ...names, "--run-id", runId], {
+                env: environment(endpoints),
+            });
+            expect(errorLines(result)).to.deep.equal([`npm run verify: ${line}`]);
+            expect(result.status).to.equal(1);
+            const kinesis = localKinesisClient(endpoints.kinesis);
+            try {
+                const records = await readWholeStream(kinesis, STREAM_NAME);
+                const ours = records.filter(({ record }) => Buffer.from(record.Data!).includes(`ZZCANARY-${runId}`));
+                expect(ours).to.deep.equal([]);
+            } finally {
+                kinesis.destroy();
+            }
+        });
+    }
 
     it("fails after --timeout, naming for each canary what is missing: item, raw/, processed/", async () => {
         const result = await runTool(

@@ -17,6 +17,11 @@ export interface VerifyOptions {
     stream: StreamTarget;
     /** Makes the store checker once the canaries' sequence numbers are known. */
     store: (ours: Set<string>) => CanaryStore;
+    /**
+     * Throws when the table or the bucket cannot be read: called before any canary is put, so
+     * that a wrong name leaves nothing on the stream.
+     */
+    checkStore(): Promise<void>;
     runId: string;
     /** Canaries to put (default: one per open shard, at least 3). */
     count?: number;
@@ -140,6 +145,7 @@ export async function verifyStack(options: VerifyOptions): Promise<VerifyResult>
     const { kinesis, stream, log } = options;
     const hashKeys = await shardHashKeys(kinesis, stream);
     if (hashKeys.length === 0) throw new UserError("the stream has no open shard");
+    await options.checkStore();
     const count = options.count ?? Math.min(500, Math.max(3, hashKeys.length));
     const canaries = await putCanaries(kinesis, stream, makeCanaries(options.runId, count), hashKeys);
     log(

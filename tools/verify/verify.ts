@@ -132,6 +132,33 @@ function dynamoStore(dynamo: DynamoDBClient, tableName: string): ItemStore {
     };
 }
 
+/** A key no tick has: ticks' timestamps are ISO 8601. */
+const UNUSED_KEY = { symbol: { S: "ZZCANARY-ACCESS-CHECK" }, timestamp: { S: "-" } };
+
+/**
+ * The table and the bucket exist and these credentials may read them: a GetItem on an unused key
+ * and a listing of one key (the permissions the canaries' checks need anyway).
+ */
+async function checkStore(dynamo: DynamoDBClient, s3: S3Client, stack: Stack): Promise<void> {
+    const nothingPut = "nothing was put on the stream";
+    const explained = (error: unknown, target: string) => {
+        const line = explainAwsError(error, { target })?.message;
+        return line ? new UserError(`${line}; ${nothingPut}`) : error;
+    };
+    await dynamo.send(new GetItemCommand({ TableName: stack.tableName, Key: UNUSED_KEY })).catch(error => {
+        if (error?.name === "ResourceNotFoundException")
+            throw new UserError(
+                `no table ${stack.tableName} in ${stack.region} (tableName, --table-name); ${nothingPut}`,
+            );
+        throw explained(error, `table ${stack.tableName}`);
+    });
+    await s3.send(new ListObjectsCommand({ Bucket: stack.bucketName, MaxKeys: 1 })).catch(error => {
+        if (error?.name === "NoSuchBucket")
+            throw new UserError(`no bucket ${stack.bucketName} (bucketName, --bucket-name); ${nothingPut}`);
+        throw explained(error, `bucket ${stack.bucketName}`);
+    });
+}
+
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 function report(result: VerifyResult, timeoutMs: number, keep: boolean): string[] {
@@ -200,6 +227,7 @@ async function main(argv: string[]): Promise<number> {
             kinesis,
             stream: streamTarget(stack),
             store: ours => new CanaryStore(s3Store(s3, stack.bucketName), dynamoStore(dynamo, stack.tableName), ours),
+            checkStore: () => checkStore(dynamo, s3, stack),
             runId,
             count,
             timeoutMs,
