@@ -8,7 +8,7 @@ import {
     recordsPerSecondPerShard,
 } from "../../tools/bench/cost";
 import { benchBatch } from "../../tools/bench/events";
-import { parseOptions, reproduceCommand } from "../../tools/bench/options";
+import { checkPlan, parseOptions, reproduceCommand, timingPlan } from "../../tools/bench/options";
 import { ContenderSummary, formatReport, summarize, verdicts } from "../../tools/bench/report";
 import type { TimingResult } from "../../tools/bench/timing";
 import { planBatch } from "../../pipeline/runtime/batch";
@@ -106,6 +106,11 @@ describe("the bench's verdicts", () => {
         expect(report.join("\n")).to.match(
             /processor, batch layout +40\.0 +50\.0 +6\.0 +7\.0 +2 PutObject +4 BatchWriteItem +100/,
         );
+        expect(report[0]).to.match(/^per batch of 100 ticks \(median over 3 timed batches;/);
+        const one = summarize("batch", { ...result, wallMs: [40], cpuMs: [5], inclusiveCpuMs: [6] }, 100);
+        expect(
+            formatReport([one], { memoryMb: 512, batchSize: 100, dynamoLatencyMs: 10, s3LatencyMs: 30 })[0],
+        ).to.match(/median over 1 timed batch;/);
     });
 });
 
@@ -114,6 +119,19 @@ describe("the bench's flags", () => {
         const options = parseOptions(["--seed", "42", "--contenders", "batch,record", "--memory", "1024"]);
         expect(options.contenders).to.deep.equal(["record", "batch"]);
         expect(parseOptions(reproduceCommand(options).split(" ").slice(4))).to.deep.equal(options);
+    });
+
+    it("repeats and describes only the contenders that run, with counts in the right number", () => {
+        const options = parseOptions(["--seed", "1", "--contenders", "batch", "--batches", "1", "--warm-ups", "1"]);
+        expect(reproduceCommand(options)).not.to.include("--original");
+        expect(timingPlan(options)).to.equal("1 warm-up and 1 timed batch per processor layout");
+        const original = parseOptions(["--contenders", "original", "--check-batches", "1", "--batch-size", "1"]);
+        expect(reproduceCommand(original)).not.to.match(/--batches|--warm-ups/);
+        expect(timingPlan(original)).to.equal("1 warm-up and 5 timed batches of the original's algorithm");
+        expect(checkPlan(original)).to.equal("1 batch of 1 tick per contender");
+        expect(timingPlan(parseOptions([]))).to.equal(
+            "40 warm-ups and 60 timed batches per processor layout, 1 warm-up and 5 timed batches of the original's algorithm, interleaved",
+        );
     });
 
     it("refuses an unknown contender and a memory size Lambda does not offer, as usage errors", () => {

@@ -19,7 +19,7 @@ import type { SinkStats } from "../../harness/sink/sink-server";
 import { runCommand } from "../cli";
 import { checkOnEmulators } from "./check";
 import { ContenderProcess, startContender } from "./contender-process";
-import { HELP, Options, parseOptions, reproduceCommand } from "./options";
+import { checkPlan, HELP, Options, parseOptions, reproduceCommand, timingPlan } from "./options";
 import { CONTENDER_NAMES, ContenderId, formatReport, summarize, verdicts } from "./report";
 import { TimedContender, timeContenders } from "./timing";
 
@@ -108,9 +108,7 @@ async function main(argv: string[]): Promise<number> {
 
     const problems: string[] = [];
     if (options.checkBatches > 0) {
-        console.log(
-            `\ncorrectness: ${options.checkBatches} batches of ${options.batchSize} ticks per contender written to dynalite and s3rver, then read back:`,
-        );
+        console.log(`\ncorrectness: ${checkPlan(options)} written to dynalite and s3rver, then read back:`);
         const checks = await checkOnEmulators(
             options.contenders.map(id => ({
                 name: CONTENDER_NAMES[id],
@@ -125,8 +123,7 @@ async function main(argv: string[]): Promise<number> {
 
     console.log(
         `\ntiming against the sink (its own process) at ${options.dynamoLatencyMs} ms per DynamoDB and ${options.s3LatencyMs} ms per S3 request: ` +
-            `${options.warmUps} warm-up and ${options.batches} timed batches per processor layout, ` +
-            `${options.originalWarmUps} and ${options.originalBatches} of the original's algorithm, interleaved`,
+            timingPlan(options),
     );
     const { results, stats } = await timeAgainstSink(options);
     problems.push(...results.flatMap(result => result.problems.map(problem => `${result.name}: ${problem}`)));

@@ -89,15 +89,18 @@ export function parseOptions(argv: string[]): Options {
     };
 }
 
-/** The command line that repeats this run: the same ticks, order and settings. */
+const timesOriginal = (options: Pick<Options, "contenders">) => options.contenders.includes("original");
+const timesProcessor = (options: Pick<Options, "contenders">) => options.contenders.some(id => id !== "original");
+
+/** The command line that repeats this run: the same ticks, order and settings (none for a contender not run). */
 export function reproduceCommand(options: Options): string {
     const flags = [
         `--seed ${options.seed}`,
         `--contenders ${options.contenders.join(",")}`,
-        `--batches ${options.batches}`,
-        `--warm-ups ${options.warmUps}`,
-        `--original-batches ${options.originalBatches}`,
-        `--original-warm-ups ${options.originalWarmUps}`,
+        ...(timesProcessor(options) ? [`--batches ${options.batches}`, `--warm-ups ${options.warmUps}`] : []),
+        ...(timesOriginal(options)
+            ? [`--original-batches ${options.originalBatches}`, `--original-warm-ups ${options.originalWarmUps}`]
+            : []),
         `--batch-size ${options.batchSize}`,
         `--dynamo-latency ${options.dynamoLatencyMs}`,
         `--s3-latency ${options.s3LatencyMs}`,
@@ -105,4 +108,28 @@ export function reproduceCommand(options: Options): string {
         `--check-batches ${options.checkBatches}`,
     ];
     return `npm run bench -- ${flags.join(" ")}`;
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** What the timing phase runs, per contender kind that takes part. */
+export function timingPlan(options: Options): string {
+    const parts = [
+        ...(timesProcessor(options)
+            ? [
+                  `${plural(options.warmUps, "warm-up")} and ${plural(options.batches, "timed batch", "timed batches")} per processor layout`,
+              ]
+            : []),
+        ...(timesOriginal(options)
+            ? [
+                  `${plural(options.originalWarmUps, "warm-up")} and ${plural(options.originalBatches, "timed batch", "timed batches")} of the original's algorithm`,
+              ]
+            : []),
+    ];
+    return `${parts.join(", ")}${options.contenders.length > 1 ? ", interleaved" : ""}`;
+}
+
+/** What the correctness phase runs. */
+export function checkPlan(options: Options): string {
+    return `${plural(options.checkBatches, "batch", "batches")} of ${plural(options.batchSize, "tick")} per contender`;
 }

@@ -167,8 +167,11 @@ export function verdicts(summaries: ContenderSummary[]): { lines: string[]; ok: 
 
 export function formatReport(summaries: ContenderSummary[], options: ReportOptions): string[] {
     const vcpu = Math.min(1, options.memoryMb / FULL_VCPU_MB);
+    const counts = summaries.map(s => s.batches);
+    const timed = `${counts.join("/")} timed ${counts.every(n => n === 1) ? "batch" : "batches"}`;
+    const ticks = `${options.batchSize} ${options.batchSize === 1 ? "tick" : "ticks"}`;
     return [
-        `per batch of ${options.batchSize} ticks (median over ${summaries.map(s => s.batches).join("/")} timed batches; ` +
+        `per batch of ${ticks} (median over ${timed}; ` +
             `CPU: the handler's process, garbage collection included; requests: as the sink counted them):`,
         ...timingTable(summaries),
         "",
