@@ -10,7 +10,9 @@ import { runCommand, UserError } from "./cli";
 const HELP = `Usage: npm run ensure:chromium
 
 Finds Chromium (CHROMIUM_PATH, or chromium on PATH) for the report's browser test; when there is
-none, installs Debian's package with apt-get install -y chromium (as root or with sudo -n).`;
+none, installs Debian's package with apt-get install -y chromium (as root or with sudo -n).
+
+  -h, --help   this text`;
 
 function onPath(command: string): boolean {
     return spawnSync("sh", ["-c", `command -v ${command}`], { stdio: "ignore" }).status === 0;

@@ -13,7 +13,7 @@ import { CreateStreamCommand, KinesisClient, waitUntilStreamExists } from "@aws-
 import { Emulator, startKinesalite } from "../../harness/aws/emulators";
 import { localKinesisClient } from "../../harness/aws/kinesis";
 import { PACKAGE_DIR } from "../../harness/lambda/package";
-import { CommandResult, errorLines, runNpm, runTool } from "../support/commands";
+import { CommandResult, errorLines, ROOT, runNpm, runTool } from "../support/commands";
 import { startKinesaliteProcess } from "../support/kinesalite-process";
 import { ensurePackage } from "../support/package";
 import { MARKER } from "../../tools/local/data-dir";
@@ -535,5 +535,35 @@ describe("the other commands, when the user makes a mistake", function () {
             2,
             "npm run build:lambda: Unknown option '--watch' (npm run build:lambda -- --help for the usage)",
         );
+    });
+});
+
+describe("every command's --help", function () {
+    this.timeout(180_000);
+    /** Each `npm run` script that runs a tools/ file, from package.json: a new command is covered at once. */
+    const scripts = Object.entries(
+        (JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> })
+            .scripts,
+    ).flatMap(([name, script]) => {
+        const file = /ts-node .*tools\/(\S+\.ts)$/.exec(script)?.[1];
+        return file ? [{ name, file }] : [];
+    });
+
+    it("lists -h, --help and fits in 100 columns, for every command", async () => {
+        expect(scripts.map(script => script.name)).to.include.members(["local", "clean", "bench", "build:lambda"]);
+        const problems: string[] = [];
+        // Two at a time: this machine has two cores.
+        for (let i = 0; i < scripts.length; i += 2) {
+            await Promise.all(
+                scripts.slice(i, i + 2).map(async ({ name, file }) => {
+                    const result = await runTool(file, ["--help"]);
+                    if (result.status !== 0) problems.push(`${name}: exit ${result.status} ${result.stderr}`);
+                    if (!result.stdout.includes("-h, --help")) problems.push(`${name}: no -h, --help`);
+                    for (const line of result.stdout.split("\n"))
+                        if (line.length > 100) problems.push(`${name}: ${line.length} columns: ${line}`);
+                }),
+            );
+        }
+        expect(problems).to.deep.equal([]);
     });
 });
