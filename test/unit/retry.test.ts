@@ -1,3 +1,4 @@
+import * as FakeTimers from "@sinonjs/fake-timers";
 import { expect } from "chai";
 import { invocationLimits } from "../../pipeline/runtime/handler";
 import { isTransient, writeAll } from "../../pipeline/runtime/retry";
@@ -51,43 +52,72 @@ describe("retries", () => {
 
 describe("writing with retries", () => {
     const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+    /** A clock that moves only when told: the deadline is kept however busy the machine is. */
+    let clock: FakeTimers.Clock;
+    beforeEach(() => {
+        clock = FakeTimers.install({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    });
+    afterEach(() => clock.uninstall());
+    /** Runs the clock until every timer has fired, then the write's result. */
+    const settle = async <T>(writing: Promise<T>): Promise<T> => {
+        await clock.runAllAsync();
+        return writing;
+    };
 
     it("starts no request after the deadline and returns the items it did not get to", async () => {
         const started = Date.now();
-        const sent: number[] = [];
-        const left = await writeAll({
-            items: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
-            deadline: started + 250,
-            concurrency: 2,
-            onError: () => undefined,
-            send: async ([item]) => {
-                sent.push(item);
-                await sleep(100);
-            },
-        });
+        const sent: [item: number, atMs: number][] = [];
+        const left = await settle(
+            writeAll({
+                items: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+                deadline: started + 250,
+                concurrency: 2,
+                onError: () => undefined,
+                send: async ([item]) => {
+                    sent.push([item, Date.now() - started]);
+                    await sleep(100);
+                },
+            }),
+        );
         // Two at a time, 100 ms each: requests start at 0, 100 and 200 ms; none at 300 ms.
-        expect(sent).to.deep.equal([1, 2, 3, 4, 5, 6]);
+        expect(sent).to.deep.equal([
+            [1, 0],
+            [2, 0],
+            [3, 100],
+            [4, 100],
+            [5, 200],
+            [6, 200],
+        ]);
         expect(left).to.deep.equal([7, 8, 9, 10]);
-        expect(Date.now() - started).to.be.below(400);
+        // Done once the last requests answer: no backoff waited past the deadline.
+        expect(Date.now() - started).to.equal(300);
     });
 
     it("retries transient failures and gives up on permanent ones at once", async () => {
         const attempts = new Map<string, number>();
         const errors: unknown[] = [];
-        const left = await writeAll({
-            items: ["flaky", "refused", "fine"],
-            deadline: Date.now() + 5_000,
-            concurrency: 3,
-            onError: error => errors.push(error),
-            send: async ([item]) => {
-                const n = (attempts.get(item) ?? 0) + 1;
-                attempts.set(item, n);
-                if (item === "flaky" && n < 3)
-                    throw Object.assign(new Error("busy"), { name: "SlowDown", $metadata: { httpStatusCode: 503 } });
-                if (item === "refused")
-                    throw Object.assign(new Error("no"), { name: "AccessDenied", $metadata: { httpStatusCode: 403 } });
-            },
-        });
+        const left = await settle(
+            writeAll({
+                items: ["flaky", "refused", "fine"],
+                deadline: Date.now() + 5_000,
+                concurrency: 3,
+                onError: error => errors.push(error),
+                send: async ([item]) => {
+                    const n = (attempts.get(item) ?? 0) + 1;
+                    attempts.set(item, n);
+                    if (item === "flaky" && n < 3)
+                        throw Object.assign(new Error("busy"), {
+                            name: "SlowDown",
+                            $metadata: { httpStatusCode: 503 },
+                        });
+                    if (item === "refused")
+                        throw Object.assign(new Error("no"), {
+                            name: "AccessDenied",
+                            $metadata: { httpStatusCode: 403 },
+                        });
+                },
+            }),
+        );
         expect(left).to.deep.equal(["refused"]);
         expect(Object.fromEntries(attempts)).to.deep.equal({ flaky: 3, refused: 1, fine: 1 });
         expect(errors).to.have.length(3);
@@ -95,17 +125,19 @@ describe("writing with retries", () => {
 
     it("resends only what a request reports as unprocessed", async () => {
         const requests: string[][] = [];
-        const left = await writeAll({
-            items: ["a", "b", "c"],
-            deadline: Date.now() + 5_000,
-            concurrency: 1,
-            group: items => [items],
-            onError: () => undefined,
-            send: async group => {
-                requests.push(group);
-                return { retry: requests.length === 1 ? group.filter(item => item !== "a") : [], failed: [] };
-            },
-        });
+        const left = await settle(
+            writeAll({
+                items: ["a", "b", "c"],
+                deadline: Date.now() + 5_000,
+                concurrency: 1,
+                group: items => [items],
+                onError: () => undefined,
+                send: async group => {
+                    requests.push(group);
+                    return { retry: requests.length === 1 ? group.filter(item => item !== "a") : [], failed: [] };
+                },
+            }),
+        );
         expect(left).to.deep.equal([]);
         expect(requests).to.deep.equal([
             ["a", "b", "c"],
