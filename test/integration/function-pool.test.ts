@@ -5,6 +5,7 @@ import { expect } from "chai";
 import { CrashPlan } from "../../harness/lambda/crashes";
 import { FunctionPool, FunctionTimeout } from "../../harness/lambda/function-pool";
 import { RuntimeExitError } from "../../harness/lambda/process";
+import { processExists, waitUntil } from "../support/wait";
 
 describe("the function's execution environments (FunctionPool)", function () {
     this.timeout(20_000);
@@ -78,7 +79,8 @@ describe("the function's execution environments (FunctionPool)", function () {
     it("replaces a process that died while idle instead of sending to it", async () => {
         const first = await pidOf({});
         process.kill(first, "SIGKILL");
-        await new Promise(resolve => setTimeout(resolve, 200));
+        // Gone once reaped, and the pool hears of its exit as it is reaped.
+        await waitUntil(() => !processExists(first), `process ${first} to exit`);
         expect(await pidOf({})).to.not.equal(first);
     });
 
