@@ -82,6 +82,7 @@ describe("the local pipeline (npm run local), a short run end to end", function 
     });
 
     it("measures end-to-end latency for every record", () => {
+        expect(summary.latencyMs.samples).to.equal(summary.stored + summary.rejected);
         expect(summary.latencyMs.p50).to.be.a("number").and.be.at.most(summary.latencyMs.p99!);
     });
 

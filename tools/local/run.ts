@@ -415,7 +415,12 @@ async function run(options: LocalPipelineOptions, closers: Closer[]): Promise<Ru
         producer,
         store: countStore(contents),
         storeBefore: before,
-        latencyMs: { p50: percentile(latencies, 50), p90: percentile(latencies, 90), p99: percentile(latencies, 99) },
+        latencyMs: {
+            samples: latencies.length,
+            p50: percentile(latencies, 50),
+            p90: percentile(latencies, 90),
+            p99: percentile(latencies, 99),
+        },
         seed,
         invocations: stats.invocations,
         functionErrors: stats.functionErrors,

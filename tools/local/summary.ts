@@ -309,7 +309,8 @@ export interface RunSummary extends Reconciliation {
     store: StoreCounts;
     /** The same, before the run: not zero with a kept data folder. */
     storeBefore: StoreCounts;
-    latencyMs: { p50: number | null; p90: number | null; p99: number | null };
+    /** End-to-end latency over `samples` ticks: one per tick acknowledged by the function (stored or rejected). */
+    latencyMs: { samples: number; p50: number | null; p90: number | null; p99: number | null };
     /** The seed of the ticks, the faults and the crashes: --seed with it repeats the run. */
     seed?: number;
     invocations: number;
