@@ -3,7 +3,6 @@
 // including a record written twice and a record written in both layouts; the named queries, run by
 // the local engine over s3rver's files and over the S3 API, give the expected numbers.
 import { expect } from "chai";
-import { execFile } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -20,10 +19,10 @@ import { loadTables, LoadReport } from "../../tools/query/load";
 import { bucketStore, directoryStore, ObjectStore } from "../../tools/query/sources";
 import { aggregateOf, kinesisEvent, kinesisRecord, sequenceNumber, tick } from "../support/kinesis-events";
 import { lambdaEnvironment } from "../../harness/lambda/environment";
+import { runTool } from "../support/commands";
 import { ensurePackage } from "../support/package";
 import { Emulators, endpointsOf, freshPipeline, startEmulators, TestPipeline } from "../support/pipeline";
 
-const REPO = path.resolve(__dirname, "../..");
 const BATCH_SHARD = "shardId-000000000001";
 /** 2026-11-29T14:30:00.5Z: the batch layout's records arrive a day after the record layout's. */
 const NEXT_DAY_ARRIVAL = 1795962600.5;
@@ -261,26 +260,8 @@ describe("npm run query over objects the shipped package wrote to the emulators"
 
     describe("the command", () => {
         /** The CLI in its own process; asynchronously, as s3rver answers from this one. */
-        const run = (args: string[], env: NodeJS.ProcessEnv = {}) =>
-            new Promise<{ status: number | null; stdout: string; stderr: string }>(resolve => {
-                const options = {
-                    cwd: REPO,
-                    env: { ...process.env, ...env },
-                    encoding: "utf8" as const,
-                    timeout: 60_000,
-                };
-                execFile(
-                    process.execPath,
-                    ["-r", "ts-node/register/transpile-only", "tools/query/main.ts", ...args],
-                    options,
-                    (error, stdout, stderr) =>
-                        resolve({
-                            status: error ? (typeof error.code === "number" ? error.code : null) : 0,
-                            stdout,
-                            stderr,
-                        }),
-                );
-            });
+        const run = (args: string[], env: Record<string, string> = {}) =>
+            runTool("query/main.ts", args, { env, timeoutMs: 60_000 });
 
         it("prints a named query as JSON, decimals as exact strings, from a local run's data directory", async () => {
             const result = await run([
