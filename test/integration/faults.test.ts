@@ -9,7 +9,7 @@ import { expect } from "chai";
 import type { Fault } from "../../harness/aws/fault-proxy";
 import type { ObjectLayout } from "../../pipeline/schema";
 import { Emulators, freshPipeline, startEmulators } from "../support/pipeline";
-import { aggregateOf, kinesisEvent, sequenceNumber, tick } from "../support/kinesis-events";
+import { aggregateOf, kinesisEvent, redelivery, sequenceNumber, tick } from "../support/kinesis-events";
 
 /** A deterministic generator, so that a failing run can be repeated. */
 function lcg(seed: number): () => number {
@@ -104,8 +104,7 @@ describe("both object layouts under injected faults, with redelivery", function 
                     ).to.deep.equal([]);
                 }
                 reportedInAll += reported.length;
-                const lowest = [...reported].sort()[0];
-                pending = lowest ? pending.filter(record => record.kinesis.sequenceNumber >= lowest) : [];
+                pending = redelivery(pending, reported);
             }
             emulators.s3Proxy.setDecide(() => "pass");
             emulators.dynamoProxy.setDecide(() => "pass");

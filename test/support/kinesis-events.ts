@@ -1,5 +1,7 @@
 import type { KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
 import { aggregateRecords } from "../../harness/aws/kpl";
+import { lowestFailure } from "../../harness/event-source-mapping/checkpoint";
+import { compareSequenceNumbers } from "../../pipeline/runtime/batch";
 
 /** A realistic 56-digit Kinesis sequence number; `n` orders them. */
 export function sequenceNumber(n: number): string {
@@ -58,4 +60,22 @@ export function ticksOfOneDay(count: number, from = 0): string[] {
             `2026-11-28T10:${String(Math.floor(n / 60) % 60).padStart(2, "0")}:${String(n % 60).padStart(2, "0")}`,
         );
     });
+}
+
+/**
+ * What the event source mapping sends again after an invocation reported `reported`: the records
+ * from the lowest reported one on (by the harness's checkpoint rule, sequence numbers compared as
+ * numbers), or none when nothing was reported.
+ */
+export function redelivery(records: KinesisStreamRecord[], reported: string[]): KinesisStreamRecord[] {
+    const batch = records.map(record => ({
+        sequenceNumber: record.kinesis.sequenceNumber,
+        approximateArrivalTimestamp: record.kinesis.approximateArrivalTimestamp * 1000,
+    }));
+    const from = lowestFailure(batch, {
+        response: { batchItemFailures: reported.map(itemIdentifier => ({ itemIdentifier })) },
+    });
+    return from === null
+        ? []
+        : records.filter(record => compareSequenceNumbers(record.kinesis.sequenceNumber, from) >= 0);
 }
