@@ -1,10 +1,9 @@
-import * as fs from "fs";
-import * as path from "path";
 import { expect } from "chai";
 import { NAMED_QUERIES } from "../../pipeline/analytics/queries";
 import { DEFAULTS } from "../../pipeline/infra/config";
 import { StockAnalytics } from "../../pipeline/infra/analytics";
 import { fakeArn, ProgramRun, runProgram, runUnderMocks, STREAM_ARN } from "../../harness/pulumi/program-under-mocks";
+import { documentedDefaults } from "../support/documented-defaults";
 
 const T = {
     database: "aws:glue/catalogDatabase:CatalogDatabase",
@@ -236,14 +235,13 @@ describe("the analytics' settings", () => {
             DEFAULTS.athenaBytesScannedCutoffGiB * GIB,
         );
         expect(table(run, "ticks").storageDescriptor.location).to.equal("s3://my-ticks/processed/");
-        const source = fs.readFileSync(path.join(__dirname, "../../pipeline/infra/analytics.ts"), "utf8");
-        const documented = [...source.matchAll(/@default ("[^"]*"|\d+)\n\s*\*\/\n\s*(\w+)\?:/g)];
-        expect(documented.map(([, , field]) => field)).to.deep.equal([
+        const documented = documentedDefaults("analytics.ts");
+        expect(Object.keys(documented)).to.deep.equal([
             "analyticsFirstDay",
             "athenaBytesScannedCutoffGiB",
             "athenaResultsExpirationDays",
         ]);
-        for (const [, value, field] of documented)
-            expect(JSON.parse(value), field).to.equal((DEFAULTS as Record<string, unknown>)[field]);
+        for (const [field, value] of Object.entries(documented))
+            expect(value, field).to.equal((DEFAULTS as Record<string, unknown>)[field]);
     });
 });

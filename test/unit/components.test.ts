@@ -1,18 +1,10 @@
-import * as fs from "fs";
-import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { DEFAULTS } from "../../pipeline/infra/config";
 import { StockProcessor } from "../../pipeline/infra/processor";
 import { StockStorage } from "../../pipeline/infra/storage";
 import { ProgramRun, runUnderMocks, STREAM_ARN } from "../../harness/pulumi/program-under-mocks";
-
-/** Every `@default` tag of an args interface, by the field it documents. */
-function documentedDefaults(file: string): Record<string, unknown> {
-    const source = fs.readFileSync(path.join(__dirname, "..", "..", "pipeline", "infra", file), "utf8");
-    const tags = source.matchAll(/@default (.+)\n\s*\*\/\n\s*(\w+)\?:/g);
-    return Object.fromEntries([...tags].map(([, value, field]) => [field, JSON.parse(value)]));
-}
+import { documentedDefaults } from "../support/documented-defaults";
 
 describe("the components used on their own, in another program", () => {
     let run: ProgramRun;
