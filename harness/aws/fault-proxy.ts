@@ -7,6 +7,8 @@
  * request is held, unanswered and not forwarded, until it settles (e.g. until the handler's
  * deadline has passed, however slow the machine).
  */
+import { buffer } from "stream/consumers";
+import { setTimeout as sleep } from "timers/promises";
 import * as http from "http";
 import type { AddressInfo } from "net";
 
@@ -86,17 +88,6 @@ function resetConnection(response: http.ServerResponse): void {
     else socket?.destroy();
 }
 
-const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
-
-function readBody(request: http.IncomingMessage): Promise<Buffer> {
-    return new Promise((resolve, reject) => {
-        const chunks: Buffer[] = [];
-        request.on("data", chunk => chunks.push(chunk));
-        request.on("end", () => resolve(Buffer.concat(chunks)));
-        request.on("error", reject);
-    });
-}
-
 /**
  * Splits a BatchWriteItem body into the part to forward and the items to answer as unprocessed.
  * (The forwarded body no longer matches its signature; the emulators do not check signatures.)
@@ -130,7 +121,7 @@ export function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy>
     let latencyMs = options.latencyMs ?? 0;
 
     const server = http.createServer(async (request, response) => {
-        const body = await readBody(request);
+        const body = await buffer(request);
         const amzTarget = request.headers["x-amz-target"];
         const seen: ProxiedRequest = {
             method: request.method!,
@@ -155,7 +146,7 @@ export function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy>
             response.end(answer.body);
             return;
         }
-        let forwarded = body;
+        let forwarded: Buffer = body;
         let unprocessedItems: Record<string, unknown[]> = {};
         if (typeof fault === "object") {
             ({ forwarded, unprocessedItems } = splitBatchWrite(body, fault.unprocessed));
@@ -189,7 +180,7 @@ export function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy>
                     return;
                 }
                 // Merge the items we held back into the emulator's answer.
-                const answer = JSON.parse((await readBody(reply)).toString("utf8"));
+                const answer = JSON.parse((await buffer(reply)).toString("utf8"));
                 for (const [table, items] of Object.entries(unprocessedItems)) {
                     answer.UnprocessedItems = {
                         ...answer.UnprocessedItems,

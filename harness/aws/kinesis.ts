@@ -1,4 +1,5 @@
 /** The Kinesis side of the local pipeline: a client that works against kinesalite, and the stream. */
+import { setTimeout as sleep } from "timers/promises";
 import {
     CreateStreamCommand,
     DescribeStreamSummaryCommand,
@@ -31,8 +32,6 @@ export function localKinesisClient(endpoint: string, region = EMULATOR_REGION): 
 export function awsKinesisClient(config: KinesisClientConfig = {}): KinesisClient {
     return new KinesisClient(config);
 }
-
-const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
 /** Creates the stream unless it exists (a kept data folder), then waits until it is ACTIVE. */
 export async function ensureStream(

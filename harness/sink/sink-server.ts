@@ -6,6 +6,8 @@
  * Meant to run in a process of its own (harness/sink/sink-process.ts), so that its CPU, checking
  * signatures included, is not the measured process's.
  */
+import { buffer } from "stream/consumers";
+import { setTimeout as sleep } from "timers/promises";
 import { createHash, randomUUID } from "crypto";
 import * as http from "http";
 import type { AddressInfo } from "net";
@@ -45,17 +47,6 @@ export interface Sink {
 }
 
 const MAX_SAMPLES = 20;
-const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
-
-function readBody(request: http.IncomingMessage): Promise<Buffer> {
-    return new Promise((resolve, reject) => {
-        const chunks: Buffer[] = [];
-        request.on("data", chunk => chunks.push(chunk));
-        request.on("end", () => resolve(Buffer.concat(chunks)));
-        request.on("error", reject);
-    });
-}
-
 interface Answer {
     status: number;
     headers: Record<string, string>;
@@ -154,7 +145,7 @@ export async function startSink(options: SinkOptions): Promise<Sink> {
                 method: request.method!,
                 url: request.url!,
                 headers: request.headers,
-                body: await readBody(request),
+                body: await buffer(request),
             };
             const [result] = await Promise.all([answer(service, received), sleep(options.latencyMs?.[service] ?? 0)]);
             response.writeHead(result.status, {

@@ -13,7 +13,7 @@ import { lambdaEnvironment } from "../../harness/lambda/environment";
 import { startSinkProcess } from "../../harness/sink/sink-process";
 import { numberFlag, outputFolder, parseFlags, runCommand, UsageError } from "../cli";
 import { ContenderProcess, startContender, tuningOf } from "./contender-process";
-import { table } from "./report";
+import { table } from "../text-table";
 import { median, p90, TimedContender, timeContenders, TimingResult } from "./timing";
 
 const HELP = `Usage: npm run bench:cpu -- [flags]

@@ -11,6 +11,7 @@ import {
     recordsPerSecondPerShard,
     SHARD_RECORDS_PER_SECOND,
 } from "./cost";
+import { table } from "../text-table";
 import { median, p90, TimingResult } from "./timing";
 
 /** The record layout must beat the original's algorithm by this factor per batch (10 ms / 30 ms latency). */
@@ -64,17 +65,6 @@ export function summarize(id: ContenderId, result: TimingResult, batchSize: numb
         requestsPerBatch: Object.fromEntries(Object.entries(result.requests).map(([op, n]) => [op, perBatch(n)])),
         sinkCpuMsPerBatch: perBatch(result.sinkCpuMs),
     };
-}
-
-/** Left-aligned first column, the others right-aligned. */
-export function table(rows: string[][]): string[] {
-    const widths = rows[0].map((_, column) => Math.max(...rows.map(row => row[column].length)));
-    return rows.map(row =>
-        row
-            .map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column])))
-            .join("  ")
-            .trimEnd(),
-    );
 }
 
 const ms = (value: number) => value.toFixed(1);

@@ -4,6 +4,7 @@
  * With `aggregate`, ticks go out as the Kinesis Producer Library sends them: N user records per
  * Kinesis record, in the KPL's aggregate format (MD5 included).
  */
+import { setTimeout as sleep } from "timers/promises";
 import { KinesisClient, PutRecordsCommand, PutRecordsRequestEntry } from "@aws-sdk/client-kinesis";
 import { backoffMs, isTransient } from "../../pipeline/runtime/retry";
 import type { StreamTarget } from "../../harness/aws/kinesis";
@@ -122,8 +123,6 @@ export interface ProducerStats {
     retried: number;
     elapsedMs: number;
 }
-
-const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
 /**
  * Errors that retrying cannot fix: a wrong stream, missing permissions, a bad request, and no

@@ -4,6 +4,7 @@
  * in for the event source mapping, and the producer standing in for module 1. Returns the
  * reconciled summary once everything it started is closed.
  */
+import { setTimeout as sleep } from "timers/promises";
 import * as fs from "fs";
 import * as path from "path";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
@@ -71,8 +72,6 @@ export interface LocalPipelineOptions extends ProducerFlags {
 }
 
 type Closer = () => Promise<void> | void;
-
-const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
 /** The stack's settings, validated by the same code as `pulumi up`, with the run's overrides. */
 export function localSettings(

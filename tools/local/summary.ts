@@ -12,6 +12,7 @@ import { scanTicks } from "../../harness/aws/resources";
 import { PrefixContents, readRecordCopies, RecordCopy } from "../../harness/aws/stored-records";
 import type { FailureDestinationMessage } from "../../harness/event-source-mapping/poller";
 import { compareSequenceNumbers } from "../../pipeline/runtime/batch";
+import { table } from "../text-table";
 import { ChaosReport, describeFaults } from "./chaos";
 import { putRecordId } from "./ledger";
 import type { PutRecord, ProducerStats } from "./producer";
@@ -340,16 +341,6 @@ export interface RunSummary extends Reconciliation {
     endpoints: { kinesis: string; dynamodb: string; s3: string };
     /** True when nothing was lost and the store holds exactly what the run produced. */
     ok: boolean;
-}
-
-function table(rows: string[][]): string[] {
-    const widths = rows[0].map((_, column) => Math.max(...rows.map(row => row[column].length)));
-    return rows.map(row =>
-        row
-            .map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column])))
-            .join("  ")
-            .trimEnd(),
-    );
 }
 
 /** "185.2" shown with 2 decimals → "185.20": display only, the value is unchanged. */

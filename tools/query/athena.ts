@@ -4,6 +4,7 @@
  * execution parameters, polling until the query ends, then every page of GetQueryResults. The
  * result has the same shape as the local engine's, so it prints in the same formats.
  */
+import { setTimeout as sleep } from "timers/promises";
 import {
     AthenaClient,
     ColumnInfo,
@@ -57,8 +58,6 @@ export interface AthenaResult extends QueryResult {
     bytesScanned?: number;
     outputLocation?: string;
 }
-
-const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
 export async function runAthenaQuery(
     client: AthenaClient,

@@ -3,6 +3,7 @@
  * lambda:InvokeFunction, or locally the deployment package in its own process (the function pool
  * the local run uses). Either way the outcome is what the event source mapping would see.
  */
+import { setTimeout as sleep } from "timers/promises";
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
 import type { InvocationOutcome } from "../../harness/event-source-mapping/checkpoint";
@@ -13,8 +14,6 @@ export type Invoke = (event: KinesisStreamEvent) => Promise<InvocationOutcome>;
 
 /** Lambda's limit for a synchronous invocation's payload is 6 MB: events are kept below this. */
 export const MAX_EVENT_BYTES = 5 * 1024 * 1024;
-
-const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
 /**
  * The deployed function, synchronously (RequestResponse). A function error (FunctionError set:

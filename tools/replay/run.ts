@@ -5,6 +5,7 @@
  * records still failing retried from the lowest one as the mapping would, and the message removed
  * only once its whole range is stored.
  */
+import { setTimeout as sleep } from "timers/promises";
 import type { _Record } from "@aws-sdk/client-kinesis";
 import type { KinesisStreamRecord } from "aws-lambda";
 import { lowestFailure } from "../../harness/event-source-mapping/checkpoint";
@@ -56,8 +57,6 @@ interface MessageResult {
     failing?: { from: string; reason: string };
     gone?: GoneRecords;
 }
-
-const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
 /** The records as Lambda hands them to the function: original sequence numbers, arrival times and stream. */
 export function eventRecords(range: BatchRange, records: _Record[]): KinesisStreamRecord[] {

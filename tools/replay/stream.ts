@@ -3,6 +3,7 @@
  * on its first record, then GetRecords until past its last. The records the stream no longer
  * holds (trimmed: older than its retention) are reported, never skipped silently.
  */
+import { setTimeout as sleep } from "timers/promises";
 import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient, _Record } from "@aws-sdk/client-kinesis";
 import type { StreamTarget } from "../../harness/aws/kinesis";
 import { compareSequenceNumbers } from "../../pipeline/runtime/batch";
@@ -29,8 +30,6 @@ export interface GoneRecords {
 const PAGE_LIMIT = 10_000;
 /** Throttled or failing GetRecords calls are retried this many times before the range counts as unreadable. */
 const MAX_TRANSIENT_RETRIES = 8;
-
-const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
 /** Retries throttling (5 GetRecords a second per shard) and other transient errors with backoff. */
 async function withRetries<T>(call: () => Promise<T>): Promise<T> {

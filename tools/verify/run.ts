@@ -3,6 +3,7 @@
  * shard's hash key range, so every shard's share of the event source mapping is exercised),
  * polled for until each has its item, its raw/ and its processed/ object, timed, then cleaned up.
  */
+import { setTimeout as sleep } from "timers/promises";
 import { KinesisClient, ListShardsCommand, PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import type { StreamTarget } from "../../harness/aws/kinesis";
 import { UserError } from "../cli";
@@ -48,8 +49,6 @@ export interface VerifyResult {
     cleanup: { items: number; objects: number; leftBehind: string[] };
     ok: boolean;
 }
-
-const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
 /** Each open shard's starting hash key: a record put with it lands on that shard. */
 async function shardHashKeys(kinesis: KinesisClient, stream: StreamTarget): Promise<string[]> {
