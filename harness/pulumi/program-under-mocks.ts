@@ -164,14 +164,4 @@ export async function runUnderMocks(
     return { resources, outputs: (exported ?? {}) as Record<string, unknown>, one, all };
 }
 
-/** The value of an Output, as a test wants it (unknown values stay undefined). */
-export function outputValue<T>(output: pulumi.Output<T>): Promise<T> {
-    return new Promise(resolve =>
-        output.apply(value => {
-            resolve(value);
-            return value;
-        }),
-    );
-}
-
 export const STREAM_ARN = "arn:aws:kinesis:us-east-1:123456789012:stream/stock-market-stream";
