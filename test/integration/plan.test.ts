@@ -93,6 +93,15 @@ describe("npm run plan, as a user runs it", function () {
         ]);
     });
 
+    it("answers a --config-file that does not exist with one line, exit 2, as a --stack without its file", async () => {
+        const missing = path.join(dir, "Pulumi.missing.yaml");
+        const result = await plan("--config-file", missing);
+        expect(result.status).to.equal(2);
+        expect(errorLines(result)).to.deep.equal([
+            `npm run plan: --config-file ${missing}: no such file (npm run plan -- --help for the usage)`,
+        ]);
+    });
+
     it("answers a stack that has no file with one line naming the stacks there, exit 2", async () => {
         const result = await plan("--stack", "prod");
         expect(result.status).to.equal(2);

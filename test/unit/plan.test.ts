@@ -3,6 +3,7 @@ import * as os from "os";
 import * as path from "path";
 import { expect } from "chai";
 import { runProgram, STREAM_ARN } from "../../harness/pulumi/program-under-mocks";
+import { UserError } from "../../tools/cli";
 import { readStackConfig, stackFile } from "../../tools/plan/stack-files";
 import { displayType, formatPlan } from "../../tools/plan/tree";
 
@@ -35,6 +36,19 @@ describe("npm run plan: reading a stack's config as the Pulumi CLI passes it", (
             "stock-market-pipeline:memorySize": "512",
             "stock-market-pipeline:startingPosition": "LATEST",
         });
+    });
+
+    it("refuses a file that is not a mapping, rather than plan the defaults as if it were empty", () => {
+        for (const [text, kind] of [
+            ["- aws:region: eu-west-1\n", "a list"],
+            ["just text\n", "a string"],
+        ]) {
+            const file = write(text);
+            expect(() => readStackConfig(ROOT, file)).to.throw(
+                UserError,
+                `${file} is not a Pulumi project or stack file: expected a mapping of keys (config: ...), got ${kind}`,
+            );
+        }
     });
 
     it("refuses a key without its namespace, as the Pulumi CLI does", () => {

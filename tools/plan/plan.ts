@@ -3,6 +3,7 @@
  * credentials. Reads Pulumi.yaml (its defaults) and Pulumi.<stack>.yaml as the CLI would, runs
  * index.ts under Pulumi mocks, and prints the resources as a tree, or the config's problems.
  */
+import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { runProgramAsStack } from "../../harness/pulumi/program-under-mocks";
@@ -36,6 +37,9 @@ async function main(argv: string[]): Promise<number> {
     const configFile = values["config-file"] as string | undefined;
     const stack = (values.stack as string | undefined) ?? (configFile ? "plan" : undefined);
     if (!stack) throw new UsageError("--stack: which stack? e.g. --stack dev (reads Pulumi.dev.yaml)");
+    // A file that is not there is a mistake in the flag, as a --stack without its file is.
+    if (configFile !== undefined && !(fs.existsSync(configFile) && fs.statSync(configFile).isFile()))
+        throw new UsageError(`--config-file ${configFile}: no such file`);
     const file = configFile ? path.resolve(configFile) : stackFile(PROJECT_DIR, stack);
     const { config, notes, problems } = readStackConfig(PROJECT_DIR, file);
     const source = `Pulumi.yaml + ${displayPath(file)}`;

@@ -18,6 +18,9 @@ export interface StackConfig {
 
 type YamlConfig = Record<string, unknown>;
 
+const isObject = (value: unknown): value is Record<string, unknown> =>
+    typeof value === "object" && value !== null && !Array.isArray(value);
+
 function readYaml(file: string): { config?: YamlConfig; name?: string } {
     let text: string;
     try {
@@ -25,19 +28,23 @@ function readYaml(file: string): { config?: YamlConfig; name?: string } {
     } catch (error) {
         throw new UserError(`cannot read ${file}: ${(error as Error).message}`);
     }
+    let parsed: unknown;
     try {
-        return (yaml.load(text) ?? {}) as { config?: YamlConfig; name?: string };
+        parsed = yaml.load(text) ?? {};
     } catch (error) {
         throw new UserError(`${file} is not valid YAML: ${(error as Error).message.split("\n")[0]}`);
     }
+    // A list or a lone value would read as a file with no config at all: the plan of the defaults.
+    if (!isObject(parsed))
+        throw new UserError(
+            `${file} is not a Pulumi project or stack file: expected a mapping of keys (config: ...), got ${Array.isArray(parsed) ? "a list" : `a ${typeof parsed}`}`,
+        );
+    return parsed as { config?: YamlConfig; name?: string };
 }
 
 /** A config value as the CLI passes it to a program: scalars as text, structures as JSON. */
 const asText = (value: unknown) =>
     typeof value === "object" && value !== null ? JSON.stringify(value) : String(value);
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-    typeof value === "object" && value !== null && !Array.isArray(value);
 
 /**
  * Pulumi.yaml's config: a project key declares `{type, description, default}` (or just a default
