@@ -316,7 +316,7 @@ describe("npm run query over objects the shipped package wrote to the emulators"
             [
                 "two queries at once",
                 ["--sql", "SELECT 1", "--list"],
-                /^npm run query: give one of --sql, --named or --list/,
+                /^npm run query: give only one of --sql, --named or --list, not --sql and --list /,
             ],
         ];
         for (const [what, args, message] of mistakes) {

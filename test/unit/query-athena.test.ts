@@ -253,6 +253,11 @@ describe("npm run query on Athena (a stubbed Athena client)", () => {
                 /--days is for local sources/,
             ],
             [["--named", "latest-price"], /give a source/],
+            [["--data", "x"], /^give one of --sql, --named or --list$/],
+            [
+                ["--data", "x", "--sql", "SELECT 1", "--named", "latest-price"],
+                /^give only one of --sql, --named or --list, not --sql and --named$/,
+            ],
         ];
         for (const [argv, message] of mistakes)
             it(`refuses ${argv.join(" ")} as a usage error`, () => {

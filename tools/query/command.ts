@@ -70,7 +70,11 @@ export function parseQueryOptions(argv: string[]): QueryOptions {
     if (!FORMATS.includes(format))
         throw new UsageError(`--format: expected ${FORMATS.join(", ")}, got "${values.format}"`);
     const chosen = (["sql", "named", "list"] as const).filter(name => values[name] !== undefined);
-    if (chosen.length !== 1) throw new UsageError("give one of --sql, --named or --list");
+    if (chosen.length === 0) throw new UsageError("give one of --sql, --named or --list");
+    if (chosen.length > 1)
+        throw new UsageError(
+            `give only one of --sql, --named or --list, not ${chosen.map(name => `--${name}`).join(" and ")}`,
+        );
     if (values.param && !values.named) throw new UsageError("--param goes with --named");
     if (values.list) return { kind: "list" };
     const query =
