@@ -38,8 +38,9 @@ Pipeline:
 
 Chaos (drawn from --seed: a run prints its seed, and the same seed repeats its faults and crashes):
   --faults RATE      share of the function's requests to DynamoDB and S3 answered with a fault,
-                     0 to 1 (default 0): 500s, throttling, connections reset after the write,
-                     UnprocessedItems, and errors the processor does not retry (403, 400)
+                     0 to 1 (default 0): 500s, throttling, connections reset (half before the
+                     request reaches the service, half after it wrote), UnprocessedItems, and
+                     errors the processor does not retry (403, 400)
   --crash-rate R     share of invocations whose process is killed midway, 0 to 1 (default 0), as
                      an out-of-memory or timeout kill; the event source mapping retries and bisects
 
