@@ -3,6 +3,7 @@ import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { BatchWriteCommand, DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { checkRequest, ReceivedRequest, SigningExpectations, SinkService } from "../../harness/sink/request-check";
+import { recordingHandler } from "../support/recording-handler";
 
 const EXPECTED: SigningExpectations = {
     accessKeyId: "S3RVER",
@@ -13,36 +14,10 @@ const EXPECTED: SigningExpectations = {
 const CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER", sessionToken: "SESSION" };
 const ENDPOINT = "http://127.0.0.1:4567";
 
-type Captured = {
-    method: string;
-    path: string;
-    query: Record<string, string>;
-    headers: Record<string, string>;
-    body?: string | Uint8Array;
-};
-
-/** A request handler that keeps the signed request instead of sending it (no socket), then fails the call. */
+/** Keeps the signed request instead of sending it (no socket), then fails the call. */
 function capturing() {
-    const captured: ReceivedRequest[] = [];
-    const requestHandler = {
-        handle: async (request: Captured) => {
-            const query = new URLSearchParams(request.query).toString();
-            const headers = Object.fromEntries(
-                Object.entries(request.headers).map(([name, value]) => [name.toLowerCase(), value]),
-            );
-            const body =
-                typeof request.body === "string"
-                    ? Buffer.from(request.body)
-                    : Buffer.from(
-                          request.body?.buffer ?? new ArrayBuffer(0),
-                          request.body?.byteOffset,
-                          request.body?.byteLength,
-                      );
-            captured.push({ method: request.method, url: request.path + (query ? `?${query}` : ""), headers, body });
-            throw new Error("captured");
-        },
-    };
-    return { captured, requestHandler };
+    const { sent, requestHandler } = recordingHandler();
+    return { captured: sent, requestHandler };
 }
 
 async function signedPutObject(credentials = CREDENTIALS): Promise<ReceivedRequest> {

@@ -2,37 +2,11 @@ import { expect } from "chai";
 import { PutObjectCommand, S3ClientConfig } from "@aws-sdk/client-s3";
 import { isTransient } from "../../pipeline/runtime/retry";
 import { createDynamoDBClient, createS3Client, FULL_TUNING } from "../../pipeline/runtime/sdk-tuning";
-import { checkRequest, ReceivedRequest } from "../../harness/sink/request-check";
+import { checkRequest } from "../../harness/sink/request-check";
+import { Answer, recordingHandler } from "../support/recording-handler";
 
 const SECRET = "secret";
 const ENDPOINT = "http://127.0.0.1:4567";
-
-type Sent = {
-    method: string;
-    path: string;
-    query: Record<string, string>;
-    headers: Record<string, string>;
-    body?: string | Uint8Array;
-};
-type Answer = { statusCode: number; headers: Record<string, string>; body: Uint8Array };
-
-/** A request handler that keeps each signed request (no socket) and answers with `answer`. */
-function recordingHandler(answer: () => Answer) {
-    const sent: ReceivedRequest[] = [];
-    const handle = async (request: Sent) => {
-        const query = new URLSearchParams(request.query).toString();
-        const headers = Object.fromEntries(
-            Object.entries(request.headers).map(([name, value]) => [name.toLowerCase(), value]),
-        );
-        const body =
-            typeof request.body === "string"
-                ? Buffer.from(request.body)
-                : Buffer.from(request.body ?? new Uint8Array());
-        sent.push({ method: request.method, url: request.path + (query ? `?${query}` : ""), headers, body });
-        return { response: answer() };
-    };
-    return { sent, requestHandler: { handle } as never };
-}
 
 const ok = (): Answer => ({ statusCode: 200, headers: { etag: '"x"' }, body: new Uint8Array() });
 const s3Config = (overrides: Partial<S3ClientConfig>): S3ClientConfig => ({
