@@ -1,7 +1,7 @@
 /**
  * What the bucket holds, record by record, in either object layout (the processing contract):
  * a record-layout object is one record, named by its key (`…/<sequenceNumber>[-<sub>].json`); a
- * batch-layout object (`…/<first>.ndjson.gz`) holds one line per record. Used by the tests and the
+ * batch-layout object (`…/<first>-<last>.ndjson.gz`, or `<first>.ndjson.gz` when written before ranges were named) holds one line per record. Used by the tests and the
  * local run to reconcile what was produced with what was stored.
  */
 import { gunzipSync } from "zlib";

@@ -4,7 +4,7 @@
  * tables have exactly the columns, names and types Athena sees.
  *
  * Both layouts of the processing contract live under the same prefixes and are read by one table
- * each: `<seq>.json` objects (one JSON object) and `<first>.ndjson.gz` objects (gzip NDJSON, which
+ * each: `<seq>.json` objects (one JSON object) and `<first>-<last>.ndjson.gz` objects (gzip NDJSON, which
  * the text input format recognises by the `.gz` suffix). Columns a layout does not write (the
  * record layout has no sequenceNumber or shardId in its processed JSON) read as NULL; the queries
  * take the identity from the object key then (see queries.ts).

@@ -4,9 +4,9 @@
  *
  *   record: one object per record under raw/, and under processed/ or rejected/:
  *       raw/arrival_day=D/shard=S/<id>.json, processed/day=D/symbol=X/<id>.json, rejected/arrival_day=D/shard=S/<id>.json
- *   batch:  gzip NDJSON, one line per record, keyed by the batch's first record:
- *       raw/arrival_day=D/shard=S/<first>.ndjson.gz, processed/day=D/shard=S/<first>.ndjson.gz (one per
- *       tick day), rejected/arrival_day=D/shard=S/<first>.ndjson.gz (only with invalid records)
+ *   batch:  gzip NDJSON, one line per record, keyed by the batch's whole range, first to last record:
+ *       raw/arrival_day=D/shard=S/<first>-<last>.ndjson.gz, processed/day=D/shard=S/<first>-<last>.ndjson.gz
+ *       (one per tick day), rejected/arrival_day=D/shard=S/<first>-<last>.ndjson.gz (only with invalid records)
  *
  * `<id>` is the sequence number, or `<sequenceNumber>-<subSequenceNumber>` for a user record of an aggregate.
  */
@@ -95,13 +95,33 @@ export function processedLine(plan: TickPlan): string {
 }
 
 /**
+ * The name of a batch's objects: `<first>-<last>.ndjson.gz`, the sequence numbers of its first and
+ * last records. No write ever removes a record: the same records always make the same name, and
+ * another composition (a bisected or shorter retry, a replay) writes objects of its own beside
+ * the earlier ones instead of replacing one that holds records it lacks.
+ */
+export function batchObjectName(plans: RecordPlan[]): string {
+    return `${plans[0].sequenceNumber}-${plans[plans.length - 1].sequenceNumber}.ndjson.gz`;
+}
+
+/**
+ * The range a batch object's name (the last part of its key) covers: `<first>-<last>.ndjson.gz`,
+ * or `<first>.ndjson.gz` as objects written before the range was named are keyed (last unknown);
+ * undefined for any other name.
+ */
+export function batchObjectRange(name: string): { first: string; last?: string } | undefined {
+    const match = /^(\d+)(?:-(\d+))?\.ndjson\.gz$/.exec(name);
+    return match ? { first: match[1], ...(match[2] ? { last: match[2] } : {}) } : undefined;
+}
+
+/**
  * The batch layout: raw/ (every record), processed/ (one object per tick day) and rejected/
- * (only when some record is invalid), all keyed by the shard and the batch's first record.
+ * (only when some record is invalid), all keyed by the shard and the batch's range.
  */
 export function batchLayoutObjects(plans: RecordPlan[]): ObjectPut[] {
     if (plans.length === 0) return [];
     const first = plans[0];
-    const name = `${first.sequenceNumber}.ndjson.gz`;
+    const name = batchObjectName(plans);
     const byArrival = `arrival_day=${utcDay(first.approximateArrivalTimestamp)}/shard=${first.shardId}/${name}`;
     const puts = [ndjsonObject(`${PREFIXES.raw}${byArrival}`, plans, rawLine)];
     for (const [day, ticks] of byTickDay(plans)) {

@@ -9,6 +9,8 @@ import { aggregateOf, ARRIVAL, kinesisEvent, sequenceNumber, tick, ticksOfOneDay
 const EXACT = "415.123456789012345678901234";
 const SHARD = "shardId-000000000000";
 const FIRST = sequenceNumber(1);
+/** The objects' name for a batch of records 1 to `last`. */
+const range = (last: number) => `${FIRST}-${sequenceNumber(last)}.ndjson.gz`;
 const objectKey = (request: ProxiedRequest) => decodeURIComponent(request.url.split("?")[0]).replace(/^\/[^/]+\//, "");
 const puts = (log: LoggedRequest[]) => log.filter(request => request.method === "PUT");
 
@@ -44,8 +46,8 @@ describe("the processor against DynamoDB and S3 emulators (batch layout)", funct
         const { failures, s3, dynamo } = await invokeCounting(kinesisEvent(ticksOfOneDay(100)));
         expect(failures).to.deep.equal([]);
         expect(s3.map(request => `${request.method} ${objectKey(request)}`)).to.have.members([
-            `PUT raw/arrival_day=2026-11-28/shard=${SHARD}/${FIRST}.ndjson.gz`,
-            `PUT processed/day=2026-11-28/shard=${SHARD}/${FIRST}.ndjson.gz`,
+            `PUT raw/arrival_day=2026-11-28/shard=${SHARD}/${range(100)}`,
+            `PUT processed/day=2026-11-28/shard=${SHARD}/${range(100)}`,
         ]);
         expect(dynamo.map(request => request.operation)).to.deep.equal(Array(4).fill("BatchWriteItem"));
         expect(await pipeline.items()).to.have.length(100);
@@ -80,7 +82,7 @@ describe("the processor against DynamoDB and S3 emulators (batch layout)", funct
         const event = kinesisEvent([...bytes, Buffer.from([0xff, 0xfe])]);
         await pipeline.invoke(event);
         const [rawKey] = await pipeline.keys("raw/");
-        expect(rawKey).to.equal(`raw/arrival_day=2026-11-28/shard=${SHARD}/${FIRST}.ndjson.gz`);
+        expect(rawKey).to.equal(`raw/arrival_day=2026-11-28/shard=${SHARD}/${range(3)}`);
         const lines = ndjsonLines(await pipeline.object(rawKey));
         expect(lines.map(line => Buffer.from(line.data as string, "base64"))).to.deep.equal([
             ...bytes.map(text => Buffer.from(text)),
@@ -106,8 +108,8 @@ describe("the processor against DynamoDB and S3 emulators (batch layout)", funct
         });
         const keys = await pipeline.keys("processed/");
         expect(keys).to.deep.equal([
-            `processed/day=2026-11-28/shard=${SHARD}/${FIRST}.ndjson.gz`,
-            `processed/day=2026-11-29/shard=${SHARD}/${FIRST}.ndjson.gz`,
+            `processed/day=2026-11-28/shard=${SHARD}/${range(2)}`,
+            `processed/day=2026-11-29/shard=${SHARD}/${range(2)}`,
         ]);
         const [line] = ndjsonLines(await pipeline.object(keys[0]));
         expect(line).to.deep.equal({
@@ -125,7 +127,7 @@ describe("the processor against DynamoDB and S3 emulators (batch layout)", funct
         expect(await pipeline.invoke(kinesisEvent([tick("AAPL", "1", "2026-11-28T10:00:00"), bad]))).to.deep.equal([]);
         expect(await pipeline.items()).to.have.length(1);
         const [key] = await pipeline.keys("rejected/");
-        expect(key).to.equal(`rejected/arrival_day=2026-11-28/shard=${SHARD}/${FIRST}.ndjson.gz`);
+        expect(key).to.equal(`rejected/arrival_day=2026-11-28/shard=${SHARD}/${range(2)}`);
         expect(ndjsonLines(await pipeline.object(key))).to.deep.equal([
             {
                 reason: 'symbol: must start with a letter, digit or ^, got "../x"',
@@ -163,6 +165,20 @@ describe("the processor against DynamoDB and S3 emulators (batch layout)", funct
         expect(await pipeline.items()).to.deep.equal(before.items);
         expect(await pipeline.keys()).to.deep.equal(before.keys);
         expect(await Promise.all(before.keys.map(key => pipeline.object(key)))).to.deep.equal(bodies);
+    });
+
+    it("keeps every line when a shorter redelivery starts at the same record as a stored batch", async () => {
+        // Stored as 0-99 and 100-199; then a retry after a timeout reads 100-149 again: its objects
+        // must not replace those of 100-199, whose last 50 records have no other copy.
+        const ticks = ticksOfOneDay(200);
+        expect(await pipeline.invoke(kinesisEvent(ticks.slice(0, 100), 1))).to.deep.equal([]);
+        expect(await pipeline.invoke(kinesisEvent(ticks.slice(100), 101))).to.deep.equal([]);
+        expect(await pipeline.invoke(kinesisEvent(ticks.slice(100, 150), 101))).to.deep.equal([]);
+        const ids = (prefix: string) => pipeline.copies(prefix).then(({ copies }) => new Set(copies.map(c => c.id)));
+        const all = Array.from({ length: 200 }, (_, i) => sequenceNumber(i + 1));
+        expect([...(await ids("raw/"))].sort()).to.deep.equal([...all].sort());
+        expect([...(await ids("processed/"))].sort()).to.deep.equal([...all].sort());
+        expect(await pipeline.items()).to.have.length(200);
     });
 
     describe("aggregated records (KPL)", () => {

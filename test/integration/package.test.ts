@@ -141,15 +141,15 @@ describe("the processor's deployment package", () => {
                 const event = kinesisEvent([aggregateOf(ticksOfOneDay(20)), tick("AAPL", "1.5", "2026-11-28"), "{}"]);
                 expect(await batchLambda.invoke(event)).to.deep.equal({ batchItemFailures: [] });
                 expect(await scanTicks(dynamo(), "BatchLayout")).to.have.length(21);
-                const first = sequenceNumber(1);
+                const range = `${sequenceNumber(1)}-${sequenceNumber(3)}`;
                 expect(await listKeys(s3(), "batch-layout")).to.deep.equal([
-                    `processed/day=2026-11-28/shard=shardId-000000000000/${first}.ndjson.gz`,
-                    `raw/arrival_day=2026-11-28/shard=shardId-000000000000/${first}.ndjson.gz`,
-                    `rejected/arrival_day=2026-11-28/shard=shardId-000000000000/${first}.ndjson.gz`,
+                    `processed/day=2026-11-28/shard=shardId-000000000000/${range}.ndjson.gz`,
+                    `raw/arrival_day=2026-11-28/shard=shardId-000000000000/${range}.ndjson.gz`,
+                    `rejected/arrival_day=2026-11-28/shard=shardId-000000000000/${range}.ndjson.gz`,
                 ]);
                 const raw = await readRecordCopies(s3(), "batch-layout", "raw/");
                 expect(raw.copies.map(copy => copy.id)).to.deep.equal([
-                    ...Array.from({ length: 20 }, (_, sub) => `${first}-${sub}`),
+                    ...Array.from({ length: 20 }, (_, sub) => `${sequenceNumber(1)}-${sub}`),
                     sequenceNumber(2),
                     sequenceNumber(3),
                 ]);

@@ -211,23 +211,23 @@ describe("npm run query over objects the shipped package wrote to the emulators"
             (await pipeline.keys(prefix)).map(key => key.split("/").slice(2).join("/"));
         const seq = (n: number) => sequenceNumber(n);
         expect(await names("processed/day=2026-11-28/")).to.have.members([
-            `shard=shardId-000000000000/${seq(1)}.ndjson.gz`,
+            `shard=shardId-000000000000/${seq(1)}-${seq(5)}.ndjson.gz`,
             `symbol=AAPL/${seq(1)}.json`,
             `symbol=AAPL/${seq(2)}.json`,
             `symbol=AAPL/${seq(5)}.json`,
             `symbol=MSFT/${seq(3)}.json`,
         ]);
         expect(await names("processed/day=2026-11-29/")).to.have.members([
-            `shard=${BATCH_SHARD}/${seq(101)}.ndjson.gz`,
-            `shard=${BATCH_SHARD}/${seq(102)}.ndjson.gz`,
+            `shard=${BATCH_SHARD}/${seq(101)}-${seq(102)}.ndjson.gz`,
+            `shard=${BATCH_SHARD}/${seq(102)}-${seq(104)}.ndjson.gz`,
         ]);
         expect(await names("rejected/arrival_day=2026-11-28/")).to.have.members([
-            `shard=shardId-000000000000/${seq(1)}.ndjson.gz`,
+            `shard=shardId-000000000000/${seq(1)}-${seq(5)}.ndjson.gz`,
             `shard=shardId-000000000000/${seq(4)}.json`,
         ]);
         expect(await names("rejected/arrival_day=2026-11-29/")).to.have.members([
-            `shard=${BATCH_SHARD}/${seq(105)}.ndjson.gz`,
-            `shard=${BATCH_SHARD}/${seq(106)}.ndjson.gz`,
+            `shard=${BATCH_SHARD}/${seq(105)}-${seq(106)}.ndjson.gz`,
+            `shard=${BATCH_SHARD}/${seq(106)}-${seq(106)}.ndjson.gz`,
         ]);
     });
 

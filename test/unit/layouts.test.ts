@@ -5,7 +5,7 @@ import { expect } from "chai";
 import { parse } from "lossless-json";
 import { planBatch } from "../../pipeline/runtime/batch";
 import { objectLayoutFromEnvironment } from "../../pipeline/runtime/handler";
-import { ObjectPut, plannedObjects, recordObjectKeys } from "../../pipeline/runtime/layouts";
+import { batchObjectRange, ObjectPut, plannedObjects, recordObjectKeys } from "../../pipeline/runtime/layouts";
 import { aggregateRecords } from "../../harness/aws/kpl";
 import { ARRIVAL, kinesisEvent, kinesisRecord, sequenceNumber, tick } from "../support/kinesis-events";
 
@@ -89,9 +89,10 @@ describe("the batch layout", () => {
     it("writes a batch of valid ticks of one day as 2 objects: raw/ and processed/", () => {
         const payloads = Array.from({ length: 100 }, (_, i) => tick(`S${i}`, "10.5", "2026-11-28T10:00:00"));
         const puts = plannedObjects("batch", planBatch(kinesisEvent(payloads).Records));
+        const name = `${first}-${sequenceNumber(100)}.ndjson.gz`;
         expect(puts.map(put => put.key)).to.deep.equal([
-            `raw/arrival_day=2026-11-28/shard=${SHARD}/${first}.ndjson.gz`,
-            `processed/day=2026-11-28/shard=${SHARD}/${first}.ndjson.gz`,
+            `raw/arrival_day=2026-11-28/shard=${SHARD}/${name}`,
+            `processed/day=2026-11-28/shard=${SHARD}/${name}`,
         ]);
         expect(lines(puts[0])).to.have.length(100);
         expect(lines(puts[1])).to.have.length(100);
@@ -105,13 +106,14 @@ describe("the batch layout", () => {
             tick("MSFT", "3", "2026-11-29T10:00:00"),
         ]);
         const puts = byKey(plannedObjects("batch", planBatch(event.Records)));
+        const name = `${first}-${sequenceNumber(4)}.ndjson.gz`;
         expect(Object.keys(puts)).to.deep.equal([
-            `raw/arrival_day=2026-11-28/shard=${SHARD}/${first}.ndjson.gz`,
-            `processed/day=2026-11-28/shard=${SHARD}/${first}.ndjson.gz`,
-            `processed/day=2026-11-29/shard=${SHARD}/${first}.ndjson.gz`,
-            `rejected/arrival_day=2026-11-28/shard=${SHARD}/${first}.ndjson.gz`,
+            `raw/arrival_day=2026-11-28/shard=${SHARD}/${name}`,
+            `processed/day=2026-11-28/shard=${SHARD}/${name}`,
+            `processed/day=2026-11-29/shard=${SHARD}/${name}`,
+            `rejected/arrival_day=2026-11-28/shard=${SHARD}/${name}`,
         ]);
-        const day29 = lines(puts[`processed/day=2026-11-29/shard=${SHARD}/${first}.ndjson.gz`]);
+        const day29 = lines(puts[`processed/day=2026-11-29/shard=${SHARD}/${name}`]);
         expect(day29.map(line => line.sequenceNumber)).to.deep.equal([sequenceNumber(1), sequenceNumber(4)]);
     });
 
@@ -180,22 +182,25 @@ describe("the batch layout", () => {
         ]);
     });
 
-    it("is keyed by the batch's first record, the same on every redelivery from it", () => {
-        const event = kinesisEvent([
-            tick("AAPL", "1", "2026-11-28T10:00:00"),
-            tick("AAPL", "2", "2026-11-28T10:00:01"),
-        ]);
-        const once = plannedObjects("batch", planBatch(event.Records));
-        const again = plannedObjects("batch", planBatch(event.Records));
+    it("names the batch's whole range: the same records make the same keys, another composition keys of its own", () => {
+        const ticks = [1, 2, 3].map(n => tick("AAPL", String(n), `2026-11-28T10:00:0${n}`));
+        const keys = (payloads: string[], from = 1) =>
+            plannedObjects("batch", planBatch(kinesisEvent(payloads, from).Records)).map(put => put.key);
+        const once = plannedObjects("batch", planBatch(kinesisEvent(ticks.slice(0, 2)).Records));
+        const again = plannedObjects("batch", planBatch(kinesisEvent(ticks.slice(0, 2)).Records));
         expect(once.map(put => [put.key, put.body])).to.deep.equal(again.map(put => [put.key, put.body]));
-        const longer = kinesisEvent([
-            tick("AAPL", "1", "2026-11-28T10:00:00"),
-            tick("AAPL", "2", "2026-11-28T10:00:01"),
-            tick("AAPL", "3", "2026-11-28T10:00:02"),
-        ]);
-        expect(plannedObjects("batch", planBatch(longer.Records)).map(put => put.key)).to.deep.equal(
-            once.map(put => put.key),
-        );
+        // A longer or shorter batch from the same first record, or one from a later record: new keys.
+        const compositions = [keys(ticks), keys(ticks.slice(0, 2)), keys(ticks.slice(0, 1)), keys(ticks.slice(1), 2)];
+        expect(new Set(compositions.flat()).size).to.equal(compositions.flat().length);
+    });
+
+    it("reads a batch object's range from its name, and the first record alone from an older name", () => {
+        expect(batchObjectRange(`${first}-${sequenceNumber(9)}.ndjson.gz`)).to.deep.equal({
+            first,
+            last: sequenceNumber(9),
+        });
+        expect(batchObjectRange(`${first}.ndjson.gz`)).to.deep.equal({ first });
+        expect(batchObjectRange(`${first}.json`)).to.equal(undefined);
     });
 
     it("writes nothing for an empty batch", () => {

@@ -77,6 +77,18 @@ describe("finding a canary in the batch object layout", () => {
         expect(keys).to.deep.equal([360, 350, 200].map(first => `${prefix}${seq(first)}.ndjson.gz`));
     });
 
+    it("returns only the objects whose range holds the sequence number, and older keys named by their first record", async () => {
+        const range = (first: number, last: number) => `${prefix}${seq(first)}-${seq(last)}.ndjson.gz`;
+        const keys = [range(10, 199), range(200, 349), range(350, 364), `${prefix}${seq(355)}.ndjson.gz`];
+        keys.push(range(360, 370), range(365, 400), range(900, 950));
+        const bucket = fakeBucket(Object.fromEntries(keys.map(key => [key, Buffer.alloc(0)])));
+        expect(await candidateBatchKeys(bucket, prefix, seq(365))).to.deep.equal([
+            range(365, 400),
+            range(360, 370),
+            `${prefix}${seq(355)}.ndjson.gz`,
+        ]);
+    });
+
     it("finds the canary's line in a gzipped NDJSON object, and knows whether the object holds only canaries", async () => {
         const canary = putCanary(365);
         const rawLine = (n: number, data: Buffer) => ({

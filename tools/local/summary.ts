@@ -82,25 +82,20 @@ export function countStore(contents: StoreContents): StoreCounts {
     };
 }
 
-/** A batch-layout object's `<first>`, the sequence number it is keyed by; a record-layout key is its own. */
-function firstOf(key: string): string {
-    return /\/(\d+)\.ndjson\.gz$/.exec(key)?.[1] ?? key;
-}
-
 /**
- * Records copied more than once under a prefix. The contract allows it only when a redelivery
- * started at another record than the first delivery did (the objects' first records differ;
- * readers deduplicate on shard, sequenceNumber and subSequenceNumber); a second copy keyed by the
- * same first record is a real duplicate.
+ * Records copied more than once under a prefix. The contract allows a record to have lines in
+ * several batch objects (a redelivery of another composition writes objects of its own; readers
+ * deduplicate on shard, sequenceNumber and subSequenceNumber); two copies in one object are a
+ * real duplicate.
  */
 export function duplicates(copies: RecordCopy[]): { real: number; redelivered: number } {
-    const firstsById = new Map<string, string[]>();
-    for (const copy of copies) firstsById.set(copy.id, [...(firstsById.get(copy.id) ?? []), firstOf(copy.key)]);
+    const keysById = new Map<string, string[]>();
+    for (const copy of copies) keysById.set(copy.id, [...(keysById.get(copy.id) ?? []), copy.key]);
     let real = 0;
     let redelivered = 0;
-    for (const firsts of firstsById.values()) {
-        if (firsts.length < 2) continue;
-        if (new Set(firsts).size < firsts.length) real++;
+    for (const keys of keysById.values()) {
+        if (keys.length < 2) continue;
+        if (new Set(keys).size < keys.length) real++;
         else redelivered++;
     }
     return { real, redelivered };
@@ -240,11 +235,10 @@ export function reconcile(
     const notes: string[] = [];
     for (const prefix of PREFIX_NAMES) {
         const { real, redelivered } = duplicates(contents.copies[prefix].copies);
-        if (real > 0)
-            list.push(`${real} records copied twice under ${prefix}/ by deliveries from the same first record`);
+        if (real > 0) list.push(`${real} records copied twice under ${prefix}/ in one object`);
         if (redelivered > 0) {
             notes.push(
-                `${redelivered} records copied twice under ${prefix}/ by a redelivery that started at another record (readers deduplicate)`,
+                `${redelivered} records copied twice under ${prefix}/ by redeliveries of another composition (readers deduplicate)`,
             );
         }
     }

@@ -2,11 +2,12 @@
  * Where a canary's item and objects must be, and whether they are: the DynamoDB item with its
  * exact price, and the `raw/` and `processed/` objects in either object layout of the processing
  * contract (one object per record, `…/<sequenceNumber>.json`; or one per batch,
- * `…/shard=<shard>/<first sequence number>.ndjson.gz`, where the canary is a line).
+ * `…/shard=<shard>/<first>-<last>.ndjson.gz`, or `<first>.ndjson.gz` before ranges were named, where
+ * the canary is a line).
  */
 import { gunzipSync } from "zlib";
 import { compareSequenceNumbers, RecordPlan } from "../../pipeline/runtime/batch";
-import { recordObjectKeys } from "../../pipeline/runtime/layouts";
+import { batchObjectRange, recordObjectKeys } from "../../pipeline/runtime/layouts";
 import { PREFIXES } from "../../pipeline/schema";
 import { compareDecimals } from "../local/summary";
 import type { Canary } from "./canary";
@@ -151,14 +152,9 @@ export class CanaryStore {
     }
 }
 
-/** `prefix` + `<first>.ndjson.gz` → first, or undefined for another kind of key. */
-function firstSequenceOf(prefix: string, key: string): string | undefined {
-    return /^(\d+)\.ndjson\.gz$/.exec(key.slice(prefix.length))?.[1];
-}
-
 /**
- * Keys of batch objects that may hold `sequenceNumber`, nearest first: those whose first sequence
- * number is at most it. A shard's keys sort by sequence number, so the listing starts just below
+ * Keys of batch objects that may hold `sequenceNumber`, nearest first: those whose range holds it
+ * (an old `<first>` key, whose last record is unknown, when its first is at most it). A shard's keys sort by sequence number, so the listing starts just below
  * it (the sequence number with its last digits cut) and widens only when nothing is found there,
  * instead of listing a busy shard's whole day.
  */
@@ -176,10 +172,11 @@ export async function candidateBatchKeys(
             const { keys, truncated } = await objects.list(prefix, next);
             let passed = false;
             for (const key of keys) {
-                const first = firstSequenceOf(prefix, key);
-                if (first === undefined) continue;
-                if (compareSequenceNumbers(first, sequenceNumber) > 0) passed = true;
-                else below.push(key);
+                const range = batchObjectRange(key.slice(prefix.length));
+                if (range === undefined) continue;
+                if (compareSequenceNumbers(range.first, sequenceNumber) > 0) passed = true;
+                else if (range.last === undefined || compareSequenceNumbers(range.last, sequenceNumber) >= 0)
+                    below.push(key);
             }
             if (passed || !truncated || keys.length === 0) break;
             next = keys[keys.length - 1];
