@@ -17,10 +17,14 @@ export type TickDecoding = { valid: true; tick: StoredTick } | { valid: false; r
 /** The outcome of one field check: the accepted value, or why it was rejected. */
 export type Checked<T> = { ok: true; value: T } | { ok: false; reason: string };
 
-/** DynamoDB's Number limits: 38 significant digits, 1E-130 <= |x| < 1E+126. */
+/** DynamoDB's Number limits: 38 significant digits, and no magnitude below 1E-130. */
 const MAX_SIGNIFICANT_DIGITS = 38;
 const MIN_EXPONENT = -130;
-const MAX_EXPONENT = 125;
+/**
+ * Prices stay below 10^20: the analytics table's decimal(38,18) holds at most 20 digits before the
+ * point, and Athena fails a whole query on a value it cannot hold (DynamoDB alone would take 1E+126).
+ */
+const MAX_EXPONENT = 19;
 /** Reasons quote offending values; cap them so a 1 MB field cannot bloat a rejected/ object. */
 const MAX_QUOTED = 40;
 
@@ -108,12 +112,14 @@ export function parsePrice(value: unknown): Checked<string> {
         return fail(`price: ${significant.length} significant digits, at most ${MAX_SIGNIFICANT_DIGITS} allowed`);
     }
     const shift = exponentValue(exponent);
-    const outOfRange = `price: magnitude out of range (1E${MIN_EXPONENT} to 9.99E+${MAX_EXPONENT}): ${quote(text)}`;
-    if (shift === null) return fail(outOfRange);
+    const tooLarge = `price: 10^20 or more, past the 20 digits before the point that decimal(38,18) holds: ${quote(text)}`;
+    const tooSmall = `price: below 1E${MIN_EXPONENT}, the smallest magnitude DynamoDB stores: ${quote(text)}`;
+    if (shift === null) return fail(exponent!.startsWith("-") ? tooSmall : tooLarge);
     // `point`: where the decimal point falls within `digits`; `scientific`: e in d.ddd × 10^e.
     const point = whole.length + shift;
     const scientific = point - (digits.length - digits.replace(/^0+/, "").length) - 1;
-    if (scientific < MIN_EXPONENT || scientific > MAX_EXPONENT) return fail(outOfRange);
+    if (scientific > MAX_EXPONENT) return fail(tooLarge);
+    if (scientific < MIN_EXPONENT) return fail(tooSmall);
     return { ok: true, value: plainDecimal(digits, point) };
 }
 

@@ -140,6 +140,18 @@ describe("the processor against DynamoDB and S3 emulators (batch layout)", funct
         ]);
     });
 
+    it("stores a price just below 10^20 exactly, and quarantines 10^20, which decimal(38,18) cannot hold", async () => {
+        const edge = `${"9".repeat(20)}.${"9".repeat(18)}`;
+        const event = kinesisEvent([
+            tick("AAPL", edge, "2026-11-28T10:00:00"),
+            tick("AAPL", "1e20", "2026-11-28T10:00:01"),
+        ]);
+        expect(await pipeline.invoke(event)).to.deep.equal([]);
+        expect((await pipeline.items()).map(item => item.price)).to.deep.equal([edge]);
+        const [rejected] = (await pipeline.copies("rejected/")).copies;
+        expect(rejected.line?.reason).to.match(/^price: 10\^20 or more/);
+    });
+
     it("writes no rejected/ object when every record is valid", async () => {
         await pipeline.invoke(kinesisEvent(ticksOfOneDay(3)));
         expect(await pipeline.keys("rejected/")).to.deep.equal([]);

@@ -35,7 +35,8 @@ function label(input: string | Uint8Array): string {
 }
 
 const AT = "2026-11-28T14:30:00Z";
-const DIGITS_38 = "12345678901234567890123456789012345678";
+/** 38 significant digits, 20 of them before the point: the most a price may have. */
+const DIGITS_38 = "12345678901234567890.123456789012345678";
 const SYMBOL_32 = "A".repeat(32);
 
 const valid: Array<{ input: string; tick: StoredTick }> = [
@@ -64,13 +65,21 @@ const valid: Array<{ input: string; tick: StoredTick }> = [
     { input: withPrice("1.50e1"), tick: expected("AAPL", "15.0", AT) },
     { input: withPrice("123e-5"), tick: expected("AAPL", "0.00123", AT) },
     { input: withPrice(DIGITS_38), tick: expected("AAPL", DIGITS_38, AT) },
-    { input: withPrice(`"0.00${DIGITS_38}000"`), tick: expected("AAPL", `0.00${DIGITS_38}000`, AT) },
+    {
+        input: withPrice(`"0.00${DIGITS_38.replace(".", "")}000"`),
+        tick: expected("AAPL", `0.00${DIGITS_38.replace(".", "")}000`, AT),
+    },
     { input: withPrice("0"), tick: expected("AAPL", "0", AT) },
     { input: withPrice("-0"), tick: expected("AAPL", "0", AT) },
     { input: withPrice('"-0.0"'), tick: expected("AAPL", "0.0", AT) },
     { input: withPrice("0e5"), tick: expected("AAPL", "0", AT) },
-    { input: withPrice("1e125"), tick: expected("AAPL", "1" + "0".repeat(125), AT) },
-    { input: withPrice(`9.${"9".repeat(37)}E+125`), tick: expected("AAPL", "9".repeat(38) + "0".repeat(88), AT) },
+    // just below 10^20: the most decimal(38,18) holds before the point
+    { input: withPrice("1e19"), tick: expected("AAPL", "1" + "0".repeat(19), AT) },
+    { input: withPrice(`9.${"9".repeat(37)}E+19`), tick: expected("AAPL", "9".repeat(20) + "." + "9".repeat(18), AT) },
+    {
+        input: withPrice(`"${"9".repeat(20)}.${"9".repeat(18)}"`),
+        tick: expected("AAPL", `${"9".repeat(20)}.${"9".repeat(18)}`, AT),
+    },
     { input: withPrice("1e-130"), tick: expected("AAPL", "0." + "0".repeat(129) + "1", AT) },
     // timestamps: every shape, stored as written, day as written (never shifted to UTC)
     { input: withTimestamp('"2026-11-28"'), tick: expected("AAPL", "1", "2026-11-28") },
@@ -108,7 +117,8 @@ const valid: Array<{ input: string; tick: StoredTick }> = [
 
 const NOT_ISO = "timestamp: not ISO 8601 (YYYY-MM-DD[THH:MM[:SS[.fff]]][Z|±HH:MM]): ";
 const NOT_JSON = /^data: not valid JSON \(.+\)$/;
-const RANGE = "price: magnitude out of range (1E-130 to 9.99E+125): ";
+const TOO_LARGE = "price: 10^20 or more, past the 20 digits before the point that decimal(38,18) holds: ";
+const TOO_SMALL = "price: below 1E-130, the smallest magnitude DynamoDB stores: ";
 
 const invalid: Array<{ input: string | Uint8Array; reason: string | RegExp }> = [
     // data
@@ -173,11 +183,17 @@ const invalid: Array<{ input: string | Uint8Array; reason: string | RegExp }> = 
         reason: "price: 41 significant digits, at most 38 allowed",
     },
     { input: withPrice(DIGITS_38 + "9"), reason: "price: 39 significant digits, at most 38 allowed" },
-    { input: withPrice("1e126"), reason: RANGE + '"1e126"' },
-    { input: withPrice("10e125"), reason: RANGE + '"10e125"' },
-    { input: withPrice("1e-131"), reason: RANGE + '"1e-131"' },
-    { input: withPrice("0.1e-130"), reason: RANGE + '"0.1e-130"' },
-    { input: withPrice('"1e99999999999"'), reason: RANGE + '"1e99999999999"' },
+    { input: withPrice("1e20"), reason: TOO_LARGE + '"1e20"' },
+    { input: withPrice("100000000000000000000"), reason: TOO_LARGE + '"100000000000000000000"' },
+    { input: withPrice('"100000000000000000000.0"'), reason: TOO_LARGE + '"100000000000000000000.0"' },
+    { input: withPrice("0.1e21"), reason: TOO_LARGE + '"0.1e21"' },
+    { input: withPrice("10e19"), reason: TOO_LARGE + '"10e19"' },
+    { input: withPrice("1e125"), reason: TOO_LARGE + '"1e125"' },
+    { input: withPrice("1e126"), reason: TOO_LARGE + '"1e126"' },
+    { input: withPrice("1e-131"), reason: TOO_SMALL + '"1e-131"' },
+    { input: withPrice("0.1e-130"), reason: TOO_SMALL + '"0.1e-130"' },
+    { input: withPrice('"1e99999999999"'), reason: TOO_LARGE + '"1e99999999999"' },
+    { input: withPrice('"1e-99999999999"'), reason: TOO_SMALL + '"1e-99999999999"' },
     // timestamp: missing, mistyped, wrong shape
     { input: '{"symbol":"AAPL","price":1}', reason: "timestamp: missing" },
     { input: withTimestamp("1764340200"), reason: "timestamp: must be a string, got number" },
