@@ -25,6 +25,19 @@ export function tableAttributes(withDayIndex: boolean): { name: string; type: "S
     return names.map(name => ({ name, type: "S" as const }));
 }
 
+/**
+ * Canary ticks (`npm run verify`) are valid ticks under the symbol `ZZCANARY-<run id>`: no real
+ * ticker starts so. Verify deletes them where it can, but a batch-layout object that also holds
+ * real records keeps its canary lines, so the project's own analytics (the named queries, the
+ * local query engine's tables, the report) leave every symbol with this prefix out.
+ */
+export const CANARY_SYMBOL_PREFIX = "ZZCANARY-";
+
+/** True for a canary tick's symbol (see CANARY_SYMBOL_PREFIX). */
+export function isCanarySymbol(symbol: string): boolean {
+    return symbol.startsWith(CANARY_SYMBOL_PREFIX);
+}
+
 /** Top-level prefixes of the bucket; the processor writes under these and nowhere else. */
 export const PREFIXES = { raw: "raw/", processed: "processed/", rejected: "rejected/" } as const;
 

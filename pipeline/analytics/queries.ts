@@ -31,6 +31,7 @@
  *   row_number, count, min, max. No regexp_replace (the engines spell back-references
  *   differently) and no date parsing (their formats differ).
  */
+import { CANARY_SYMBOL_PREFIX } from "../schema";
 import { REJECTED_TABLE, TICKS_TABLE } from "./tables";
 
 /** A value a named query needs, bound to its `?` placeholders in order. */
@@ -116,15 +117,19 @@ ${name} AS (
 )`;
 }
 
+/** Leaves out canary ticks (schema.ts, CANARY_SYMBOL_PREFIX): the prefix holds no LIKE wildcard. */
+export const NOT_A_CANARY = `symbol NOT LIKE '${CANARY_SYMBOL_PREFIX}%'`;
+
 /**
  * CTEs ending in `unique_ticks`: one row per (symbol, "timestamp"), the latest record's, as the
- * table keeps one item per key (see "Latest wins" above).
+ * table keeps one item per key (see "Latest wins" above); canary ticks left out.
  */
 function uniqueTicks(where?: string): string {
     const columns = ["symbol", "price", `"timestamp"`, "day"];
     const extra = { wall_time: WALL_TIME };
     const kept = [...columns, ...Object.keys(derivedColumns(extra))];
-    return `${uniqueRows(TICKS_TABLE.name, columns, extra, where, "unique_records")},
+    const filter = where ? `${NOT_A_CANARY} AND ${where}` : NOT_A_CANARY;
+    return `${uniqueRows(TICKS_TABLE.name, columns, extra, filter, "unique_records")},
 versions AS (
     SELECT unique_records.*, row_number() OVER (PARTITION BY symbol, "timestamp" ORDER BY ${LATEST_RECORD_FIRST}) AS version_rank
     FROM unique_records

@@ -77,6 +77,14 @@ describe("reading stored objects as table rows", () => {
         ]);
     });
 
+    it("leaves out the lines of canary ticks, which npm run verify may leave in a batch object", () => {
+        const canary = `{"symbol":"ZZCANARY-MX9ECMGU-6FE851","price":1.0001,"timestamp":"2026-11-28T14:30:00Z","day":"2026-11-28"}`;
+        const real = `{"symbol":"AAPL","price":189.29,"timestamp":"2026-11-28T14:30:00Z","day":"2026-11-28"}`;
+        const { rows, problems } = objectRows(TICKS_TABLE, BATCH_KEY, "s3://b/k", gzipSync(`${canary}\n${real}\n`));
+        expect(problems).to.deep.equal([]);
+        expect(rows.map(row => row[0])).to.deep.equal(["AAPL"]);
+    });
+
     it("skips a line that is not JSON, reports it, and keeps the other lines", () => {
         const body = gzipSync(
             `{"symbol":"A","price":1,"timestamp":"2026-11-28"}\n{"symbol":\n{"symbol":"B","price":2,"timestamp":"2026-11-28"}\n`,

@@ -1,7 +1,8 @@
 import { gzipSync } from "zlib";
 import { expect } from "chai";
 import { decodeTick } from "../../pipeline/runtime/tick";
-import { CANARY_PREFIX, canarySymbol, makeCanaries, newRunId } from "../../tools/verify/canary";
+import { canarySymbol, makeCanaries, newRunId } from "../../tools/verify/canary";
+import { isCanarySymbol } from "../../pipeline/schema";
 import { candidateBatchKeys, CanaryStore, ItemStore, ObjectStore, PutCanary } from "../../tools/verify/store";
 
 const seq = (n: number) => `4965${String(n).padStart(52, "0")}`;
@@ -13,7 +14,7 @@ describe("canary ticks (npm run verify)", () => {
         for (const canary of canaries) {
             const decoded = decodeTick(canary.data);
             expect(decoded.valid, canary.data.toString()).to.equal(true);
-            expect(canary.tick.symbol.startsWith(CANARY_PREFIX)).to.equal(true);
+            expect(isCanarySymbol(canary.tick.symbol)).to.equal(true);
             expect(canary.tick.symbol.length).to.be.at.most(32);
         }
         expect(canaries.map(canary => canary.tick.price)).to.deep.equal([

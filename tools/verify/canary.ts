@@ -5,9 +5,7 @@
  */
 import { randomBytes } from "crypto";
 import { decodeTick, StoredTick } from "../../pipeline/runtime/tick";
-
-/** Every canary symbol starts with this; no real ticker does. */
-export const CANARY_PREFIX = "ZZCANARY-";
+import { CANARY_SYMBOL_PREFIX } from "../../pipeline/schema";
 
 export interface Canary {
     /** 1-based, for the report. */
@@ -25,7 +23,7 @@ export function newRunId(now = Date.now()): string {
 
 /** `ZZCANARY-<run id>`; refuses a run id that would make an invalid or over-long symbol. */
 export function canarySymbol(runId: string): string {
-    const symbol = `${CANARY_PREFIX}${runId}`;
+    const symbol = `${CANARY_SYMBOL_PREFIX}${runId}`;
     if (!/^[A-Za-z0-9._\-^=]{1,32}$/.test(symbol))
         throw new Error(`run id "${runId}": the canary symbol ${symbol} must be at most 32 letters, digits, . - _ ^ =`);
     return symbol;
