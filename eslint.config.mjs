@@ -1,6 +1,7 @@
 // ESLint with typescript-eslint's recommended rules, for the program, its runtime code, the harness,
 // the tools and the tests; and the architecture's rules: imports point one way,
-// tools and tests -> harness -> pipeline, and the Lambda's runtime code never loads Pulumi.
+// tools and tests -> harness -> pipeline, no command imports another's folder, and the Lambda's
+// runtime code never loads Pulumi.
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
@@ -28,6 +29,18 @@ const HARNESS_BELOW_TOOLS = outside(
     "harness/ is used by tools and tests, never the other way round.",
 );
 const TOOLS_BELOW_TESTS = outside(["test"], "tools/ do not import tests.");
+// A command's folder holds its entry (main.ts) and what only it uses: what two commands share
+// lives in harness/, so that changing one command never breaks another.
+const COMMANDS_APART = [
+    {
+        regex: "^\\.\\./[^.]",
+        message: "tools/<command>/ imports no other command's folder: move what commands share to harness/.",
+    },
+    {
+        regex: "(^|/)tools/",
+        message: "tools/<command>/ imports no other command's folder: move what commands share to harness/.",
+    },
+];
 
 const restrict = (files, patterns) => ({ files, rules: { "no-restricted-imports": ["error", { patterns }] } });
 
@@ -60,9 +73,13 @@ export default tseslint.config(
     restrict(["pipeline/*.ts"], [PIPELINE_SHIPS_ALONE, { ...PIPELINE_IS_SELF_CONTAINED, regex: "^\\.\\./" }]),
     restrict(["pipeline/*/**/*.ts"], [PIPELINE_SHIPS_ALONE, PIPELINE_IS_SELF_CONTAINED]),
     restrict(
+        ["pipeline/*/*/**/*.ts"],
+        [PIPELINE_SHIPS_ALONE, { ...PIPELINE_IS_SELF_CONTAINED, regex: "^\\.\\./\\.\\./\\.\\./" }],
+    ),
+    restrict(
         ["pipeline/runtime/**/*.ts"],
         [PIPELINE_SHIPS_ALONE, PIPELINE_IS_SELF_CONTAINED, ...RUNTIME_WITHOUT_PULUMI],
     ),
     restrict(["harness/**/*.ts", "harness/**/*.cjs"], [HARNESS_BELOW_TOOLS]),
-    restrict(["tools/**/*.ts"], [TOOLS_BELOW_TESTS]),
+    restrict(["tools/**/*.ts"], [TOOLS_BELOW_TESTS, ...COMMANDS_APART]),
 );

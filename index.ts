@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { glueName, StockAnalytics } from "./pipeline/infra/analytics";
-import { ConfigError, parseStackConfig, PipelineSettings } from "./pipeline/infra/config";
+import { ConfigError, parseStackConfig, PipelineSettings, settingsOf } from "./pipeline/infra/config";
 import { dashboardName, StockDashboard } from "./pipeline/infra/dashboard";
 import { StockProcessor } from "./pipeline/infra/processor";
 import { StockStorage } from "./pipeline/infra/storage";
@@ -23,35 +23,14 @@ function readSettings(): PipelineSettings {
 
 const settings = readSettings();
 
-const storage = new StockStorage("storage", {
-    tableName: settings.tableName,
-    bucketName: settings.bucketName,
-    dayIndex: settings.dayIndex,
-    rawArchiveAfterDays: settings.rawArchiveAfterDays,
-    rawArchiveStorageClass: settings.rawArchiveStorageClass,
-    protectData: settings.protectData,
-});
+const storage = new StockStorage("storage", { settings: settingsOf(settings, "storage") });
 
 const processor = new StockProcessor("processor", {
-    streamArn: settings.streamArn,
-    streamKmsKeyArn: settings.streamKmsKeyArn,
+    settings: settingsOf(settings, "processor"),
     tableName: storage.tableName,
     tableArn: storage.tableArn,
     bucketName: storage.bucketName,
     bucketArn: storage.bucketArn,
-    batchSize: settings.batchSize,
-    maximumBatchingWindowInSeconds: settings.maximumBatchingWindowInSeconds,
-    startingPosition: settings.startingPosition,
-    startingPositionTimestamp: settings.startingPositionTimestamp,
-    parallelizationFactor: settings.parallelizationFactor,
-    maximumRetryAttempts: settings.maximumRetryAttempts,
-    maximumRecordAgeInSeconds: settings.maximumRecordAgeInSeconds,
-    memorySize: settings.memorySize,
-    timeout: settings.timeout,
-    logRetentionDays: settings.logRetentionDays,
-    alarmEmail: settings.alarmEmail,
-    iteratorAgeAlarmSeconds: settings.iteratorAgeAlarmSeconds,
-    objectLayout: settings.objectLayout,
 });
 
 const health = new StockDashboard("health", {
@@ -68,9 +47,7 @@ const analytics = settings.analytics
           bucketName: storage.bucketName,
           databaseName: glueName(`stock_market_${pulumi.getStack()}`),
           workgroupName: `stock-market-pipeline-${pulumi.getStack()}`,
-          analyticsFirstDay: settings.analyticsFirstDay,
-          athenaBytesScannedCutoffGiB: settings.athenaBytesScannedCutoffGiB,
-          athenaResultsExpirationDays: settings.athenaResultsExpirationDays,
+          settings: settingsOf(settings, "analytics"),
       })
     : undefined;
 

@@ -49,6 +49,8 @@ export const PREFIXES = { raw: "raw/", processed: "processed/", rejected: "rejec
  */
 export const OBJECT_LAYOUTS = ["record", "batch"] as const;
 export type ObjectLayout = (typeof OBJECT_LAYOUTS)[number];
+/** The layout when none is set: the stack's objectLayout default, and OBJECT_LAYOUT's when unset. */
+export const DEFAULT_OBJECT_LAYOUT: ObjectLayout = "record";
 
 /** Where the processor's logs and metrics are found: Powertools' service dimension and namespace. */
 export const SERVICE = "stock-processor";

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { athenaDescription, NAMED_QUERIES } from "../analytics/queries";
 import { GLUE_TABLES, GlueTableDefinition, JSON_STORAGE, projectionParameters } from "../analytics/tables";
 import { hardenBucket } from "./bucket";
-import { DEFAULTS } from "./config";
+import type { AnalyticsSettings } from "./config";
 
 const GIB = 1024 ** 3;
 
@@ -21,20 +21,10 @@ export interface StockAnalyticsArgs {
      */
     workgroupName?: pulumi.Input<string>;
     /**
-     * The first day (YYYY-MM-DD) partition projection covers; the range ends tomorrow, whatever today is.
-     * @default "2026-01-01"
+     * The analytics settings of the stack (the first day the tables see, the scan cutoff, how long
+     * results are kept): docs/config.md lists each with its default; `defaultSettings` fills them.
      */
-    analyticsFirstDay?: string;
-    /**
-     * Most GiB one query in the workgroup may scan; Athena cancels it beyond.
-     * @default 10
-     */
-    athenaBytesScannedCutoffGiB?: number;
-    /**
-     * Days query results are kept before the results bucket expires them.
-     * @default 7
-     */
-    athenaResultsExpirationDays?: number;
+    settings: AnalyticsSettings;
 }
 
 /** A Glue database name Athena takes unquoted: lower-case letters, digits and underscores. */
@@ -56,7 +46,10 @@ export function athenaConsoleUrl(region: string): string {
  * It grants nothing to the processor: the results bucket is not the processor's to write.
  *
  * @example
- * const analytics = new StockAnalytics("analytics", { bucketName: storage.bucketName });
+ * const analytics = new StockAnalytics("analytics", {
+ *     bucketName: storage.bucketName,
+ *     settings: settingsOf(defaultSettings(streamArn), "analytics"),
+ * });
  * export const athenaWorkgroup = analytics.workgroupName;
  */
 export class StockAnalytics extends pulumi.ComponentResource {
@@ -74,9 +67,11 @@ export class StockAnalytics extends pulumi.ComponentResource {
 
     constructor(name: string, args: StockAnalyticsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("stock-market-pipeline:pipeline:StockAnalytics", name, {}, opts);
-        const firstDay = args.analyticsFirstDay ?? DEFAULTS.analyticsFirstDay;
-        const cutoffGiB = args.athenaBytesScannedCutoffGiB ?? DEFAULTS.athenaBytesScannedCutoffGiB;
-        const expirationDays = args.athenaResultsExpirationDays ?? DEFAULTS.athenaResultsExpirationDays;
+        const {
+            analyticsFirstDay: firstDay,
+            athenaBytesScannedCutoffGiB: cutoffGiB,
+            athenaResultsExpirationDays: expirationDays,
+        } = args.settings;
 
         this.database = new aws.glue.CatalogDatabase(
             `${name}-database`,

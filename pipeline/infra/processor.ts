@@ -3,15 +3,17 @@ import * as path from "path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
-import { ObjectLayout, PREFIXES } from "../schema";
+import { PREFIXES } from "../schema";
 import { createHandlerFromEnvironment } from "../runtime/handler";
-import { DEFAULTS, StartingPosition } from "./config";
+import type { ProcessorSettings } from "./config";
 
 export interface StockProcessorArgs {
-    /** ARN of the existing Kinesis stream that module 1 writes ticks to. */
-    streamArn: pulumi.Input<string>;
-    /** ARN of the KMS key the stream is encrypted with, if it uses a customer managed key. */
-    streamKmsKeyArn?: pulumi.Input<string>;
+    /**
+     * The processor's settings from the stack (the stream, the event source mapping, the function,
+     * its logs and alarms, the object layout): docs/config.md lists each with its default;
+     * `defaultSettings` fills them.
+     */
+    settings: ProcessorSettings;
     /** Name of the table the ticks are written to (becomes `TABLE_NAME`). */
     tableName: pulumi.Input<string>;
     /** ARN of that table: the only table the function may write. */
@@ -20,85 +22,6 @@ export interface StockProcessorArgs {
     bucketName: pulumi.Input<string>;
     /** ARN of that bucket: the function may put objects under its three prefixes only. */
     bucketArn: pulumi.Input<string>;
-    /**
-     * Records per invocation, 1-10000.
-     * @default 100
-     */
-    batchSize?: number;
-    /**
-     * Seconds the mapping may wait to fill a batch, 0-300.
-     * @default 0
-     */
-    maximumBatchingWindowInSeconds?: number;
-    /**
-     * Where a new mapping starts reading the stream.
-     * @default "LATEST"
-     */
-    startingPosition?: StartingPosition;
-    /** RFC 3339 instant to start from, with `AT_TIMESTAMP` only. */
-    startingPositionTimestamp?: string;
-    /**
-     * Concurrent batches per shard, 1-10 (order is kept per partition key).
-     * @default 1
-     */
-    parallelizationFactor?: number;
-    /**
-     * Retries of a failing batch before its records go to the failure queue (finite).
-     * @default 10
-     */
-    maximumRetryAttempts?: number;
-    /**
-     * Age after which a failing record goes to the failure queue instead of being retried (finite):
-     * well inside the stream's retention, so that it can still be read again.
-     * @default 21600
-     */
-    maximumRecordAgeInSeconds?: number;
-    /**
-     * Function memory in MB (also buys CPU and network).
-     * @default 512
-     */
-    memorySize?: number;
-    /**
-     * Function timeout in seconds; the handler retries transient errors within it.
-     * @default 60
-     */
-    timeout?: number;
-    /**
-     * Days to keep the function's logs (a value CloudWatch Logs accepts).
-     * @default 30
-     */
-    logRetentionDays?: number;
-    /** Address that gets the alarms by email (to be confirmed by its owner); none when omitted. */
-    alarmEmail?: string;
-    /**
-     * Iterator age, in seconds, above which the pipeline counts as falling behind.
-     * @default 60
-     */
-    iteratorAgeAlarmSeconds?: number;
-    /**
-     * How records are written to S3 (becomes `OBJECT_LAYOUT`): `record`, one object per record under
-     * each prefix; or `batch`, a few gzip NDJSON objects per invocation: $0.73 instead of $10.64 per
-     * million ticks (README, "What it costs per million ticks").
-     * @default "record"
-     */
-    objectLayout?: ObjectLayout;
-}
-
-/** The settings a StockProcessor falls back to, from the one table of defaults (config.ts). */
-function resolvedSettings(args: StockProcessorArgs) {
-    return {
-        batchSize: args.batchSize ?? DEFAULTS.batchSize,
-        maximumBatchingWindowInSeconds: args.maximumBatchingWindowInSeconds ?? DEFAULTS.maximumBatchingWindowInSeconds,
-        startingPosition: args.startingPosition ?? DEFAULTS.startingPosition,
-        parallelizationFactor: args.parallelizationFactor ?? DEFAULTS.parallelizationFactor,
-        maximumRetryAttempts: args.maximumRetryAttempts ?? DEFAULTS.maximumRetryAttempts,
-        maximumRecordAgeInSeconds: args.maximumRecordAgeInSeconds ?? DEFAULTS.maximumRecordAgeInSeconds,
-        memorySize: args.memorySize ?? DEFAULTS.memorySize,
-        timeout: args.timeout ?? DEFAULTS.timeout,
-        logRetentionDays: args.logRetentionDays ?? DEFAULTS.logRetentionDays,
-        iteratorAgeAlarmSeconds: args.iteratorAgeAlarmSeconds ?? DEFAULTS.iteratorAgeAlarmSeconds,
-        objectLayout: args.objectLayout ?? DEFAULTS.objectLayout,
-    };
 }
 
 /**
@@ -108,14 +31,16 @@ function resolvedSettings(args: StockProcessorArgs) {
  *
  * @example
  * // In any Pulumi program: subscribe to a stream, with the defaults for everything else.
- * const storage = new StockStorage("ticks", { tableName: "StockMarketData" });
+ * const settings = defaultSettings("arn:aws:kinesis:us-east-1:123456789012:stream/stock-market-stream", {
+ *     memorySize: "1769", // only what differs from the defaults, as the stack's config writes it
+ * });
+ * const storage = new StockStorage("ticks", { settings: settingsOf(settings, "storage") });
  * const processor = new StockProcessor("ticks", {
- *     streamArn: "arn:aws:kinesis:us-east-1:123456789012:stream/stock-market-stream",
+ *     settings: settingsOf(settings, "processor"),
  *     tableName: storage.tableName,
  *     tableArn: storage.tableArn,
  *     bucketName: storage.bucketName,
  *     bucketArn: storage.bucketArn,
- *     memorySize: 1769, // only what differs from the defaults
  * });
  * export const failureQueueUrl = processor.failureQueueUrl;
  */
@@ -134,7 +59,7 @@ export class StockProcessor extends pulumi.ComponentResource {
 
     constructor(name: string, args: StockProcessorArgs, opts?: pulumi.ComponentResourceOptions) {
         super("stock-market-pipeline:pipeline:StockProcessor", name, {}, opts);
-        const settings = resolvedSettings(args);
+        const { settings } = args;
         this.timeout = settings.timeout;
 
         this.failureQueue = new aws.sqs.Queue(
@@ -156,8 +81,8 @@ export class StockProcessor extends pulumi.ComponentResource {
         const { role, policy } = this.createRole(name, args, logGroup);
         this.role = role;
         this.function = this.createFunction(name, args, settings, logGroup, policy);
-        this.eventSourceMapping = this.createMapping(name, args, settings, policy);
-        this.alarmTopic = this.createAlarms(name, settings.iteratorAgeAlarmSeconds, args.alarmEmail);
+        this.eventSourceMapping = this.createMapping(name, settings, policy);
+        this.alarmTopic = this.createAlarms(name, settings.iteratorAgeAlarmSeconds, settings.alarmEmail);
 
         this.functionName = this.function.name;
         this.functionArn = this.function.arn;
@@ -194,8 +119,8 @@ export class StockProcessor extends pulumi.ComponentResource {
             {
                 role: role.id,
                 policy: leastPrivilegePolicy({
-                    streamArn: args.streamArn,
-                    streamKmsKeyArn: args.streamKmsKeyArn,
+                    streamArn: args.settings.streamArn,
+                    streamKmsKeyArn: args.settings.streamKmsKeyArn,
                     tableArn: args.tableArn,
                     bucketArn: args.bucketArn,
                     failureQueueArn: this.failureQueue.arn,
@@ -211,7 +136,7 @@ export class StockProcessor extends pulumi.ComponentResource {
     private createFunction(
         name: string,
         args: StockProcessorArgs,
-        settings: ReturnType<typeof resolvedSettings>,
+        settings: ProcessorSettings,
         logGroup: aws.cloudwatch.LogGroup,
         policy: aws.iam.RolePolicy,
     ): aws.lambda.CallbackFunction<KinesisStreamEvent, KinesisStreamBatchResponse> {
@@ -252,20 +177,19 @@ export class StockProcessor extends pulumi.ComponentResource {
     /** The subscription to the stream: partial batch responses, bisection, bounded retries, a failure queue. */
     private createMapping(
         name: string,
-        args: StockProcessorArgs,
-        settings: ReturnType<typeof resolvedSettings>,
+        settings: ProcessorSettings,
         policy: aws.iam.RolePolicy,
     ): aws.lambda.EventSourceMapping {
         return new aws.lambda.EventSourceMapping(
             `${name}-subscription`,
             {
-                eventSourceArn: args.streamArn,
+                eventSourceArn: settings.streamArn,
                 functionName: this.function.arn,
                 batchSize: settings.batchSize,
                 maximumBatchingWindowInSeconds: settings.maximumBatchingWindowInSeconds,
                 startingPosition: settings.startingPosition,
                 startingPositionTimestamp:
-                    settings.startingPosition === "AT_TIMESTAMP" ? args.startingPositionTimestamp : undefined,
+                    settings.startingPosition === "AT_TIMESTAMP" ? settings.startingPositionTimestamp : undefined,
                 parallelizationFactor: settings.parallelizationFactor,
                 // The handler reports the records it could not store; the mapping retries from the
                 // lowest of them instead of the whole batch, and never checkpoints past a failure.

@@ -2,36 +2,14 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { DAY_INDEX, PREFIXES, TABLE_KEY, tableAttributes } from "../schema";
 import { hardenBucket } from "./bucket";
-import { DEFAULTS, RawStorageClass } from "./config";
+import type { StorageSettings } from "./config";
 
 export interface StockStorageArgs {
-    /** Physical table name (e.g. `StockMarketData`); Pulumi auto-names the table when omitted. */
-    tableName?: pulumi.Input<string>;
-    /** Physical bucket name (globally unique); Pulumi auto-names the bucket when omitted. */
-    bucketName?: pulumi.Input<string>;
     /**
-     * Adds the `byDay` index (partition key `day`) for queries by day; see schema.ts for its hot-partition cost.
-     * @default false
+     * The storage settings of the stack (table and bucket names, the day index, raw/ archiving,
+     * protectData): docs/config.md lists each with its default; `defaultSettings` fills them.
      */
-    dayIndex?: boolean;
-    /**
-     * Days after which `raw/` objects move to `rawArchiveStorageClass`; 0 keeps them in STANDARD.
-     * @default 30
-     */
-    rawArchiveAfterDays?: number;
-    /**
-     * The cheaper storage class for old `raw/` objects.
-     * @default "STANDARD_IA"
-     */
-    rawArchiveStorageClass?: RawStorageClass;
-    /**
-     * Keeps the data safe: the table gets deletion protection, both resources are protected in
-     * Pulumi and retained on `pulumi destroy` (the bucket with its public-access block, ownership,
-     * encryption, TLS-only policy and lifecycle), and the bucket is never emptied by Pulumi.
-     * Turn on for production data.
-     * @default false
-     */
-    protectData?: boolean;
+    settings: StorageSettings;
 }
 
 /**
@@ -40,7 +18,8 @@ export interface StockStorageArgs {
  *
  * @example
  * // Production data: kept on `pulumi destroy`, with the original's table name.
- * const storage = new StockStorage("ticks", { tableName: "StockMarketData", protectData: true });
+ * const settings = defaultSettings(streamArn, { tableName: "StockMarketData", protectData: "true" });
+ * const storage = new StockStorage("ticks", { settings: settingsOf(settings, "storage") });
  * export const bucketName = storage.bucketName;
  */
 export class StockStorage extends pulumi.ComponentResource {
@@ -53,10 +32,7 @@ export class StockStorage extends pulumi.ComponentResource {
 
     constructor(name: string, args: StockStorageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("stock-market-pipeline:pipeline:StockStorage", name, {}, opts);
-        const protectData = args.protectData ?? DEFAULTS.protectData;
-        const dayIndex = args.dayIndex ?? DEFAULTS.dayIndex;
-        const rawArchiveAfterDays = args.rawArchiveAfterDays ?? DEFAULTS.rawArchiveAfterDays;
-        const rawArchiveStorageClass = args.rawArchiveStorageClass ?? DEFAULTS.rawArchiveStorageClass;
+        const { protectData, dayIndex, rawArchiveAfterDays, rawArchiveStorageClass } = args.settings;
         // Set only when on: an explicit `protect: false` would override a `protect` the component
         // was given, which its children otherwise inherit.
         const dataOpts: pulumi.CustomResourceOptions = protectData
@@ -66,7 +42,7 @@ export class StockStorage extends pulumi.ComponentResource {
         this.table = new aws.dynamodb.Table(
             `${name}-ticks`,
             {
-                name: args.tableName,
+                name: args.settings.tableName,
                 billingMode: "PAY_PER_REQUEST",
                 hashKey: TABLE_KEY.partitionKey,
                 rangeKey: TABLE_KEY.sortKey,
@@ -93,7 +69,7 @@ export class StockStorage extends pulumi.ComponentResource {
         this.bucket = new aws.s3.Bucket(
             `${name}-records`,
             {
-                bucket: args.bucketName,
+                bucket: args.settings.bucketName,
                 // Emptying the bucket on destroy is only acceptable for throwaway stacks.
                 forceDestroy: !protectData,
             },

@@ -13,7 +13,15 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
-import { FUNCTION_NAME_DIMENSION, METRICS, METRICS_NAMESPACE, OBJECT_LAYOUTS, ObjectLayout, SERVICE } from "../schema";
+import {
+    DEFAULT_OBJECT_LAYOUT,
+    FUNCTION_NAME_DIMENSION,
+    METRICS,
+    METRICS_NAMESPACE,
+    OBJECT_LAYOUTS,
+    ObjectLayout,
+    SERVICE,
+} from "../schema";
 import { failuresToReport, ingestLagMs, latestPerKey, planBatch, RecordPlan, tickKey, TickPlan } from "./batch";
 import { writeTicks } from "./dynamo";
 import { ObjectPut, plannedObjects } from "./layouts";
@@ -129,9 +137,9 @@ function unstoredRecords(
     return unstored;
 }
 
-/** OBJECT_LAYOUT: `record` when unset; anything unknown stops the container at start. */
+/** OBJECT_LAYOUT: DEFAULT_OBJECT_LAYOUT (`record`) when unset; anything unknown stops the container at start. */
 export function objectLayoutFromEnvironment(value: string | undefined): ObjectLayout {
-    if (value === undefined || value === "") return "record";
+    if (value === undefined || value === "") return DEFAULT_OBJECT_LAYOUT;
     if (!(OBJECT_LAYOUTS as readonly string[]).includes(value)) {
         throw new Error(`OBJECT_LAYOUT must be one of ${OBJECT_LAYOUTS.join(", ")}, got "${value}"`);
     }
@@ -157,7 +165,7 @@ export function createHandler(deps: ProcessorDependencies): ProcessorHandler {
     return async (event, context) => {
         const started = Date.now();
         const { deadline, stopAt } = invocationLimits(context, started);
-        const layout = deps.objectLayout ?? "record";
+        const layout = deps.objectLayout ?? DEFAULT_OBJECT_LAYOUT;
         const plans = planBatch(event.Records);
         const itemWriters = latestPerKey(plans);
         const puts = plannedObjects(layout, plans);

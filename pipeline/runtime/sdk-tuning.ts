@@ -1,7 +1,7 @@
 /**
  * The AWS SDK clients the handler uses, built with less CPU per request. A batch of 100 ticks is
  * 200 PutObject and 4 BatchWriteItem requests, and the SDK's per-request work, not our code, is
- * most of the handler's CPU (tools/bench/measure-cpu.ts, `npm run bench:cpu`, measures it; the
+ * most of the handler's CPU (tools/bench-cpu/main.ts, `npm run bench:cpu`, measures it; the
  * numbers are in the commit that introduced this file). Every tuning keeps the requests signed with SigV4 over the
  * body, with the headers S3 and DynamoDB need (test/integration/sdk-tuning.test.ts checks them).
  *

@@ -3,7 +3,7 @@ import { expect } from "chai";
 import { parse } from "lossless-json";
 import { ndjsonLines } from "../../harness/aws/stored-records";
 import type { LoggedRequest, ProxiedRequest } from "../../harness/aws/fault-proxy";
-import { Emulators, freshPipeline, startEmulators, TestPipeline } from "../support/pipeline";
+import { Emulators, freshPipeline, startEmulatorsBehindProxies, TestPipeline } from "../support/pipeline";
 import { aggregateOf, ARRIVAL, kinesisEvent, sequenceNumber, tick, ticksOfOneDay } from "../support/kinesis-events";
 
 const EXACT = "415.123456789012345678901234";
@@ -19,7 +19,7 @@ describe("the processor against DynamoDB and S3 emulators (batch layout)", funct
     let emulators: Emulators;
     let pipeline: TestPipeline;
     before(async () => {
-        emulators = await startEmulators();
+        emulators = await startEmulatorsBehindProxies();
     });
     after(async () => {
         await emulators?.close();

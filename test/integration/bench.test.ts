@@ -5,9 +5,9 @@
 import { expect } from "chai";
 import { lambdaEnvironment } from "../../harness/lambda/environment";
 import { SinkProcess, startSinkProcess } from "../../harness/sink/sink-process";
-import { checkOnEmulators } from "../../tools/bench/check";
-import { ContenderProcess, startContender } from "../../tools/bench/contender-process";
-import { timeContenders } from "../../tools/bench/timing";
+import { checkOnEmulators } from "../../harness/bench/check";
+import { ContenderProcess, startContender } from "../../harness/bench/contender-process";
+import { timeContenders } from "../../harness/bench/timing";
 
 const SESSION_TOKEN = "IQoJb3JpZ2luX2VjEOz-bench-test-token";
 

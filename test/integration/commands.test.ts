@@ -16,11 +16,11 @@ import { PACKAGE_DIR } from "../../harness/lambda/package";
 import { CommandResult, errorLines, ROOT, runNpm, runTool } from "../support/commands";
 import { startKinesaliteProcess } from "../support/kinesalite-process";
 import { ensurePackage } from "../support/package";
-import { MARKER } from "../../tools/local/data-dir";
+import { MARKER } from "../../harness/local-stack/data-dir";
 
-const local = (args: string[], options = {}) => runTool("local/local.ts", args, { timeoutMs: 120_000, ...options });
-const produce = (args: string[], options = {}) => runTool("local/produce.ts", args, { timeoutMs: 60_000, ...options });
-const clean = (args: string[]) => runTool("local/clean.ts", args);
+const local = (args: string[], options = {}) => runTool("local/main.ts", args, { timeoutMs: 120_000, ...options });
+const produce = (args: string[], options = {}) => runTool("produce/main.ts", args, { timeoutMs: 60_000, ...options });
+const clean = (args: string[]) => runTool("clean/main.ts", args);
 
 /** No AWS credentials or region from the environment: a fresh machine. */
 const FRESH_MACHINE = {
@@ -113,12 +113,12 @@ describe("npm run local, when the user makes a mistake", function () {
         [
             "a starting position in lower case",
             ["--starting-position", "latest"],
-            '--starting-position: expected LATEST or TRIM_HORIZON, got "latest" (did you mean LATEST?)',
+            '--starting-position: expected one of LATEST, TRIM_HORIZON, AT_TIMESTAMP, got "latest" (did you mean LATEST?)',
         ],
         [
             "an object layout in upper case",
             ["--object-layout", "BATCH"],
-            '--object-layout: expected record or batch, got "BATCH" (did you mean batch?)',
+            '--object-layout: expected one of record, batch, got "BATCH" (did you mean batch?)',
         ],
         ["a bad ratio over 1", ["--bad-ratio", "2"], '--bad-ratio: expected a number from 0 to 1, got "2"'],
         [
@@ -263,17 +263,23 @@ describe("npm run local, runs", function () {
             );
         });
 
-        it("keeps the data for the next run, and npm run clean removes it, then the folder", async () => {
+        it("keeps the data for the next run, and npm run clean removes it, then the folder, and the report pages", async () => {
             const kept = path.join(path.dirname(dir), "kept-then-cleaned");
             // The report too goes into the folder (its default there), and clean takes it with the rest.
             const run = await local(["--data", kept, "--rate", "50", "--duration", "1", "--skip-build"]);
             expect(run.status, run.stderr).to.equal(0);
             expect(fs.readdirSync(kept)).to.include.members([MARKER, "kinesis", "dynamodb", "s3", "report.html"]);
-            const removed = await clean(["--data", kept]);
+            // Pages made from no data folder go to reports/ where the commands run: clean takes them too.
+            const project = fs.mkdtempSync(path.join(os.tmpdir(), "project-"));
+            fs.mkdirSync(path.join(project, "reports"));
+            fs.writeFileSync(path.join(project, "reports", "local-run.html"), "<html></html>");
+            const removed = await runTool("clean/main.ts", ["--data", kept], { cwd: project });
             expect(removed.status, removed.stderr).to.equal(0);
-            expect(removed.stdout).to.match(new RegExp(`^removed ${kept}: [\\d.]+ MiB of disk freed\\n$`));
+            expect(removed.lines[0]).to.match(new RegExp(`^removed ${kept}: [\\d.]+ MiB of disk freed$`));
+            expect(removed.lines[1]).to.match(/^removed reports\/: [\d.]+ MiB of disk freed$/);
             expect(fs.existsSync(kept)).to.equal(false);
-            const again = await clean(["--data", kept]);
+            expect(fs.existsSync(path.join(project, "reports"))).to.equal(false);
+            const again = await runTool("clean/main.ts", ["--data", kept], { cwd: project });
             expect(again.stdout).to.equal(`nothing to clean: ${kept} does not exist\n`);
         });
     });
@@ -498,7 +504,7 @@ describe("the other commands, when the user makes a mistake", function () {
 
     it("npm run bench answers a bad flag with one line, exit 2", async () => {
         expectOneLine(
-            await runTool("bench/bench.ts", ["--batches", "-1"]),
+            await runTool("bench/main.ts", ["--batches", "-1"]),
             2,
             /^npm run bench: --batches: expected an integer from \d+ to \d+, got "-1" \(npm run bench -- --help for the usage\)$/,
         );
@@ -508,7 +514,7 @@ describe("the other commands, when the user makes a mistake", function () {
         const file = path.join(os.tmpdir(), `cpu-prof-file-${process.pid}`);
         fs.writeFileSync(file, "");
         try {
-            const result = await runTool("bench/bench.ts", ["--cpu-prof", file]);
+            const result = await runTool("bench/main.ts", ["--cpu-prof", file]);
             expectOneLine(
                 result,
                 2,
@@ -531,7 +537,7 @@ describe("the other commands, when the user makes a mistake", function () {
 
     it("npm run build:lambda answers an argument it does not take with one line, exit 2", async () => {
         expectOneLine(
-            await runTool("build-lambda.ts", ["--watch"]),
+            await runTool("build-lambda/main.ts", ["--watch"]),
             2,
             "npm run build:lambda: Unknown option '--watch' (npm run build:lambda -- --help for the usage)",
         );

@@ -8,7 +8,7 @@ import type { KinesisStreamRecord } from "aws-lambda";
 import { expect } from "chai";
 import type { Fault } from "../../harness/aws/fault-proxy";
 import type { ObjectLayout } from "../../pipeline/schema";
-import { Emulators, freshPipeline, startEmulators } from "../support/pipeline";
+import { Emulators, freshPipeline, startEmulatorsBehindProxies } from "../support/pipeline";
 import { aggregateOf, kinesisEvent, redelivery, sequenceNumber, tick } from "../support/kinesis-events";
 
 /** A deterministic generator, so that a failing run can be repeated. */
@@ -59,7 +59,7 @@ describe("both object layouts under injected faults, with redelivery", function 
     this.timeout(120_000);
     let emulators: Emulators;
     before(async () => {
-        emulators = await startEmulators();
+        emulators = await startEmulatorsBehindProxies();
     });
     after(async () => {
         await emulators?.close();

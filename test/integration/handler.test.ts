@@ -1,7 +1,7 @@
 import { createHash } from "crypto";
 import { expect } from "chai";
 import { parse } from "lossless-json";
-import { Emulators, freshPipeline, startEmulators, TestPipeline } from "../support/pipeline";
+import { Emulators, freshPipeline, startEmulatorsBehindProxies, TestPipeline } from "../support/pipeline";
 import { aggregateOf, kinesisEvent, redelivery, sequenceNumber, tick, ticksOfOneDay } from "../support/kinesis-events";
 import type { KinesisStreamRecord } from "aws-lambda";
 import type { Fault, LoggedRequest, ProxiedRequest } from "../../harness/aws/fault-proxy";
@@ -15,7 +15,7 @@ describe("the processor against DynamoDB and S3 emulators (record layout)", func
     let emulators: Emulators;
     let pipeline: TestPipeline;
     before(async () => {
-        emulators = await startEmulators();
+        emulators = await startEmulatorsBehindProxies();
     });
     after(async () => {
         await emulators?.close();

@@ -3,12 +3,12 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { expect } from "chai";
-import { totalMalformed } from "../../tools/local/producer";
-import { runLocalPipeline } from "../../tools/local/run";
-import { formatSummary, RunSummary } from "../../tools/local/summary";
-import { resolveSymbols } from "../../tools/local/ticks";
+import { totalMalformed } from "../../harness/local-stack/producer";
+import { runLocalPipeline } from "../../harness/local-stack/pipeline";
+import { formatSummary, RunSummary } from "../../harness/local-stack/summary";
+import { resolveSymbols } from "../../harness/local-stack/ticks";
 import { packageIsStale } from "../support/package";
-import { runReport } from "../../tools/report/local-run";
+import { runReport } from "../../harness/report/local-run";
 
 /** Resolves true when nothing listens at the endpoint any more. */
 function refused(endpoint: string): Promise<boolean> {

@@ -18,7 +18,7 @@ import { aggregateOf, kinesisEvent, sequenceNumber, tick, ticksOfOneDay } from "
 import { readRecordCopies } from "../../harness/aws/stored-records";
 import { lambdaEnvironment } from "../../harness/lambda/environment";
 import { ensurePackage } from "../support/package";
-import { Emulators, endpointsOf, startEmulators } from "../support/pipeline";
+import { Emulators, endpointsOf, startEmulatorsBehindProxies } from "../support/pipeline";
 
 /** Bytes of the files under a folder. */
 function unpackedBytes(dir: string): number {
@@ -64,7 +64,7 @@ describe("the processor's deployment package", () => {
         const dynamo = () => dynamoClient(emulators.dynamo.endpoint);
         const s3 = () => s3Client(emulators.s3.endpoint);
         before(async () => {
-            emulators = await startEmulators();
+            emulators = await startEmulatorsBehindProxies();
             await createTickTable(dynamo(), "StockMarketData");
             await createRecordBucket(s3(), "stock-market-data");
             lambda = await LambdaProcess.start({

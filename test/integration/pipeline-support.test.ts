@@ -4,13 +4,13 @@
  */
 import { expect } from "chai";
 import { kinesisEvent, tick } from "../support/kinesis-events";
-import { Emulators, freshPipeline, startEmulators } from "../support/pipeline";
+import { Emulators, freshPipeline, startEmulatorsBehindProxies } from "../support/pipeline";
 
 describe("the tests' pipeline (freshPipeline)", function () {
     this.timeout(60_000);
     let emulators: Emulators;
     before(async () => {
-        emulators = await startEmulators();
+        emulators = await startEmulatorsBehindProxies();
     });
     after(() => emulators?.close());
 

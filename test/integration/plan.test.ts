@@ -15,7 +15,7 @@ const NO_CREDENTIALS = {
     AWS_SHARED_CREDENTIALS_FILE: "/nonexistent",
     PULUMI_ACCESS_TOKEN: undefined,
 };
-const plan = (...args: string[]) => runTool("plan/plan.ts", args, { timeoutMs: 120_000, env: NO_CREDENTIALS });
+const plan = (...args: string[]) => runTool("plan/main.ts", args, { timeoutMs: 120_000, env: NO_CREDENTIALS });
 
 describe("npm run plan, as a user runs it", function () {
     this.timeout(150_000);

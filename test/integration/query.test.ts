@@ -14,14 +14,14 @@ import { s3Client } from "../../harness/aws/resources";
 import { PACKAGE_DIR } from "../../harness/lambda/package";
 import { LambdaProcess } from "../../harness/lambda/process";
 import { createLambdaSandbox, LambdaSandbox } from "../../harness/lambda/sandbox";
-import { LocalEngine } from "../../tools/query/engine";
-import { loadTables, LoadReport } from "../../tools/query/load";
-import { bucketStore, directoryStore, ObjectStore } from "../../tools/query/sources";
+import { LocalEngine } from "../../harness/query/engine";
+import { loadTables, LoadReport } from "../../harness/query/load";
+import { bucketStore, directoryStore, ObjectStore } from "../../harness/query/sources";
 import { aggregateOf, kinesisEvent, kinesisRecord, sequenceNumber, tick } from "../support/kinesis-events";
 import { lambdaEnvironment } from "../../harness/lambda/environment";
 import { runTool } from "../support/commands";
 import { ensurePackage } from "../support/package";
-import { Emulators, endpointsOf, freshPipeline, startEmulators, TestPipeline } from "../support/pipeline";
+import { Emulators, endpointsOf, freshPipeline, startEmulatorsBehindProxies, TestPipeline } from "../support/pipeline";
 
 const BATCH_SHARD = "shardId-000000000001";
 /** 2026-11-29T14:30:00.5Z: the batch layout's records arrive a day after the record layout's. */
@@ -70,7 +70,7 @@ describe("npm run query over objects the shipped package wrote to the emulators"
         await ensurePackage();
         sandbox = createLambdaSandbox(PACKAGE_DIR);
         dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "query-test-"));
-        emulators = await startEmulators(path.join(dataDir, "s3"));
+        emulators = await startEmulatorsBehindProxies(path.join(dataDir, "s3"));
         pipeline = await freshPipeline(emulators);
         const recordLayout = await shippedFunction("record");
         const batchLayout = await shippedFunction("batch");

@@ -7,12 +7,12 @@ import * as os from "os";
 import * as path from "path";
 import type { Browser } from "playwright-core";
 import { launchChromium, openFile, OpenedPage } from "../../harness/browser/chromium";
-import { directoryStore } from "../../tools/query/sources";
-import type { ReportData } from "../../tools/report/data";
-import { writeReport } from "../../tools/report/report";
+import { directoryStore } from "../../harness/query/sources";
+import type { ReportData } from "../../harness/report/data";
+import { writeReport } from "../../harness/report/report";
 import { errorLines, runTool } from "../support/commands";
 import { kinesisEvent, tick } from "../support/kinesis-events";
-import { Emulators, freshPipeline, startEmulators, TestPipeline } from "../support/pipeline";
+import { Emulators, freshPipeline, startEmulatorsBehindProxies, TestPipeline } from "../support/pipeline";
 
 const SYMBOLS = ["AAPL", "BRK.B", "EURUSD=X", "^GSPC"];
 
@@ -56,7 +56,7 @@ describe("npm run report, opened in headless Chromium", function () {
 
     before(async () => {
         dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "report-test-"));
-        emulators = await startEmulators(path.join(dataDir, "s3"));
+        emulators = await startEmulatorsBehindProxies(path.join(dataDir, "s3"));
         pipeline = await freshPipeline(emulators);
         expect(await pipeline.invoke(kinesisEvent(ticks()))).to.deep.equal([]);
         out = path.join(dataDir, "report.html");

@@ -13,9 +13,9 @@ import {
     runLocalPipeline,
     startEmulators,
     TABLE_NAME,
-} from "../../tools/local/run";
-import type { RunSummary } from "../../tools/local/summary";
-import { resolveSymbols } from "../../tools/local/ticks";
+} from "../../harness/local-stack/pipeline";
+import type { RunSummary } from "../../harness/local-stack/summary";
+import { resolveSymbols } from "../../harness/local-stack/ticks";
 import { errorLines, runTool } from "../support/commands";
 import { readWholeStream } from "../support/data-folder";
 import { packageIsStale } from "../support/package";

@@ -25,6 +25,8 @@ export interface CommandOptions {
     timeoutMs?: number;
     /** Its standard input. */
     input?: string;
+    /** The folder it runs in (default: the project, as npm run does). */
+    cwd?: string;
     /** Its own process group, as a shell's foreground job: signal the group with process.kill(-pid). */
     detached?: boolean;
     /** Called with all of stdout so far, each time more arrives, and the process (to signal it). */
@@ -36,8 +38,15 @@ export function runTool(script: string, args: string[], options: CommandOptions 
     const preloads = (options.preload ?? []).flatMap(file => ["-r", file]);
     return run(
         process.execPath,
-        [...preloads, "-r", "ts-node/register/transpile-only", path.join(ROOT, "tools", script), ...args],
-        options,
+        [
+            ...preloads,
+            "-r",
+            require.resolve("ts-node/register/transpile-only"),
+            path.join(ROOT, "tools", script),
+            ...args,
+        ],
+        // The project's TypeScript settings, wherever the command runs.
+        { ...options, env: { TS_NODE_PROJECT: path.join(ROOT, "tsconfig.json"), ...options.env } },
     );
 }
 
@@ -48,7 +57,7 @@ export function runNpm(args: string[], options: CommandOptions = {}): Promise<Co
 
 function run(command: string, args: string[], options: CommandOptions): Promise<CommandResult> {
     const child = spawn(command, args, {
-        cwd: ROOT,
+        cwd: options.cwd ?? ROOT,
         env: { ...process.env, ...options.env },
         stdio: ["pipe", "pipe", "pipe"],
         detached: options.detached,

@@ -30,7 +30,7 @@ export interface Emulators {
 }
 
 /** `s3Directory`: where s3rver keeps its files (a temporary folder, removed on close, when absent). */
-export async function startEmulators(s3Directory?: string): Promise<Emulators> {
+export async function startEmulatorsBehindProxies(s3Directory?: string): Promise<Emulators> {
     const [dynamo, s3] = await Promise.all([startDynalite(), startS3rver(s3Directory)]);
     const [dynamoProxy, s3Proxy] = await Promise.all([
         startFaultProxy({ target: dynamo.endpoint, service: "dynamodb" }),

@@ -1,6 +1,6 @@
 import { expect } from "chai";
-import { explainAwsError } from "../../tools/aws-errors";
-import { UserError } from "../../tools/cli";
+import { explainAwsError } from "../../harness/cli/aws-errors";
+import { UserError } from "../../harness/cli/cli";
 
 /** An error as the AWS SDK throws it: a name, a message and the response's metadata. */
 const serviceError = (name: string, message: string) =>

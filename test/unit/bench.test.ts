@@ -1,16 +1,16 @@
 import { expect } from "chai";
 import { parse } from "lossless-json";
-import { UsageError } from "../../tools/cli";
+import { UsageError } from "../../harness/cli/cli";
 import {
     BatchMeasurement,
     costPerMillionTicks,
     lambdaDurationMs,
     recordsPerSecondPerShard,
-} from "../../tools/bench/cost";
-import { benchBatch } from "../../tools/bench/events";
+} from "../../harness/bench/cost";
+import { benchBatch } from "../../harness/bench/events";
 import { checkPlan, parseOptions, reproduceCommand, timingPlan } from "../../tools/bench/options";
 import { ContenderSummary, formatReport, summarize, verdicts } from "../../tools/bench/report";
-import type { TimingResult } from "../../tools/bench/timing";
+import type { TimingResult } from "../../harness/bench/timing";
 import { planBatch } from "../../pipeline/runtime/batch";
 
 /** The record layout as measured: 200 PUTs and 100 one-KB-or-less items per batch of 100. */

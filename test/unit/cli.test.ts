@@ -12,7 +12,7 @@ import {
     UsageError,
     UserError,
     writeOrExplain,
-} from "../../tools/cli";
+} from "../../harness/cli/cli";
 
 const OPTIONS = { rate: { type: "string" }, quiet: { type: "boolean" } } as const;
 const command = { name: "npm run local" };

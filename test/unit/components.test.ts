@@ -1,18 +1,18 @@
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
-import { DEFAULTS } from "../../pipeline/infra/config";
+import { defaultSettings, DEFAULTS, settingsOf } from "../../pipeline/infra/config";
 import { StockProcessor } from "../../pipeline/infra/processor";
 import { StockStorage } from "../../pipeline/infra/storage";
 import { ProgramRun, runUnderMocks, STREAM_ARN } from "../../harness/pulumi/program-under-mocks";
-import { documentedDefaults } from "../support/documented-defaults";
 
 describe("the components used on their own, in another program", () => {
     let run: ProgramRun;
     before(async () => {
         run = await runUnderMocks(() => {
-            const storage = new StockStorage("ticks", {});
+            const settings = defaultSettings(STREAM_ARN);
+            const storage = new StockStorage("ticks", { settings: settingsOf(settings, "storage") });
             const processor = new StockProcessor("ticks", {
-                streamArn: STREAM_ARN,
+                settings: settingsOf(settings, "processor"),
                 tableName: storage.tableName,
                 tableArn: storage.tableArn,
                 bucketName: storage.bucketName,
@@ -22,24 +22,29 @@ describe("the components used on their own, in another program", () => {
         });
     });
 
-    it("need nothing but the stream and the storage they write to", () => {
+    it("need nothing but the stream's settings and the storage they write to", () => {
         expect(run.outputs.functionName).to.equal("ticks-fn-abc123");
     });
 
     it("tell the function's timeout as deployed, for a dashboard to chart duration against", async () => {
         let processors!: StockProcessor[];
         await runUnderMocks(() => {
-            const storage = new StockStorage("st", {});
+            const storage = new StockStorage("st", { settings: settingsOf(defaultSettings(STREAM_ARN), "storage") });
             const wiring = {
-                streamArn: STREAM_ARN,
                 tableName: storage.tableName,
                 tableArn: storage.tableArn,
                 bucketName: storage.bucketName,
                 bucketArn: storage.bucketArn,
             };
             processors = [
-                new StockProcessor("default", wiring),
-                new StockProcessor("slow", { ...wiring, timeout: 300 }),
+                new StockProcessor("default", {
+                    ...wiring,
+                    settings: settingsOf(defaultSettings(STREAM_ARN), "processor"),
+                }),
+                new StockProcessor("slow", {
+                    ...wiring,
+                    settings: settingsOf(defaultSettings(STREAM_ARN, { timeout: "300" }), "processor"),
+                }),
             ];
             return {};
         });
@@ -74,14 +79,6 @@ describe("the components used on their own, in another program", () => {
         expect(run.one("aws:dynamodb/table:Table").inputs.deletionProtectionEnabled).to.equal(DEFAULTS.protectData);
         expect(run.one("aws:dynamodb/table:Table").inputs.globalSecondaryIndexes).to.equal(undefined);
     });
-
-    it("document each optional field's default, and it is the table's", () => {
-        const documented = { ...documentedDefaults("storage.ts"), ...documentedDefaults("processor.ts") };
-        expect(Object.keys(documented)).to.have.length.above(10);
-        for (const [field, value] of Object.entries(documented)) {
-            expect(value, field).to.equal((DEFAULTS as Record<string, unknown>)[field]);
-        }
-    });
 });
 
 describe("the storage component given resource options", () => {
@@ -91,7 +88,11 @@ describe("the storage component given resource options", () => {
     it("keeps a protect given to the component on the table and the bucket, protectData or not", async () => {
         let storage!: StockStorage;
         await runUnderMocks(() => {
-            storage = new StockStorage("st", {}, { protect: true });
+            storage = new StockStorage(
+                "st",
+                { settings: settingsOf(defaultSettings(STREAM_ARN), "storage") },
+                { protect: true },
+            );
             return {};
         });
         expect(protectOf(storage.table)).to.equal(true);
@@ -101,7 +102,7 @@ describe("the storage component given resource options", () => {
     it("leaves protect to the component's options when protectData is off", async () => {
         let storage!: StockStorage;
         await runUnderMocks(() => {
-            storage = new StockStorage("st", {});
+            storage = new StockStorage("st", { settings: settingsOf(defaultSettings(STREAM_ARN), "storage") });
             return {};
         });
         expect(protectOf(storage.table)).to.not.equal(true);
@@ -110,20 +111,15 @@ describe("the storage component given resource options", () => {
 });
 
 describe("the storage component's day index", () => {
-    it("declares the index and its key attribute from the same default", async () => {
-        const defaults = DEFAULTS as { dayIndex: boolean };
-        const saved = defaults.dayIndex;
-        defaults.dayIndex = true; // as if the table of defaults turned the index on
-        try {
-            const run = await runUnderMocks(() => {
-                new StockStorage("st", {});
-                return {};
+    it("declares the index and its key attribute together", async () => {
+        const run = await runUnderMocks(() => {
+            new StockStorage("st", {
+                settings: settingsOf(defaultSettings(STREAM_ARN, { dayIndex: "true" }), "storage"),
             });
-            const table = run.one("aws:dynamodb/table:Table").inputs;
-            expect(table.attributes.map((a: { name: string }) => a.name)).to.include("day");
-            expect(table.globalSecondaryIndexes?.map((index: { name: string }) => index.name)).to.deep.equal(["byDay"]);
-        } finally {
-            defaults.dayIndex = saved;
-        }
+            return {};
+        });
+        const table = run.one("aws:dynamodb/table:Table").inputs;
+        expect(table.attributes.map((a: { name: string }) => a.name)).to.include("day");
+        expect(table.globalSecondaryIndexes?.map((index: { name: string }) => index.name)).to.deep.equal(["byDay"]);
     });
 });

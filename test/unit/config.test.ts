@@ -10,6 +10,7 @@ import {
     parseStackConfig,
     SETTINGS,
 } from "../../pipeline/infra/config";
+import { CONFIG_REFERENCE_FILE, configReference } from "../../harness/docs/config-reference";
 
 const STREAM_ARN = "arn:aws:kinesis:us-east-1:123456789012:stream/stock-market-stream";
 const parse = (values: Record<string, string>) => parsePipelineConfig(key => values[key]);
@@ -35,9 +36,24 @@ describe("stack config", () => {
         expect(Object.keys(project.config).sort()).to.deep.equal(Object.keys(SETTINGS).sort());
     });
 
+    it("describes each key in Pulumi.yaml in the same words as the code", () => {
+        const project = yaml.load(fs.readFileSync(path.join(__dirname, "..", "..", "Pulumi.yaml"), "utf8")) as {
+            config: Record<string, { description: string }>;
+        };
+        for (const [key, setting] of Object.entries(SETTINGS))
+            expect(project.config[key]?.description, key).to.equal(setting.description);
+    });
+
+    it("is documented by docs/config.md exactly as the settings table generates it (npm run config-docs)", () => {
+        const page = fs.readFileSync(path.join(__dirname, "..", "..", CONFIG_REFERENCE_FILE), "utf8");
+        expect(page, "docs/config.md is stale: run npm run config-docs").to.equal(configReference());
+        for (const key of Object.keys(SETTINGS)) expect(page).to.include(`| \`${key}\` |`);
+    });
+
     it("needs nothing but streamArn and applies every default", () => {
         const settings = parse({ streamArn: STREAM_ARN });
-        expect(settings).to.deep.equal({
+        expect(Object.keys(settings).sort()).to.deep.equal(Object.keys(SETTINGS).sort());
+        expect(settings).to.deep.include({
             streamArn: STREAM_ARN,
             streamKmsKeyArn: undefined,
             tableName: undefined,

@@ -4,8 +4,8 @@ import { expect } from "chai";
 import { gzipSync } from "zlib";
 import { bindParameters, findNamedQuery, NAMED_QUERIES } from "../../pipeline/analytics/queries";
 import { GLUE_TABLES, GlueTableDefinition, REJECTED_TABLE, TICKS_TABLE } from "../../pipeline/analytics/tables";
-import { LocalEngine } from "../../tools/query/engine";
-import { Cell, objectRows } from "../../tools/query/rows";
+import { LocalEngine } from "../../harness/query/engine";
+import { Cell, objectRows } from "../../harness/query/rows";
 
 /** Sequence numbers as short as "9" and as long as "11": compared as numbers, "11" comes after "9". */
 const SHARD = "shardId-000000000000";

@@ -3,9 +3,9 @@ import * as os from "os";
 import * as path from "path";
 import { expect } from "chai";
 import { runProgram, STREAM_ARN } from "../../harness/pulumi/program-under-mocks";
-import { UserError } from "../../tools/cli";
-import { readStackConfig, stackFile } from "../../tools/plan/stack-files";
-import { displayType, formatPlan } from "../../tools/plan/tree";
+import { UserError } from "../../harness/cli/cli";
+import { readStackConfig, stackFile } from "../../harness/pulumi/stack-files";
+import { displayType, formatPlan } from "../../harness/pulumi/tree";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 

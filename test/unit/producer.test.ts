@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import { deaggregate } from "../../pipeline/runtime/kpl";
-import { Ledger, putRecordId } from "../../tools/local/ledger";
-import { kinesisEntries, PutRecord } from "../../tools/local/producer";
-import { DEFAULT_SYMBOLS, seededRandom, TickGenerator } from "../../tools/local/ticks";
+import { Ledger, putRecordId } from "../../harness/local-stack/ledger";
+import { kinesisEntries, PutRecord } from "../../harness/local-stack/producer";
+import { DEFAULT_SYMBOLS, seededRandom, TickGenerator } from "../../harness/local-stack/ticks";
 
 const generate = (n: number) => {
     const generator = new TickGenerator(DEFAULT_SYMBOLS, 0.2, seededRandom(3));

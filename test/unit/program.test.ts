@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { StockStorage } from "../../pipeline/infra/storage";
+import { defaultSettings, settingsOf } from "../../pipeline/infra/config";
 import {
     fakeArn,
     ProgramRun,
@@ -366,9 +367,7 @@ describe("the Pulumi program with overrides", () => {
         expect(run.one(T.bucket, "storage-").options).to.deep.equal({ protect: true, retainOnDelete: true });
         // The resource keeps its options on itself too.
         const storage = new StockStorage("protected", {
-            protectData: true,
-            rawArchiveAfterDays: 30,
-            rawArchiveStorageClass: "STANDARD_IA",
+            settings: settingsOf(defaultSettings(STREAM_ARN, { protectData: "true" }), "storage"),
         });
         expect((storage.table as unknown as { __protect: boolean }).__protect).to.equal(true);
         expect((storage.bucket as unknown as { __protect: boolean }).__protect).to.equal(true);

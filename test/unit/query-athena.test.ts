@@ -8,8 +8,8 @@ import {
 } from "@aws-sdk/client-athena";
 import { mockClient } from "aws-sdk-client-mock";
 import { findNamedQuery } from "../../pipeline/analytics/queries";
-import { UsageError, UserError } from "../../tools/cli";
-import { athenaKind, runAthenaQuery } from "../../tools/query/athena";
+import { UsageError, UserError } from "../../harness/cli/cli";
+import { athenaKind, runAthenaQuery } from "../../harness/query/athena";
 import { parseQueryOptions, queryCommand } from "../../tools/query/command";
 
 const athena = mockClient(AthenaClient);

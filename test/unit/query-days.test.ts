@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { MAX_DAYS, parseDays } from "../../tools/query/days";
+import { MAX_DAYS, parseDays } from "../../harness/query/days";
 
 describe("--days", () => {
     it("takes a list of days, sorted and each once", () => {

@@ -1,6 +1,6 @@
 // Prices as DECIMAL(38,18): exact, rounded half-up like Athena's JSON reader, overflow reported.
 import { expect } from "chai";
-import { formatDecimal, toDecimal } from "../../tools/query/decimal";
+import { formatDecimal, toDecimal } from "../../harness/query/decimal";
 
 const asText = (text: string) => {
     const result = toDecimal(text, 38, 18);

@@ -1,6 +1,6 @@
 import { expect } from "chai";
-import type { QueryResult } from "../../tools/query/engine";
-import { formatResult } from "../../tools/query/format";
+import type { QueryResult } from "../../harness/query/engine";
+import { formatResult } from "../../harness/query/format";
 
 const RESULT: QueryResult = {
     columns: [

@@ -2,7 +2,7 @@
 import { expect } from "chai";
 import { gzipSync } from "zlib";
 import { REJECTED_TABLE, TICKS_TABLE } from "../../pipeline/analytics/tables";
-import { Cell, cellText, objectRows, partitionOf } from "../../tools/query/rows";
+import { Cell, cellText, objectRows, partitionOf } from "../../harness/query/rows";
 
 const SEQ = "49590338271490256608559692538361571095921575989136580001";
 const RECORD_KEY = `processed/day=2026-11-28/symbol=AAPL/${SEQ}.json`;

@@ -3,13 +3,20 @@ import type { LambdaClient } from "@aws-sdk/client-lambda";
 import type { KinesisStreamEvent } from "aws-lambda";
 import { expect } from "chai";
 import type { InvocationOutcome } from "../../harness/event-source-mapping/checkpoint";
-import { lambdaInvoker } from "../../tools/replay/invoke";
-import { BatchRange, parseFailureMessage, rangeKey } from "../../tools/replay/messages";
-import { regionOfQueueUrl } from "../../tools/replay/replay";
-import { chunkBySize, eventRecords, formatTotals, replay, replayExitCode, ReplayOptions } from "../../tools/replay/run";
-import { MessageSource, PendingMessage, QueueSource, SqsSender } from "../../tools/replay/sources";
-import { missingRecords, RangeRead } from "../../tools/replay/stream";
-import { parseStackOutputs } from "../../tools/stack-outputs";
+import { lambdaInvoker } from "../../harness/replay/invoke";
+import { BatchRange, parseFailureMessage, rangeKey } from "../../harness/replay/messages";
+import { regionOfQueueUrl } from "../../tools/replay/command";
+import {
+    chunkBySize,
+    eventRecords,
+    formatTotals,
+    replay,
+    replayExitCode,
+    ReplayOptions,
+} from "../../harness/replay/replay-ranges";
+import { MessageSource, PendingMessage, QueueSource, SqsSender } from "../../harness/replay/sources";
+import { missingRecords, RangeRead } from "../../harness/replay/stream";
+import { parseStackOutputs } from "../../harness/cli/stack-outputs";
 
 const STREAM_ARN = "arn:aws:kinesis:eu-west-1:123456789012:stream/stock-market-stream";
 const seq = (n: number) => `4965${String(n).padStart(52, "0")}`;

@@ -3,8 +3,8 @@ import * as os from "os";
 import * as path from "path";
 import { expect } from "chai";
 import { findChromium } from "../../harness/browser/chromium";
-import { ReportData, trimDecimal } from "../../tools/report/data";
-import { renderReport } from "../../tools/report/html";
+import { ReportData, trimDecimal } from "../../harness/report/data";
+import { renderReport } from "../../harness/report/html";
 
 const DATA: ReportData = {
     days: ["2026-11-28"],

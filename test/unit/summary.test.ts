@@ -1,7 +1,7 @@
 import { expect } from "chai";
-import { putRecordId } from "../../tools/local/ledger";
-import type { PutRecord } from "../../tools/local/producer";
-import { compareDecimals, percentile, reconcile, StoreContents, StoreCounts } from "../../tools/local/summary";
+import { putRecordId } from "../../harness/local-stack/ledger";
+import type { PutRecord } from "../../harness/local-stack/producer";
+import { compareDecimals, percentile, reconcile, StoreContents, StoreCounts } from "../../harness/local-stack/summary";
 
 describe("the local run's arithmetic", () => {
     it("compares prices as exact decimals, beyond a double's precision", () => {

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { decodeTick } from "../../pipeline/runtime/tick";
-import { compareDecimals } from "../../tools/local/summary";
-import { MALFORMED_KINDS, resolveSymbols, seededRandom, TickGenerator } from "../../tools/local/ticks";
+import { compareDecimals } from "../../harness/local-stack/summary";
+import { MALFORMED_KINDS, resolveSymbols, seededRandom, TickGenerator } from "../../harness/local-stack/ticks";
 
 describe("the local producer's ticks", () => {
     const generate = (count: number, badRatio: number) => {

@@ -1,9 +1,9 @@
 import { gzipSync } from "zlib";
 import { expect } from "chai";
 import { decodeTick } from "../../pipeline/runtime/tick";
-import { canarySymbol, makeCanaries, newRunId } from "../../tools/verify/canary";
+import { canarySymbol, makeCanaries, newRunId } from "../../harness/verify/canary";
 import { isCanarySymbol } from "../../pipeline/schema";
-import { candidateBatchKeys, CanaryStore, ItemStore, ObjectStore, PutCanary } from "../../tools/verify/store";
+import { candidateBatchKeys, CanaryStore, CanaryItems, CanaryObjects, PutCanary } from "../../harness/verify/store";
 
 const seq = (n: number) => `4965${String(n).padStart(52, "0")}`;
 const NOW = Date.UTC(2026, 10, 28, 14, 30);
@@ -36,7 +36,7 @@ describe("canary ticks (npm run verify)", () => {
 });
 
 /** An in-memory bucket. */
-function fakeBucket(objects: Record<string, Buffer>): ObjectStore & { deleted: string[]; lists: number } {
+function fakeBucket(objects: Record<string, Buffer>): CanaryObjects & { deleted: string[]; lists: number } {
     const bucket = {
         deleted: [] as string[],
         lists: 0,
@@ -56,7 +56,7 @@ function fakeBucket(objects: Record<string, Buffer>): ObjectStore & { deleted: s
     return bucket;
 }
 
-const noItems: ItemStore = { price: async () => undefined, delete: async () => undefined };
+const noItems: CanaryItems = { price: async () => undefined, delete: async () => undefined };
 
 function putCanary(n: number): PutCanary {
     const [canary] = makeCanaries("T1", 1, NOW + n);
@@ -138,7 +138,7 @@ describe("finding a canary in the batch object layout", () => {
 
     it("checks the item's price as an exact decimal", async () => {
         const canary = putCanary(7);
-        const items = (price: string): ItemStore => ({ price: async () => price, delete: async () => undefined });
+        const items = (price: string): CanaryItems => ({ price: async () => price, delete: async () => undefined });
         expect(await new CanaryStore(fakeBucket({}), items("1.00010"), new Set()).hasItem(canary)).to.equal(true);
         expect(await new CanaryStore(fakeBucket({}), items("1.0002"), new Set()).hasItem(canary)).to.equal(false);
     });

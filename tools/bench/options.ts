@@ -1,7 +1,7 @@
 /**
  * `npm run bench`'s flags, and the command line that repeats a run.
  */
-import { numberFlag, outputFolder, parseFlags, UsageError } from "../cli";
+import { numberFlag, outputFolder, parseFlags, UsageError } from "../../harness/cli/cli";
 import { CONTENDER_NAMES, ContenderId } from "./report";
 
 export interface Options {

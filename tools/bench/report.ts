@@ -10,9 +10,9 @@ import {
     PRICES,
     recordsPerSecondPerShard,
     SHARD_RECORDS_PER_SECOND,
-} from "./cost";
-import { table } from "../text-table";
-import { median, p90, TimingResult } from "./timing";
+} from "../../harness/bench/cost";
+import { table } from "../../harness/cli/text-table";
+import { median, p90, TimingResult } from "../../harness/bench/timing";
 
 /** The record layout must beat the original's algorithm by this factor per batch (10 ms / 30 ms latency). */
 export const SPEED_UP_TARGET = 40;

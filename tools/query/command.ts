@@ -4,13 +4,20 @@
  */
 import type { AthenaClient } from "@aws-sdk/client-athena";
 import { bindParameters, findNamedQuery, NAMED_QUERIES } from "../../pipeline/analytics/queries";
-import { Command, FlagValues, parseFlags, UsageError, UserError } from "../cli";
-import { AthenaQueryFailed, runAthenaQuery } from "./athena";
-import { parseDays } from "./days";
-import type { QueryResult } from "./engine";
-import { FORMATS, formatResult, OutputFormat } from "./format";
-import { InvalidSql, loadSummary, openLoadedEngine, problemLines } from "./load";
-import { asUsage, awsErrorsAsUserErrors, openSource, SOURCE_HELP, SourceFlags, sourceFlags } from "./sources";
+import { Command, FlagValues, parseFlags, UsageError, UserError } from "../../harness/cli/cli";
+import { AthenaQueryFailed, runAthenaQuery } from "../../harness/query/athena";
+import { parseDays } from "../../harness/query/days";
+import type { QueryResult } from "../../harness/query/engine";
+import { FORMATS, formatResult, OutputFormat } from "../../harness/query/format";
+import { InvalidSql, loadSummary, openLoadedEngine, problemLines } from "../../harness/query/load";
+import {
+    asUsage,
+    awsErrorsAsUserErrors,
+    openSource,
+    SOURCE_HELP,
+    SourceFlags,
+    sourceFlags,
+} from "../../harness/query/sources";
 
 const HELP = `Usage: npm run query -- SOURCE QUERY [--days DAYS] [--format table|csv|json]
 

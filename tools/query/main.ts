@@ -1,6 +1,6 @@
 /** `npm run query`: see command.ts. */
 import { AthenaClient } from "@aws-sdk/client-athena";
-import { runCommand } from "../cli";
+import { runCommand } from "../../harness/cli/cli";
 import { queryCommand } from "./command";
 
 // Ctrl-C stops reading objects, or stops the query on Athena too; a second one leaves at once.

@@ -1,5 +1,5 @@
-/** `npm run replay`: see replay.ts. */
-import { runCommand } from "../cli";
-import { replayCommand } from "./replay";
+/** `npm run replay`: see command.ts. */
+import { runCommand } from "../../harness/cli/cli";
+import { replayCommand } from "./command";
 
 runCommand(replayCommand);

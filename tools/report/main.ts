@@ -3,10 +3,11 @@
  * queries on the local engine: per symbol a candlestick chart of OHLC per minute with its tick
  * count, and a table of last prices.
  */
-import { displayPath, outputFile, parseFlags, runCommand, UsageError, UserError } from "../cli";
-import { parseDays } from "../query/days";
-import { asUsage, awsErrorsAsUserErrors, openSource, SOURCE_HELP, sourceFlags } from "../query/sources";
-import { writeReport } from "./report";
+import { displayPath, outputFile, parseFlags, runCommand, UsageError, UserError } from "../../harness/cli/cli";
+import { parseDays } from "../../harness/query/days";
+import { asUsage, awsErrorsAsUserErrors, openSource, SOURCE_HELP, sourceFlags } from "../../harness/query/sources";
+import { writeReport } from "../../harness/report/report";
+import { defaultReportFile } from "../../harness/cli/outputs";
 
 const HELP = `Usage: npm run report -- SOURCE [--days DAYS] [--out FILE] [--screenshot PNG]
 
@@ -18,7 +19,8 @@ Source (one):
 ${SOURCE_HELP}
 Options:
   --days DAYS          only these days: 2026-11-28,2026-11-29 or 2026-11-28..2026-11-30
-  --out FILE           where to write the page (default report.html)
+  --out FILE           where to write the page (default: DIR/report.html for --data DIR,
+                       reports/NAME.html for --bucket NAME)
   --screenshot PNG     also save a picture of the page, taken in headless Chromium
   -h, --help           this text`;
 
@@ -26,7 +28,7 @@ const OPTIONS = {
     bucket: { type: "string" },
     data: { type: "string" },
     days: { type: "string" },
-    out: { type: "string", default: "report.html" },
+    out: { type: "string" },
     screenshot: { type: "string" },
 } as const;
 
@@ -43,7 +45,10 @@ async function main(argv: string[]): Promise<number> {
     if (!source) throw new UsageError("give a source: --bucket NAME or --data DIR");
     const days = values.days === undefined ? undefined : asUsage(() => parseDays(values.days as string));
     // Where the command writes, and the browser a picture needs, are checked before any reading.
-    const out = outputFile("out", values.out as string);
+    const out = outputFile(
+        "out",
+        (values.out as string | undefined) ?? defaultReportFile({ dataDir: source.data, bucket: source.bucket }),
+    );
     const screenshot =
         values.screenshot === undefined ? undefined : outputFile("screenshot", values.screenshot as string);
     // Loaded only when asked for: the page itself needs no browser.

@@ -1,5 +1,5 @@
-/** `npm run verify`: see verify.ts. */
-import { runCommand } from "../cli";
-import { verifyCommand } from "./verify";
+/** `npm run verify`: see command.ts. */
+import { runCommand } from "../../harness/cli/cli";
+import { verifyCommand } from "./command";
 
 runCommand(verifyCommand);
