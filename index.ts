@@ -60,9 +60,10 @@ export const functionArn = processor.functionArn;
 export const failureQueueUrl = processor.failureQueueUrl;
 export const alarmTopicArn = processor.alarmTopicArn;
 export const dashboardUrl = health.url;
-export const analyticsDatabase = analytics?.databaseName;
-export const ticksTable = analytics?.ticksTableName;
-export const rejectedTable = analytics?.rejectedTableName;
-export const athenaWorkgroup = analytics?.workgroupName;
-export const athenaResultsBucket = analytics?.resultsBucketName;
-export const athenaConsoleUrl = analytics?.consoleUrl;
+// With `analytics: false` these are null: the stack shows them as off (Pulumi drops and warns about undefined).
+export const analyticsDatabase = analytics?.databaseName ?? null;
+export const ticksTable = analytics?.ticksTableName ?? null;
+export const rejectedTable = analytics?.rejectedTableName ?? null;
+export const athenaWorkgroup = analytics?.workgroupName ?? null;
+export const athenaResultsBucket = analytics?.resultsBucketName ?? null;
+export const athenaConsoleUrl = analytics?.consoleUrl ?? null;

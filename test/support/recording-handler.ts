@@ -20,8 +20,10 @@ function received(request: SignedRequest): ReceivedRequest {
     const headers = Object.fromEntries(
         Object.entries(request.headers).map(([name, value]) => [name.toLowerCase(), value]),
     );
+    // Copied byte by byte: Buffer.from(object) calls valueOf, which the SDK's JSON body (a
+    // Uint8Array that also answers string methods) warns about.
     const body =
-        typeof request.body === "string" ? Buffer.from(request.body) : Buffer.from(request.body ?? new Uint8Array());
+        typeof request.body === "string" ? Buffer.from(request.body) : Buffer.from(new Uint8Array(request.body ?? []));
     return { method: request.method, url: request.path + (query ? `?${query}` : ""), headers, body };
 }
 

@@ -220,7 +220,7 @@ describe("the analytics' settings", () => {
         expect(on.resources.filter(r => r.name.startsWith("analytics")).length).to.be.above(10);
         const names = (run: ProgramRun) => run.resources.filter(r => !r.name.startsWith("analytics")).map(r => r.name);
         expect(names(off)).to.deep.equal(names(on));
-        expect(off.outputs).to.include({ analyticsDatabase: undefined, athenaWorkgroup: undefined });
+        expect(off.outputs).to.include({ analyticsDatabase: null, athenaWorkgroup: null });
         expect(on.one(T.rolePolicy).inputs.policy).to.equal(off.one(T.rolePolicy).inputs.policy);
     });
 

@@ -21,15 +21,20 @@ function onPath(command: string): boolean {
 function aptGet(args: string[]): void {
     const asRoot = process.getuid?.() === 0;
     const [command, ...rest] = asRoot ? ["apt-get", ...args] : ["sudo", "-n", "apt-get", ...args];
+    // apt-get's own output (hundreds of lines, debconf notices among them) is shown only when it fails.
     const result = spawnSync(command, rest, {
-        stdio: ["ignore", "inherit", "inherit"],
+        stdio: ["ignore", "pipe", "pipe"],
+        encoding: "utf8",
         env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
     });
-    if (result.status !== 0)
+    if (result.status !== 0) {
+        const output = `${result.stdout ?? ""}${result.stderr ?? ""}`.trim().split("\n").slice(-20);
+        if (output.length > 0) console.error(output.join("\n"));
         throw new UserError(
             `${[command, ...rest].join(" ")} failed (${result.error?.message ?? `exit ${result.status}`}): ` +
                 "install Chromium yourself (apt-get install -y chromium) or set CHROMIUM_PATH",
         );
+    }
 }
 
 async function main(): Promise<number> {
@@ -44,7 +49,7 @@ async function main(): Promise<number> {
         throw new UserError(
             "no Chromium for the report's browser test, and installing it needs root: run apt-get install -y chromium as root, or set CHROMIUM_PATH",
         );
-    console.log("no Chromium for the report's browser test: installing Debian's (apt-get install -y chromium)");
+    console.log("no Chromium for the report's browser test: installing Debian's (apt-get install -y chromium)...");
     aptGet(["update", "-qq"]);
     aptGet(["install", "-y", "-qq", "chromium"]);
     const installed = findChromium();
