@@ -25,6 +25,8 @@ export interface ScheduleOptions {
 export interface ScheduleSettings {
     shards: number;
     recordsPerShard: number;
+    /** A large schedule: longer shards, bigger batches, many item keys (several BatchWriteItem requests a batch). */
+    large: boolean;
     mapping: MappingSettings;
     services: ServiceSettings;
     /** The function's timeout. */
@@ -49,11 +51,13 @@ const MAX_ROUNDS = 5000;
 const MAX_TIMERS_PER_ROUND = 100_000;
 
 function drawSettings(choices: Choices): ScheduleSettings {
+    const large = choices.flip(0.08);
     return {
         shards: choices.between(1, 2),
-        recordsPerShard: choices.between(1, 14),
+        recordsPerShard: large ? choices.between(20, 40) : choices.between(1, 14),
+        large,
         mapping: {
-            batchSize: choices.between(1, 10),
+            batchSize: large ? choices.between(10, 40) : choices.between(1, 10),
             parallelizationFactor: choices.pick([1, 1, 1, 2, 3]),
             bisectBatchOnFunctionError: !choices.flip(0.15),
             maximumRetryAttempts: choices.pick([10, 0, 1, 2, 3]),
@@ -231,6 +235,7 @@ export async function runSchedule(source: ChoiceSource, options: ScheduleOptions
         shards: settings.shards,
         recordsPerShard: settings.recordsPerShard,
         aggregatesOfOneKey: settings.mapping.parallelizationFactor > 1,
+        manyKeys: settings.large,
     });
     const lastArrival = Math.max(
         ...stream.shards.flat().map(record => record.event.kinesis.approximateArrivalTimestamp),

@@ -119,8 +119,10 @@ interface UserRecordDraft {
 export interface StreamShape {
     shards: number;
     recordsPerShard: number;
-    /** Symbols share a lane when records of different symbols must not meet in one aggregate (PF > 1). */
+    /** Aggregates hold records of one key only (with PF > 1, where AWS says aggregation does not mix). */
     aggregatesOfOneKey: boolean;
+    /** Timestamps from dozens, not a handful: more distinct item keys than one BatchWriteItem takes. */
+    manyKeys: boolean;
 }
 
 /** Draws a stream: which records, in which shards, with which sequence numbers and arrival times. */
@@ -151,7 +153,10 @@ export function drawStream(choices: Choices, shape: StreamShape): Stream {
             let partitionKey: string;
             let aggregate = false;
             if (kind === "tick" || kind === "invalid") {
-                const draft = kind === "tick" ? drawTick(choices, shard, ++uid) : drawInvalid(choices, shard, ++uid);
+                const draft =
+                    kind === "tick"
+                        ? drawTick(choices, shard, ++uid, shape.manyKeys)
+                        : drawInvalid(choices, shard, ++uid);
                 drafts.push(draft);
                 data = draft.data;
                 partitionKey = draft.partitionKey;
@@ -161,7 +166,7 @@ export function drawStream(choices: Choices, shape: StreamShape): Stream {
                 for (let i = 0; i < count; i++) {
                     const draft = choices.flip(0.2)
                         ? drawInvalid(choices, shard, ++uid)
-                        : drawTick(choices, shard, ++uid);
+                        : drawTick(choices, shard, ++uid, shape.manyKeys);
                     if (shape.aggregatesOfOneKey) {
                         draft.partitionKey = key;
                         if (draft.tick) {
@@ -223,9 +228,11 @@ function index(shards: StreamRecord[][]): Stream {
     return { shards, all, byKey, byItem };
 }
 
-function drawTick(choices: Choices, shard: number, uid: number): UserRecordDraft {
+function drawTick(choices: Choices, shard: number, uid: number, manyKeys: boolean): UserRecordDraft {
     const symbol = choices.pick(SYMBOLS_BY_SHARD[shard % SYMBOLS_BY_SHARD.length]);
-    const timestamp = choices.pick(TIMESTAMPS);
+    const timestamp = manyKeys
+        ? `2026-11-28T14:${String(choices.int(60)).padStart(2, "0")}:00`
+        : choices.pick(TIMESTAMPS);
     const fraction = choices.pick(FRACTIONS);
     const price = canonicalDecimal(`${uid}.${fraction}`)!;
     const written = choices.pick([
