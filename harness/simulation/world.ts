@@ -278,7 +278,7 @@ export class World {
     ): Promise<R> {
         this.stats.requests++;
         const fault = this.drawFault(service, batchSize > 0);
-        if (fault) this.trace(() => `  inv#${invocation.id}: ${what}: ${fault}`);
+        if (fault && fault !== "slow") this.trace(() => `  inv#${invocation.id}: ${what}: ${fault}`);
         if (fault === "slow") return this.slow(invocation, what, apply, signal);
         if (this.settings.latency) await sleep(this.choices.between(1, 20));
         if (invocation.dead) return hang();
