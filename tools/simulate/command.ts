@@ -71,17 +71,18 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 const sum = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
 
-/** What a layout's schedules did, in one line. */
-export function formatActivity(result: SimulationResult): string {
+/** What a layout's schedules did: a line, then what happened in them. */
+export function formatActivity(result: SimulationResult): string[] {
     const s = result.stats;
-    return (
-        `${result.layout}: ${plural(result.schedules, "schedule")} in ${seconds(result.elapsedMs)}: ` +
-        `${s.records} records, ${s.invocations} invocations (${s.replayInvocations} by replays), ` +
-        `${s.requests} requests, ${sum(s.faults)} faults, ${s.crashes} crashes, ${s.timeouts} timeouts, ` +
-        `${s.bisections} bisections, ${s.retries.fewer + s.retries.more} retries of another composition, ` +
-        `${s.lostCheckpoints} lost checkpoints, ${sum(s.givenUp)} ranges to the failure destination, ` +
-        `${s.replays} replays`
-    );
+    return [
+        `${result.layout}: ${plural(result.schedules, "schedule")} in ${seconds(result.elapsedMs)}`,
+        `  ${s.records} records, ${s.invocations} invocations (${s.replayInvocations} by replays), ${s.requests} requests`,
+        `  ${sum(s.faults)} faults, ${s.crashes} crashes, ${s.timeouts} Lambda timeouts, ${s.handlerErrors} errors thrown`,
+        `  ${s.bisections} bisections, ${s.retries.fewer + s.retries.more} retries of another composition, ` +
+            `${s.lostCheckpoints} lost checkpoints`,
+        `  ${sum(s.givenUp)} ranges to the failure destination (${s.givenUp.RecordAgeExceeded} for their age), ` +
+            `${s.replays} replays`,
+    ];
 }
 
 /** The invariants, each with how many times it was checked. */
@@ -146,7 +147,7 @@ async function main(argv: string[]): Promise<number> {
         if (process.stderr.isTTY) process.stderr.write("\r\x1b[2K");
         results.push(result);
         addStats(total, result.stats);
-        console.log(formatActivity(result));
+        console.log(formatActivity(result).join("\n"));
         if (result.failure) console.log(formatFailure(result).join("\n"));
     }
     console.log(`invariants checked (times, ${layouts}):`);
