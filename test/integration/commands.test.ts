@@ -13,7 +13,7 @@ import { CreateStreamCommand, KinesisClient, waitUntilStreamExists } from "@aws-
 import { Emulator, startKinesalite } from "../../harness/aws/emulators";
 import { localKinesisClient } from "../../harness/aws/kinesis";
 import { PACKAGE_DIR } from "../../harness/lambda/package";
-import { CommandResult, errorLines, ROOT, runNpm, runTool } from "../support/commands";
+import { CommandResult, errorLines, ROOT, runNpm, runScript, runTool } from "../support/commands";
 import { startKinesaliteProcess } from "../support/kinesalite-process";
 import { ensurePackage } from "../support/package";
 import { MARKER } from "../../harness/local-stack/data-dir";
@@ -282,6 +282,36 @@ describe("npm run local, runs", function () {
             const again = await runTool("clean/main.ts", ["--data", kept], { cwd: project });
             expect(again.stdout).to.equal(`nothing to clean: ${kept} does not exist\n`);
         });
+    });
+});
+
+describe("the commands' exit", function () {
+    this.timeout(180_000);
+
+    it("comes as soon as the command is done, with its code, even with a handle left open", async () => {
+        const started = Date.now();
+        const result = await runScript(path.join(ROOT, "test", "support", "lingering-command.ts"), []);
+        expect(result.stdout).to.equal("done, with a server still listening\n");
+        expect(result.status).to.equal(3);
+        expect(Date.now() - started).to.be.below(15_000);
+    });
+
+    it("comes within seconds of the summary, chaos run after chaos run", async () => {
+        for (let i = 0; i < 3; i++) {
+            let summaryAt = 0;
+            const result = await local(
+                ["--rate", "100", "--duration", "2", "--faults", "0.2", "--crash-rate", "0.05", "--skip-build"],
+                {
+                    onStdout: (stdout: string) => {
+                        if (!summaryAt && /^produced \d+/m.test(stdout)) summaryAt = Date.now();
+                    },
+                },
+            );
+            const exitedAt = Date.now();
+            expect(result.status, result.stdout + result.stderr).to.equal(0);
+            expect(summaryAt, "the summary line").to.be.above(0);
+            expect(exitedAt - summaryAt, `run ${i + 1}: from the summary to the exit`).to.be.below(5_000);
+        }
     });
 });
 

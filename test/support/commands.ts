@@ -35,16 +35,15 @@ export interface CommandOptions {
 
 /** Runs tools/<script> with the arguments, as `npm run` runs it. */
 export function runTool(script: string, args: string[], options: CommandOptions = {}): Promise<CommandResult> {
-    const preloads = (options.preload ?? []).flatMap(file => ["-r", file]);
+    return runScript(path.join(ROOT, "tools", script), args, options);
+}
+
+/** Runs a TypeScript file of the project in a Node.js process of its own, as ts-node does for npm run. */
+export function runScript(file: string, args: string[], options: CommandOptions = {}): Promise<CommandResult> {
+    const preloads = (options.preload ?? []).flatMap(preload => ["-r", preload]);
     return run(
         process.execPath,
-        [
-            ...preloads,
-            "-r",
-            require.resolve("ts-node/register/transpile-only"),
-            path.join(ROOT, "tools", script),
-            ...args,
-        ],
+        [...preloads, "-r", require.resolve("ts-node/register/transpile-only"), file, ...args],
         // The project's TypeScript settings, wherever the command runs.
         { ...options, env: { TS_NODE_PROJECT: path.join(ROOT, "tsconfig.json"), ...options.env } },
     );
