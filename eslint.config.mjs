@@ -17,7 +17,7 @@ const PIPELINE_IS_SELF_CONTAINED = {
 const RUNTIME_WITHOUT_PULUMI = [
     {
         group: ["@pulumi/*"],
-        message: "pipeline/runtime/ runs in Lambda: no @pulumi/* imports (see README, Contributing).",
+        message: "pipeline/runtime/ runs in Lambda: no @pulumi/* imports (see CONTRIBUTING.md).",
     },
     {
         regex: "^\\.\\./infra(/|$)",

@@ -66,7 +66,7 @@ export function explainAwsError(error: unknown, context: AwsErrorContext = {}): 
         return new UserError("no AWS region: set AWS_REGION (or a profile's region)");
     if (err.$metadata) {
         const hint = /AccessDenied|UnauthorizedOperation|NotAuthorized/.test(err.name ?? "")
-            ? " (see the README for the permissions this command needs)"
+            ? " (see docs/deploy.md#permissions for the permissions this command needs)"
             : "";
         const about = context.target ?? (context.service ? where(context) : undefined);
         return new UserError(`${about ? `${about}: ` : ""}${err.name}: ${message.split("\n")[0]}${hint}`);

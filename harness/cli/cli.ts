@@ -229,7 +229,7 @@ export function failure(command: Pick<Command, "name">, error: unknown): { messa
 /** Runs a command as the process: `--help`, its exit code, and one line for a mistake. */
 export function runCommand(command: Command, argv = process.argv.slice(2)): void {
     // The AWS SDK's seven-line notice that releases from 2027 need Node.js 22 would bury the one
-    // line a mistake gets; the README says so, and setting the variable to false shows it again.
+    // line a mistake gets; docs/local-runs.md says so, and setting the variable to false shows it again.
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
     if (argv.includes("--help") || argv.includes("-h")) {
         console.log(command.help);

@@ -10,7 +10,7 @@ import { UsageError, UserError } from "../cli/cli";
 /** Written into every data folder; `npm run clean` refuses a folder without it. */
 export const MARKER = ".stock-market-pipeline-local-data";
 const LOCK = "run.lock";
-/** Where the README suggests keeping local data, and what `npm run clean` removes by default. */
+/** Where docs/local-runs.md suggests keeping local data, and what `npm run clean` removes by default. */
 export const DEFAULT_DATA_DIR = ".local-data";
 
 /** Everything a local run or a replay writes into the folder: `npm run clean` removes these and nothing else. */

@@ -18,8 +18,8 @@
  *     message Tag { required string key = 1; optional string value = 2; }
  *
  * The explicit hash keys are skipped: they only chose the shard the aggregate went to, and nothing
- * here uses them. The wire format is read with @bufbuild/protobuf's BinaryReader (see README,
- * "Aggregated records", for why that library). Serialized into the Lambda: top-level functions only.
+ * here uses them. The wire format is read with @bufbuild/protobuf's BinaryReader (see
+ * docs/processing.md, "Aggregated records", for why that library). Serialized into the Lambda: top-level functions only.
  */
 import { createHash } from "crypto";
 import { BinaryReader, WireType } from "@bufbuild/protobuf/wire";

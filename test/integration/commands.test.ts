@@ -14,6 +14,7 @@ import { Emulator, startKinesalite } from "../../harness/aws/emulators";
 import { localKinesisClient } from "../../harness/aws/kinesis";
 import { PACKAGE_DIR } from "../../harness/lambda/package";
 import { CommandResult, errorLines, ROOT, runNpm, runScript, runTool } from "../support/commands";
+import { docPages, flagsPassed, helpLists, packageScripts, readPage } from "../support/docs";
 import { startKinesaliteProcess } from "../support/kinesalite-process";
 import { ensurePackage } from "../support/package";
 import { MARKER } from "../../harness/local-stack/data-dir";
@@ -577,29 +578,45 @@ describe("the other commands, when the user makes a mistake", function () {
 describe("every command's --help", function () {
     this.timeout(180_000);
     /** Each `npm run` script that runs a tools/ file, from package.json: a new command is covered at once. */
-    const scripts = Object.entries(
-        (JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> })
-            .scripts,
-    ).flatMap(([name, script]) => {
-        const file = /ts-node .*tools\/(\S+\.ts)$/.exec(script)?.[1];
-        return file ? [{ name, file }] : [];
-    });
+    const { commandFiles } = packageScripts();
+    const scripts = Object.entries(commandFiles).map(([name, file]) => ({ name, file }));
+    /** Each command's --help, spawned once for all the tests below. */
+    const helps = new Map<string, CommandResult>();
 
-    it("lists -h, --help and fits in 100 columns, for every command", async () => {
-        expect(scripts.map(script => script.name)).to.include.members(["local", "clean", "bench", "build:lambda"]);
-        const problems: string[] = [];
+    before(async () => {
         // Two at a time: this machine has two cores.
         for (let i = 0; i < scripts.length; i += 2) {
             await Promise.all(
-                scripts.slice(i, i + 2).map(async ({ name, file }) => {
-                    const result = await runTool(file, ["--help"]);
-                    if (result.status !== 0) problems.push(`${name}: exit ${result.status} ${result.stderr}`);
-                    if (!result.stdout.includes("-h, --help")) problems.push(`${name}: no -h, --help`);
-                    for (const line of result.stdout.split("\n"))
-                        if (line.length > 100) problems.push(`${name}: ${line.length} columns: ${line}`);
-                }),
+                scripts.slice(i, i + 2).map(async ({ name, file }) => helps.set(name, await runTool(file, ["--help"]))),
             );
         }
+    });
+
+    it("lists -h, --help and fits in 100 columns, for every command", () => {
+        expect(scripts.map(script => script.name)).to.include.members(["local", "clean", "bench", "build:lambda"]);
+        const problems: string[] = [];
+        for (const [name, result] of helps) {
+            if (result.status !== 0) problems.push(`${name}: exit ${result.status} ${result.stderr}`);
+            if (!result.stdout.includes("-h, --help")) problems.push(`${name}: no -h, --help`);
+            for (const line of result.stdout.split("\n"))
+                if (line.length > 100) problems.push(`${name}: ${line.length} columns: ${line}`);
+        }
+        expect(problems).to.deep.equal([]);
+    });
+
+    it("lists every flag README.md, CONTRIBUTING.md and docs/*.md pass to the command after npm run <command> --", () => {
+        const problems: string[] = [];
+        let checked = 0;
+        for (const page of docPages()) {
+            for (const { script, flag } of flagsPassed(readPage(page))) {
+                const help = helps.get(script)?.stdout;
+                if (help === undefined) problems.push(`${page}: npm run ${script} -- ${flag}: ${script} has no --help`);
+                else if (!helpLists(help, flag))
+                    problems.push(`${page}: npm run ${script} -- ${flag}: not in npm run ${script} -- --help`);
+                checked++;
+            }
+        }
+        expect(checked, "flags found in the docs").to.be.greaterThan(0);
         expect(problems).to.deep.equal([]);
     });
 });

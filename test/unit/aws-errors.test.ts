@@ -48,10 +48,10 @@ describe("AWS errors as one line (explainAwsError)", () => {
         ],
         ["no region", new Error("Region is missing"), {}, "no AWS region: set AWS_REGION (or a profile's region)"],
         [
-            "access denied, pointing at the README's permissions",
+            "access denied, pointing at the permissions in docs/deploy.md",
             serviceError("AccessDeniedException", "User is not authorized to perform: dynamodb:GetItem"),
             { target: "table T" },
-            "table T: AccessDeniedException: User is not authorized to perform: dynamodb:GetItem (see the README for the permissions this command needs)",
+            "table T: AccessDeniedException: User is not authorized to perform: dynamodb:GetItem (see docs/deploy.md#permissions for the permissions this command needs)",
         ],
         [
             "a service's refusal, naming the service and endpoint when there is no target",
