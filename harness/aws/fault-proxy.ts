@@ -10,6 +10,7 @@
 import { buffer } from "stream/consumers";
 import { setTimeout as sleep } from "timers/promises";
 import * as http from "http";
+import type * as net from "net";
 import type { AddressInfo } from "net";
 
 /**
@@ -81,11 +82,17 @@ const ERRORS = {
     refuse: { dynamodb: dynamoError(400, "ValidationException"), s3: s3Error(403, "AccessDenied") },
 };
 
-/** Drops the client's connection with a TCP reset (ECONNRESET on the other side), as a failing network does. */
-function resetConnection(response: http.ServerResponse): void {
-    const socket = response.socket;
-    if (socket && typeof socket.resetAndDestroy === "function") socket.resetAndDestroy();
-    else socket?.destroy();
+/**
+ * Drops a connection with a TCP reset (ECONNRESET on the other side), as a failing network does.
+ * A socket whose own side is already ending (the client half-closed and the HTTP server ended its
+ * side too, as it does when the SDK gives a request up) is destroyed instead: libuv refuses to
+ * reset a stream that is shutting down (EINVAL), and Node then leaves the handle half-closed, its
+ * descriptor open and the process spinning at exit, forever (seen after chaos runs' summaries).
+ */
+export function resetConnection(socket: net.Socket | null | undefined): void {
+    if (!socket || socket.destroyed) return;
+    if (socket.writableEnded || typeof socket.resetAndDestroy !== "function") socket.destroy();
+    else socket.resetAndDestroy();
 }
 
 /**
@@ -137,7 +144,7 @@ export function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy>
         if (latencyMs) await sleep(latencyMs);
 
         if (fault === "reset") {
-            response.socket?.resetAndDestroy();
+            resetConnection(response.socket);
             return;
         }
         if (fault === "error" || fault === "throttle" || fault === "refuse") {
@@ -171,7 +178,7 @@ export function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy>
             async reply => {
                 if (fault === "reset-after-write") {
                     // The emulator has carried the request out; the client never hears so.
-                    reply.resume().on("end", () => resetConnection(response));
+                    reply.resume().on("end", () => resetConnection(response.socket));
                     return;
                 }
                 if (typeof fault !== "object" || reply.statusCode !== 200) {

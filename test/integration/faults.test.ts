@@ -4,12 +4,14 @@
  * in the end every record is stored, none lost, none duplicated (the redelivery always starts at
  * the same first record in the batch layout).
  */
+import * as path from "path";
 import type { KinesisStreamRecord } from "aws-lambda";
 import { expect } from "chai";
 import type { Fault } from "../../harness/aws/fault-proxy";
 import type { ObjectLayout } from "../../pipeline/schema";
 import { Emulators, freshPipeline, startEmulatorsBehindProxies } from "../support/pipeline";
 import { aggregateOf, kinesisEvent, redelivery, sequenceNumber, tick } from "../support/kinesis-events";
+import { ROOT, runScript } from "../support/commands";
 
 /** A deterministic generator, so that a failing run can be repeated. */
 function lcg(seed: number): () => number {
@@ -132,4 +134,18 @@ describe("both object layouts under injected faults, with redelivery", function 
             expect(stored.sort(), "one item per valid record, exact prices").to.deep.equal([...items].sort());
         });
     }
+});
+
+describe("the fault proxy's connection resets", function () {
+    this.timeout(30_000);
+
+    it("let the process exit when a reset falls on a connection whose side had already ended", async () => {
+        // Reset with resetAndDestroy on such a socket, Node left the handle half-closed and the
+        // process spun at exit forever, after a chaos run's summary (run it with "raw" to see).
+        const result = await runScript(path.join(ROOT, "test", "support", "reset-after-end.ts"), [], {
+            timeoutMs: 15_000,
+        });
+        expect(result.stdout).to.equal("exiting\n");
+        expect(result.status).to.equal(0);
+    });
 });
