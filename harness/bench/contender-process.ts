@@ -1,15 +1,19 @@
 /**
- * One contender of the bench in a Node.js process of its own, as one warm Lambda container: its
- * handler is built once, as Lambda builds it, then invoked batch after batch. Nothing else runs in
- * that process (the sink and the emulators have their own), so its CPU is the handler's.
+ * One contender of the bench in an execution environment of its own, as one warm Lambda
+ * container: the function's runtime (AWS's runtime interface client on Node.js 22, as deployed;
+ * harness/lambda/process.ts) loads a handler that builds the contender once, in the init phase,
+ * then is invoked batch after batch. Nothing else runs in that process (the sink and the
+ * emulators have their own), so its CPU is the handler's and the runtime's.
  *
- * Each invocation makes its batch first (harness/bench/events.ts, from the seed and the batch's
- * index: no event crosses IPC) and then times only the handler call: wall time, and CPU of the
- * whole process (every thread: V8's garbage collector included) with process.cpuUsage.
+ * Each invocation's event is only the batch's index: the handler makes the batch first
+ * (harness/bench/events.ts, from the seed and the index) and then times only the contender's call:
+ * wall time, and CPU of the whole process (every thread: V8's garbage collector included) with
+ * process.cpuUsage, measured in the function's own process.
  */
-import { ChildProcess, fork } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
+import { LambdaProcess } from "../lambda/process";
 import { createHandlerFromEnvironment } from "../../pipeline/runtime/handler";
 import { FULL_TUNING, NO_TUNING, SdkTuning } from "../../pipeline/runtime/sdk-tuning";
 import { displayPath, UsageError } from "../cli/cli";
@@ -69,7 +73,7 @@ export function tuningOf(variant: string): SdkTuning {
     return variant[0] === "+" ? { ...NO_TUNING, [name]: true } : { ...FULL_TUNING, [name]: false };
 }
 
-// ---- The contender's own process ----------------------------------------------------------------
+// ---- Inside the function's process -------------------------------------------------------------
 
 type Invoke = (batch: ReturnType<typeof benchBatch>) => Promise<string | null>;
 
@@ -92,7 +96,7 @@ async function buildHandler(options: ContenderOptions): Promise<Invoke> {
     };
 }
 
-/** `%HasFastProperties`, when the process runs with --allow-natives-syntax (it is forked so); null otherwise. */
+/** `%HasFastProperties`, when the process runs with --allow-natives-syntax (it is started so); null otherwise. */
 function fastPropertiesProbe(): ((object: object) => boolean) | null {
     try {
         return new Function("object", "return %HasFastProperties(object)") as (object: object) => boolean;
@@ -121,19 +125,26 @@ const cpuMsNow = () => {
     return (user + system) / 1000;
 };
 
-async function serve(options: ContenderOptions): Promise<void> {
+/** What the runtime invokes: `{index}` runs that batch, `{index: null}` only closes the last one's inclusive CPU. */
+export type ContenderEvent = { index: number | null };
+type ContenderHandler = (
+    event: ContenderEvent,
+) => Promise<InvocationResult | Pick<InvocationResult, "previousInclusiveCpuMs">>;
+
+/** The contender's Lambda handler, built once (the init phase), as CONTENDER_HANDLER exports it. */
+export async function contenderHandler(options: ContenderOptions): Promise<ContenderHandler> {
     const invoke = await buildHandler(options);
     const configs = await watchClientConfigs();
     const probe = fastPropertiesProbe();
+    // Exiting normally (not killed) is what writes a --cpu-prof profile: stop() sends SIGTERM.
+    process.once("SIGTERM", () => process.exit(0));
     let previousStart: number | null = null;
-    process.on("message", async ({ index }: { index: number | null }) => {
+    return async ({ index }) => {
         const received = cpuMsNow();
         const previousInclusiveCpuMs = previousStart === null ? null : received - previousStart;
         if (index === null) {
-            // No batch: only closes the last one's inclusive CPU.
             previousStart = null;
-            process.send!({ previousInclusiveCpuMs });
-            return;
+            return { previousInclusiveCpuMs };
         }
         const batch = benchBatch(options.seed, index, options.batchSize);
         const start = cpuMsNow();
@@ -152,18 +163,8 @@ async function serve(options: ContenderOptions): Promise<void> {
             fastConfig: probe && configs.length ? configs.map(probe) : null,
         };
         previousStart = start;
-        process.send!(result);
-    });
-    // Exiting normally (not killed) is what writes a --cpu-prof profile.
-    process.once("disconnect", () => process.exit(0));
-    process.send!({ ready: true });
-}
-
-if (require.main === module) {
-    serve(JSON.parse(process.argv[2]) as ContenderOptions).catch(error => {
-        console.error(error);
-        process.exit(1);
-    });
+        return result;
+    };
 }
 
 // ---- The parent's handle ------------------------------------------------------------------------
@@ -176,53 +177,58 @@ export interface ContenderProcess {
     stop(): Promise<void>;
 }
 
+const ROOT = path.resolve(__dirname, "..", "..");
+
+/**
+ * The task root's handler: TypeScript, compiled as it loads (as the bench always ran it), the
+ * contender built before the handler is exported, so that the runtime's init phase builds it.
+ */
+function handlerModule(): string {
+    const tsNode = require.resolve("ts-node");
+    return [
+        "// The bench's contender as the function's handler: tools/bench/contender-process.ts.",
+        'import { createRequire } from "module";',
+        "const require = createRequire(import.meta.url);",
+        `require(${JSON.stringify(tsNode)}).register({ transpileOnly: true, project: ${JSON.stringify(path.join(ROOT, "tsconfig.json"))} });`,
+        `const { contenderHandler } = require(${JSON.stringify(__filename)});`,
+        "export const handler = await contenderHandler(JSON.parse(process.env.BENCH_CONTENDER));",
+        "",
+    ].join("\n");
+}
+
 export async function startContender(options: ContenderOptions): Promise<ContenderProcess> {
     if (options.kind === "package" && !fs.existsSync(PACKAGE_HANDLER)) {
         throw new UsageError(`no ${displayPath(PACKAGE_HANDLER)}: run npm run build:lambda first to time the package`);
     }
     if (options.cpuProfileDir) fs.mkdirSync(options.cpuProfileDir, { recursive: true });
-    const child: ChildProcess = fork(__filename, [JSON.stringify(options)], {
-        execArgv: [
-            "-r",
-            "ts-node/register/transpile-only",
-            "--allow-natives-syntax",
-            ...(options.cpuProfileDir ? ["--cpu-prof", "--cpu-prof-dir", options.cpuProfileDir] : []),
-        ],
-        // Only what Lambda would give the function (and PATH): nothing of this process's environment.
-        env: { PATH: process.env.PATH ?? "", TZ: "UTC", ...options.environment },
-        // Powertools' log line and EMF document are part of the handler's work; where they go is not.
-        stdio: ["ignore", "ignore", "pipe", "ipc"],
-    });
-    let stderr = "";
-    child.stderr!.on("data", chunk => {
-        stderr = (stderr + chunk).slice(-4000); // the end says why it died
-    });
-    await new Promise<void>((resolve, reject) => {
-        child.once("message", () => resolve());
-        child.once("exit", code =>
-            reject(new Error(`the ${options.kind} process exited (${code}) at start: ${stderr}`)),
-        );
-    });
-    const send = <T>(index: number | null) =>
-        new Promise<T>((resolve, reject) => {
-            const exited = (code: number | null) =>
-                reject(new Error(`the ${options.kind} process exited (${code}): ${stderr}`));
-            child.once("exit", exited);
-            child.once("message", result => {
-                child.off("exit", exited);
-                resolve(result as T);
-            });
-            child.send({ index }, error => error && reject(error));
+    const taskRoot = fs.mkdtempSync(path.join(os.tmpdir(), `bench-${options.kind}-`));
+    fs.writeFileSync(path.join(taskRoot, "__index.mjs"), handlerModule());
+    let lambda: LambdaProcess;
+    try {
+        lambda = await LambdaProcess.start({
+            taskRoot,
+            nodePath: path.join(ROOT, "node_modules"),
+            // Only what Lambda would give the function, and the contender's settings.
+            environment: { ...options.environment, BENCH_CONTENDER: JSON.stringify(options) },
+            nodeArgs: [
+                "--allow-natives-syntax",
+                ...(options.cpuProfileDir ? ["--cpu-prof", "--cpu-prof-dir", options.cpuProfileDir] : []),
+            ],
         });
+    } catch (error) {
+        fs.rmSync(taskRoot, { recursive: true, force: true });
+        throw new Error(`the ${options.kind} contender failed to start: ${(error as Error).message}`, {
+            cause: error,
+        });
+    }
+    const invoke = <T>(index: number | null) => lambda.invoke({ index } as never, 600_000) as unknown as Promise<T>;
     return {
-        run: index => send<InvocationResult>(index),
+        run: index => invoke<InvocationResult>(index),
         closeLast: async () =>
-            (await send<Pick<InvocationResult, "previousInclusiveCpuMs">>(null)).previousInclusiveCpuMs,
-        stop: () =>
-            new Promise(resolve => {
-                if (child.exitCode !== null || !child.connected) return resolve();
-                child.once("exit", () => resolve());
-                child.disconnect();
-            }),
+            (await invoke<Pick<InvocationResult, "previousInclusiveCpuMs">>(null)).previousInclusiveCpuMs,
+        stop: async () => {
+            await lambda.stop();
+            fs.rmSync(taskRoot, { recursive: true, force: true });
+        },
     };
 }

@@ -15,6 +15,7 @@ import { randomUUID } from "crypto";
 import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient, _Record } from "@aws-sdk/client-kinesis";
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
 import { BatchRecord, Checkpoint, InvocationOutcome, nextCheckpoint, RetryLimits } from "./checkpoint";
+import { REQUEST_PAYLOAD_LIMIT } from "../lambda/runtime-api";
 
 export interface PollerSettings extends RetryLimits {
     batchSize: number;
@@ -170,7 +171,10 @@ export class ShardPoller {
      * (the shard then stays before the batch, as a mapping that is disabled mid-batch).
      */
     private async processBatch(records: _Record[]): Promise<boolean> {
-        const parts: Part[] = [{ records, attempt: 0 }];
+        const parts: Part[] = cutAtPayloadLimit(records, record => toEventRecord(record, this.where)).map(batch => ({
+            records: batch,
+            attempt: 0,
+        }));
         while (parts.length > 0) {
             if (this.stopping) return false;
             parts.unshift(...(await this.processPart(parts.shift()!)));
@@ -296,6 +300,34 @@ export class ShardPoller {
             };
         });
     }
+}
+
+/**
+ * Lambda invokes a batch once its payload reaches 6 MB ("You cannot modify this limit"): a page
+ * of big records becomes several batches, in stream order, each under Lambda's invocation limit.
+ * A record too big for an event of its own goes alone, and its invocation fails (see FunctionPool).
+ */
+export function cutAtPayloadLimit(
+    records: _Record[],
+    toEvent: (record: _Record) => KinesisStreamRecord,
+    limit = REQUEST_PAYLOAD_LIMIT,
+): _Record[][] {
+    const batches: _Record[][] = [];
+    const envelope = Buffer.byteLength(JSON.stringify({ Records: [] }));
+    let bytes = envelope;
+    for (const record of records) {
+        const size = Buffer.byteLength(JSON.stringify(toEvent(record)));
+        const current = batches[batches.length - 1];
+        const separator = current?.length ? 1 : 0;
+        if (current && bytes + separator + size <= limit) {
+            current.push(record);
+            bytes += separator + size;
+        } else {
+            batches.push([record]);
+            bytes = envelope + size;
+        }
+    }
+    return batches;
 }
 
 function toBatchRecord(record: _Record): BatchRecord {

@@ -18,6 +18,8 @@ import { lambdaEnvironment } from "../lambda/environment";
 import { createLambdaSandbox } from "../lambda/sandbox";
 import { createRecordBucket, createTickTable, dynamoClient, s3Client } from "../aws/resources";
 import { FunctionPool } from "../lambda/function-pool";
+import { InitError } from "../lambda/process";
+import { ensureLambdaRuntime } from "../lambda/runtime-install";
 import { Ledger } from "./ledger";
 import { FailureDestinationMessage, ShardPoller } from "../event-source-mapping/poller";
 import { ProducerStats, runProducer } from "./producer";
@@ -136,9 +138,13 @@ export async function ensureStorage(dynamo: DynamoDBClient, s3: S3Client, withDa
     });
 }
 
-/** The function as Lambda configures it: the package alone, settings from the environment only. */
+/**
+ * The function as Lambda configures it: the package alone, settings from the environment only,
+ * under Lambda's runtime (installed first when missing). `packageDir` (default dist/processor)
+ * is for tests.
+ */
 export async function startFunction(
-    options: Pick<LocalPipelineOptions, "build" | "functionLogs" | "log">,
+    options: Pick<LocalPipelineOptions, "build" | "functionLogs" | "log"> & { packageDir?: string },
     settings: PipelineSettings,
     endpoints: { dynamodb: string; s3: string },
     closers: Closer[],
@@ -153,7 +159,9 @@ export async function startFunction(
             `function package: ${displayPath(PACKAGE_DIR)}/ (${built.files} files, ${(built.bytes / 1024 / 1024).toFixed(2)} MiB)`,
         );
     }
-    const sandbox = createLambdaSandbox(PACKAGE_DIR);
+    const runtime = await ensureLambdaRuntime({ log });
+    log(`function runtime: ${runtime.description}`);
+    const sandbox = createLambdaSandbox(options.packageDir ?? PACKAGE_DIR);
     closers.push(() => sandbox.remove());
     const environment = lambdaEnvironment({
         endpoints,
@@ -169,8 +177,10 @@ export async function startFunction(
         crashPlan,
     );
     closers.push(() => pool.close());
-    // A package that cannot load fails here, once, rather than as retries of every batch.
-    await pool.warmUp();
+    // A package that cannot load fails here, once, rather than as retries of every batch: in one line.
+    await pool.warmUp().catch(error => {
+        throw error instanceof InitError ? new UserError(error.message) : error;
+    });
     return pool;
 }
 

@@ -21,7 +21,7 @@ describe("the function's execution environments (FunctionPool)", function () {
             `let calls = 0;
             exports.handler = async event => {
             calls++;
-            if (event.hang) return new Promise(() => undefined);
+            if (event.hang) return new Promise(resolve => setTimeout(resolve, 60_000));
             if (event.fail) throw new Error("handler failed");
             if (event.slowMs) await new Promise(resolve => setTimeout(resolve, event.slowMs));
             if (event.doneFile) require("fs").writeFileSync(event.doneFile, "done");

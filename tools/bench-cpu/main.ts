@@ -15,6 +15,7 @@ import { numberFlag, outputFolder, parseFlags, runCommand, UsageError } from "..
 import { ContenderProcess, startContender, tuningOf } from "../../harness/bench/contender-process";
 import { table } from "../../harness/cli/text-table";
 import { median, p90, TimedContender, timeContenders, TimingResult } from "../../harness/bench/timing";
+import { ensureLambdaRuntime } from "../../harness/lambda/runtime-install";
 
 const HELP = `Usage: npm run bench:cpu -- [flags]
 
@@ -131,6 +132,8 @@ async function main(argv: string[]): Promise<number> {
             `${options.warmUps} warm-up + ${options.batches} timed batches of ${options.batchSize} ticks; seed ${options.seed}`,
     );
     console.log(`reproduce with: ${reproduceCommand(options)}`);
+    const runtime = await ensureLambdaRuntime({ log: line => console.log(line) });
+    console.log(`function runtime: ${runtime.description}, CPU measured in each variant's process`);
     const sink = await startSinkProcess({ latencyMs: options.latencyMs, signing: { sessionToken: SESSION_TOKEN } });
     const processes: ContenderProcess[] = [];
     try {

@@ -19,6 +19,7 @@ import type { SinkStats } from "../../harness/sink/sink-server";
 import { runCommand } from "../../harness/cli/cli";
 import { checkOnEmulators } from "../../harness/bench/check";
 import { ContenderProcess, startContender } from "../../harness/bench/contender-process";
+import { ensureLambdaRuntime } from "../../harness/lambda/runtime-install";
 import { checkPlan, HELP, Options, parseOptions, reproduceCommand, timingPlan } from "./options";
 import { CONTENDER_NAMES, ContenderId, formatReport, summarize, verdicts } from "./report";
 import { TimedContender, timeContenders } from "../../harness/bench/timing";
@@ -105,6 +106,9 @@ async function main(argv: string[]): Promise<number> {
             `load average ${load().join(" ")} (1, 5, 15 min) at the start`,
     );
     console.log(`reproduce with: ${reproduceCommand(options)}`);
+    // The contenders run as the function does: their CPU is measured inside that runtime's process.
+    const runtime = await ensureLambdaRuntime({ log: line => console.log(line) });
+    console.log(`function runtime: ${runtime.description}, one process per contender`);
 
     const problems: string[] = [];
     if (options.checkBatches > 0) {
