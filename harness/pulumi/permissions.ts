@@ -522,3 +522,38 @@ export function statementReasons(): [string, string][] {
         ["Verify…", "npm run verify after pulumi up in CI: canaries put, read back and deleted"],
     ];
 }
+
+/**
+ * The trust policy of a CI role: GitHub's OIDC provider may have the role assumed only for this
+ * repository's main branch (deploy) or its pull requests (preview), as the `sub` claim GitHub
+ * signs says (a job with a GitHub environment gets `repo:OWNER/REPO:environment:NAME` instead).
+ */
+export function ciTrustPolicy(role: "deploy" | "preview", account: string, repository: string): string {
+    const subject = role === "deploy" ? `repo:${repository}:ref:refs/heads/main` : `repo:${repository}:pull_request`;
+    return JSON.stringify(
+        {
+            Version: "2012-10-17",
+            Statement: [
+                {
+                    Sid:
+                        role === "deploy"
+                            ? "GitHubActionsOnMainOfThisRepository"
+                            : "GitHubActionsOnPullRequestsOfThisRepository",
+                    Effect: "Allow",
+                    Principal: {
+                        Federated: `arn:aws:iam::${account}:oidc-provider/token.actions.githubusercontent.com`,
+                    },
+                    Action: "sts:AssumeRoleWithWebIdentity",
+                    Condition: {
+                        StringEquals: {
+                            "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+                            "token.actions.githubusercontent.com:sub": subject,
+                        },
+                    },
+                },
+            ],
+        },
+        null,
+        4,
+    );
+}
