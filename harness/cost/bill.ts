@@ -25,7 +25,7 @@ const DAYS_PER_MONTH = SECONDS_PER_MONTH / SECONDS_PER_DAY;
 
 /**
  * The processor's CPU and wall time per batch of 100 ticks, as `npm run bench` measured them (the
- * run the README's Performance section shows: 10 ms per DynamoDB and 30 ms per S3 request). The
+ * run docs/performance.md shows: 10 ms per DynamoDB and 30 ms per S3 request). The
  * CPU grows with the batch's records; the rest is about one round trip, whatever the batch.
  */
 export const MEASURED_BATCH = {
@@ -384,7 +384,7 @@ export function monthlyBill(inputs: BillInputs): MonthlyBill {
                     ? ` (a shard takes at most ${quantity(SHARD_RECORDS_PER_SECOND)} records/s: this rate needs ${Math.ceil(rate / SHARD_RECORDS_PER_SECOND)} shards, --shards)`
                     : ""),
             `${quantity(perInvocation)} ticks per invocation (batchSize ${s.batchSize}; the mapping reads each shard about once a second, or waits maximumBatchingWindowInSeconds ${s.maximumBatchingWindowInSeconds})`,
-            `CPU per batch of 100 as npm run bench measured it (${MEASURED_BATCH[layout].cpuMs} ms in the ${layout} layout, README "Performance"), stretched below 1,769 MB`,
+            `CPU per batch of 100 as npm run bench measured it (${MEASURED_BATCH[layout].cpuMs} ms in the ${layout} layout, docs/performance.md), stretched below 1,769 MB`,
             `object and item sizes measured on the processor's code: raw/ ${sizes.validRaw.toFixed(0)} B, processed/ ${sizes.processed.toFixed(0)} B, rejected/ ${sizes.rejected.toFixed(0)} B per record, items of ${sizes.item.toFixed(0)} B (${writeUnits} write unit)`,
             `storage after ${daysKept} days of ticks (--days-kept), each store at most its retention; ${REWRITTEN_SHARE * 100}% of objects assumed rewritten by redeliveries, their old version kept ${s.noncurrentVersionDays} days`,
         ],

@@ -220,7 +220,7 @@ export const SETTINGS = {
     objectLayout: setting(
         "processor",
         oneOf(OBJECT_LAYOUTS, DEFAULT_OBJECT_LAYOUT),
-        "How records are written to S3: record (one object per record and prefix, the original layout) or batch (a few gzip NDJSON objects per invocation, about a fifteenth of the cost: $0.73 instead of $10.64 per million ticks, see README).",
+        "How records are written to S3: record (one object per record and prefix, the original layout) or batch (a few gzip NDJSON objects per invocation, about a fifteenth of the cost: $0.73 instead of $10.64 per million ticks, see docs/processing.md).",
     ),
     analytics: setting(
         "stack",
