@@ -18,6 +18,12 @@ export const TABLE_KEY = { partitionKey: "symbol", sortKey: "timestamp" } as con
  */
 export const DAY_INDEX = { name: "byDay", partitionKey: "day", sortKey: "timestamp" } as const;
 
+/**
+ * The item attribute DynamoDB's TTL deletes items by (epoch seconds), set when the stack sets
+ * itemTtlDays (the function's ITEM_TTL_DAYS): the table's TTL is enabled on exactly this name.
+ */
+export const TTL_ATTRIBUTE = "expiresAt";
+
 /** The table's attribute definitions (only key attributes are declared in DynamoDB). */
 export function tableAttributes(withDayIndex: boolean): { name: string; type: "S" }[] {
     const names: string[] = [TABLE_KEY.partitionKey, TABLE_KEY.sortKey];

@@ -3,17 +3,18 @@
  * requests the sink counted, at public on-demand prices (us-east-1), and the records per second one
  * shard gets at a given memory size. Pure: the bench measures, this computes.
  */
+import { LIST_PRICES } from "../cost/prices";
 
-/** Public prices (us-east-1, on demand; checked 2026-11). */
+/** The prices a batch costs (us-east-1, on demand), from the project's one table of prices. */
 export const PRICES = {
     /** S3 Standard PUT, COPY, POST, LIST: $0.005 per 1,000 requests. */
-    s3PutPerRequest: 0.005 / 1000,
+    s3PutPerRequest: LIST_PRICES.s3.putPerRequest,
     /** DynamoDB on-demand: $0.625 per million write request units (one per KB of each item put). */
-    dynamodbPerWriteUnit: 0.625 / 1_000_000,
+    dynamodbPerWriteUnit: LIST_PRICES.dynamodb.perWriteUnit,
     /** Lambda on arm64: $0.0000133334 per GB-second... */
-    lambdaPerGbSecond: 0.0000133334,
+    lambdaPerGbSecond: LIST_PRICES.lambda.perGbSecond,
     /** ...and $0.20 per million requests. */
-    lambdaPerRequest: 0.2 / 1_000_000,
+    lambdaPerRequest: LIST_PRICES.lambda.perRequest,
 } as const;
 
 /** Lambda gives CPU in proportion to memory: 1,769 MB is one full vCPU (a single-threaded handler gets no more above it). */

@@ -19,6 +19,10 @@ export interface ProgramRun {
     /** Every resource in the order the mocks saw them, the stack (`pulumi:pulumi:Stack`) first. */
     resources: DeclaredResource[];
     outputs: Record<string, unknown>;
+    /** What the program said with pulumi.log.warn, in order: `pulumi preview` shows the same lines. */
+    warnings: string[];
+    /** The data sources the program called (aws.kinesis.getStream, …), in order, with their inputs. */
+    calls: { token: string; inputs: Record<string, any> }[];
     /** The one resource of a type (whose name starts with `namePrefix`, e.g. a component's); fails when there is not exactly one. */
     one(type: string, namePrefix?: string): DeclaredResource;
     all(type: string, namePrefix?: string): DeclaredResource[];
@@ -26,6 +30,32 @@ export interface ProgramRun {
 
 const PROJECT = "stock-market-pipeline";
 const REGION = "us-east-1";
+/** The account the mocks' resources live in: the documentation's, as the example stacks' ARNs. */
+const ACCOUNT = "123456789012";
+
+/** The stream the mocked AWS account has: what aws.kinesis.getStream finds. */
+export interface MockStream {
+    /** No stream of that name in the account (the lookup fails). */
+    missing?: boolean;
+    /** Open shards (1 by default). */
+    shards?: number;
+    onDemand?: boolean;
+    /** The stream's key as Kinesis reports it (a key ARN, a key id or an alias); unencrypted without one. */
+    kmsKeyId?: string;
+    /** What DescribeKey resolves that key to (by default the ARN given, customer managed). */
+    key?: { arn: string; keyManager: "AWS" | "CUSTOMER" };
+}
+
+/** The AWS the program runs against under mocks, and how it is run. */
+export interface MockWorld {
+    /** The account of the stack's credentials: by default the configured stream's, or ACCOUNT. */
+    account?: string;
+    stream?: MockStream;
+    /** `pulumi up` rather than `pulumi preview` (the default): what only a deployment refuses is refused. */
+    deploying?: boolean;
+    /** Receives each resource as the mocks see it, also when the program then fails. */
+    seen?: DeclaredResource[];
+}
 const PROGRAM = path.resolve(__dirname, "../../index.ts");
 
 /** ARNs in the formats AWS gives each resource type, so that policies are checked against real shapes. */
@@ -53,10 +83,51 @@ export function fakeArn(resource: Pick<DeclaredResource, "type" | "name" | "inpu
     return format(fakeName(resource.type, resource.name, resource.inputs));
 }
 
-/** What a data source returns under mocks: the stack's region for getRegion, else the inputs. */
-function fakeCall(token: string, inputs: Record<string, any>): Record<string, any> {
-    if (token === "aws:index/getRegion:getRegion") return { ...inputs, region: REGION, name: REGION };
-    return inputs;
+/** What a data source returns under mocks: the stack's region, account, stream and its key; else the inputs. */
+function fakeCall(token: string, inputs: Record<string, any>, world: MockWorld, region: string): Record<string, any> {
+    const account = world.account ?? ACCOUNT;
+    switch (token) {
+        case "aws:index/getRegion:getRegion":
+            return { ...inputs, region, name: region };
+        case "aws:index/getCallerIdentity:getCallerIdentity":
+            return { accountId: account, arn: `arn:aws:iam::${account}:user/mocks`, userId: "AIDAMOCKS", id: account };
+        case "aws:index/getPartition:getPartition":
+            return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
+        case "aws:kinesis/getStream:getStream":
+            return fakeStream(inputs, world.stream ?? {}, account, inputs.region ?? region);
+        case "aws:kms/getKey:getKey": {
+            const key = world.stream?.key ?? { arn: inputs.keyId, keyManager: "CUSTOMER" };
+            return { ...inputs, ...key, id: key.arn };
+        }
+        default:
+            return inputs;
+    }
+}
+
+/** The stream getStream finds by name in the account, or the provider's error when there is none. */
+function fakeStream(inputs: Record<string, any>, stream: MockStream, account: string, region: string) {
+    if (stream.missing) {
+        // As the engine reports a provider's failed invoke; the SDK reads a gRPC error's details.
+        const details =
+            `invocation of aws:kinesis/getStream:getStream returned an error: reading Kinesis Stream (${inputs.name}): ` +
+            `couldn't find resource\n\nResourceNotFoundException: Stream ${inputs.name} under account ${account} not found.`;
+        throw Object.assign(new Error(details), { details });
+    }
+    const arn = `arn:aws:kinesis:${region}:${account}:stream/${inputs.name}`;
+    return {
+        arn,
+        id: arn,
+        name: inputs.name,
+        encryptionType: stream.kmsKeyId ? "KMS" : "NONE",
+        kmsKeyId: stream.kmsKeyId ?? "",
+        openShards: Array.from({ length: stream.shards ?? 1 }, (_, i) => `shardId-${String(i).padStart(12, "0")}`),
+        closedShards: [],
+        retentionPeriod: 24,
+        shardLevelMetrics: [],
+        streamModeDetails: [{ streamMode: stream.onDemand ? "ON_DEMAND" : "PROVISIONED" }],
+        creationTimestamp: 0,
+        tags: {},
+    };
 }
 
 /** Outputs a real provider would report, derived from the inputs so that wiring can be checked. */
@@ -73,28 +144,43 @@ function qualified(config: Record<string, string>): Record<string, string> {
     return Object.fromEntries(Object.entries(config).map(([k, v]) => [k.includes(":") ? k : `${PROJECT}:${k}`, v]));
 }
 
-/** index.ts, run afresh: it runs when it is first imported, so forget the previous run's copy. */
-function loadProgram(): Record<string, unknown> {
+type Outputs = Record<string, unknown>;
+
+/**
+ * index.ts, run afresh (forgetting the previous run's copy) as Pulumi runs it: it exports a
+ * function, which Pulumi calls and awaits for the stack's outputs.
+ */
+function loadProgram(): Promise<Outputs> {
     delete require.cache[PROGRAM];
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require(PROGRAM) as Record<string, unknown>;
+    const program = require(PROGRAM) as () => Promise<Outputs>;
+    return program();
 }
 
 /**
  * Runs index.ts under Pulumi mocks with the given stack config (keys without the project
  * prefix, or namespaced like `aws:region`, which defaults to us-east-1) and returns every
- * resource it declared and its stack outputs.
+ * resource it declared and its stack outputs. A preview unless `world.deploying`.
  */
-export function runProgram(config: Record<string, string>): Promise<ProgramRun> {
-    return runUnderMocks(loadProgram, { "aws:region": "us-east-1", ...config });
+export function runProgram(config: Record<string, string>, world: MockWorld = {}): Promise<ProgramRun> {
+    return runUnderMocks(loadProgram, { "aws:region": "us-east-1", ...config }, "test", world);
 }
 
 /**
  * Runs index.ts as the given stack with exactly this config (`namespace:key` to string, as
  * Pulumi hands it to a program): nothing is added, so a missing aws:region stays missing.
  */
-export function runProgramAsStack(config: Record<string, string>, stack: string): Promise<ProgramRun> {
-    return runUnderMocks(loadProgram, config, stack);
+export function runProgramAsStack(
+    config: Record<string, string>,
+    stack: string,
+    world: MockWorld = {},
+): Promise<ProgramRun> {
+    return runUnderMocks(loadProgram, config, stack, world);
+}
+
+/** The account of the stream the config names, which the mocked credentials are for by default. */
+function streamAccount(config: Record<string, string>): string | undefined {
+    return config[`${PROJECT}:streamArn`]?.split(":")[4] || undefined;
 }
 
 /**
@@ -103,24 +189,35 @@ export function runProgramAsStack(config: Record<string, string>, stack: string)
  * For components used outside index.ts too.
  */
 export async function runUnderMocks(
-    program: () => Record<string, unknown>,
+    program: () => Outputs | Promise<Outputs>,
     config: Record<string, string> = {},
     stack = "test",
+    world: MockWorld = {},
 ): Promise<ProgramRun> {
     const resources: DeclaredResource[] = [];
+    const calls: ProgramRun["calls"] = [];
+    const namespaced = qualified(config);
+    const mockWorld = { ...world, account: world.account ?? streamAccount(namespaced) };
+    const region = namespaced["aws:region"] ?? process.env.AWS_REGION ?? REGION;
     await pulumi.runtime.setMocks(
         {
             newResource: args => {
-                resources.push({ type: args.type, name: args.name, inputs: args.inputs, options: {} });
+                const resource = { type: args.type, name: args.name, inputs: args.inputs, options: {} };
+                resources.push(resource);
+                world.seen?.push(resource);
                 return { id: `${args.name}-id`, state: fakeState(args.type, args.name, args.inputs) };
             },
-            call: args => fakeCall(args.token, args.inputs),
+            call: args => {
+                calls.push({ token: args.token, inputs: args.inputs });
+                return fakeCall(args.token, args.inputs, mockWorld, region);
+            },
         },
         PROJECT,
         stack,
-        false,
+        !world.deploying,
     );
-    pulumi.runtime.setAllConfig(qualified(config));
+    pulumi.runtime.setAllConfig(namespaced);
+    const warnings = captureWarnings();
 
     // Parents and options do not reach the mocks: a stack transformation sees each resource as declared.
     const declared = new Map<string, { parent?: string; options: DeclaredResource["options"] }>();
@@ -140,14 +237,18 @@ export async function runUnderMocks(
         });
         // Thrown out of the stack, an error would also reject promises nobody awaits; rethrown below.
         try {
-            return program();
+            return await program();
         } catch (error) {
             failure = { error };
             return {};
         }
     });
     // Children registered after the outputs resolved (alarms, policies) still count.
-    await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+    try {
+        await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+    } finally {
+        warnings.stop();
+    }
     if (failure) throw failure.error;
     for (const resource of resources) Object.assign(resource, declared.get(resourceId(resource)));
     // In the order the program declared them (the mocks see them as their inputs resolve), the stack first.
@@ -161,7 +262,23 @@ export async function runUnderMocks(
         if (found.length !== 1) throw new Error(`expected exactly one ${type}, found ${found.length}`);
         return found[0];
     };
-    return { resources, outputs: (exported ?? {}) as Record<string, unknown>, one, all };
+    return { resources, outputs: (exported ?? {}) as Outputs, warnings: warnings.lines, calls, one, all };
+}
+
+/**
+ * Collects what pulumi.log.warn says while the program runs. Without an engine (as under mocks)
+ * Pulumi writes it to the console as `warning: [runtime] MESSAGE`: the lines are kept (without
+ * that prefix) instead of printed; anything else written there passes through.
+ */
+function captureWarnings(): { lines: string[]; stop(): void } {
+    const lines: string[] = [];
+    const original = console.warn;
+    const prefix = "warning: [runtime] ";
+    console.warn = (...args: unknown[]) => {
+        if (typeof args[0] === "string" && args[0].startsWith(prefix)) lines.push(args[0].slice(prefix.length));
+        else original(...args);
+    };
+    return { lines, stop: () => void (console.warn = original) };
 }
 
 export const STREAM_ARN = "arn:aws:kinesis:us-east-1:123456789012:stream/stock-market-stream";

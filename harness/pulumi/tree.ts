@@ -19,15 +19,23 @@ interface Statement {
 
 const list = (value: string | string[] | undefined) => (Array.isArray(value) ? value : value ? [value] : []);
 
+/** Who a resource policy's statement is for: `*`, or its services and accounts. */
+function principal(value: unknown): string {
+    if (value === undefined) return "";
+    if (typeof value === "string") return ` to ${value}`;
+    const who = Object.values(value as Record<string, string | string[]>).flatMap(list);
+    return ` to ${who.join(", ")}`;
+}
+
 function statements(policy: string, ref: (text: string) => string): string[] {
     const { Statement } = JSON.parse(policy) as { Statement: Statement[] };
     return Statement.map(s => {
         const condition = Object.entries(s.Condition ?? {}).flatMap(([op, tests]) =>
-            Object.entries(tests).map(([key, value]) => `${key} ${op} ${value}`),
+            Object.entries(tests).map(([key, value]) => `${key} ${op} ${ref(String(value))}`),
         );
         const when = condition.length ? ` when ${condition.join(" and ")}` : "";
         const sid = s.Sid ? `${s.Sid}: ` : "";
-        return `${sid}${s.Effect} ${list(s.Action).join(", ")} on ${list(s.Resource).map(ref).join(", ")}${when}`;
+        return `${sid}${s.Effect} ${list(s.Action).join(", ")}${principal(s.Principal)} on ${list(s.Resource).map(ref).join(", ")}${when}`;
     });
 }
 
@@ -49,7 +57,8 @@ const DESCRIBE: Record<string, Describe> = {
                 (t.rangeKey ? ` + ${t.rangeKey} ${types[t.rangeKey]} (range)` : "") +
                 `; ${t.billingMode}`,
             `point-in-time recovery ${onOff(t.pointInTimeRecovery?.enabled)}, encryption ${onOff(t.serverSideEncryption?.enabled)}, ` +
-                `deletion protection ${onOff(t.deletionProtectionEnabled)}`,
+                `deletion protection ${onOff(t.deletionProtectionEnabled)}, ` +
+                (t.ttl?.enabled ? `items expire on ${t.ttl.attributeName} (TTL)` : "items never expire"),
         ];
         for (const index of t.globalSecondaryIndexes ?? []) {
             const keys = index.keySchemas
@@ -74,11 +83,18 @@ const DESCRIBE: Record<string, Describe> = {
                 `default encryption ${r.applyServerSideEncryptionByDefault?.sseAlgorithm}, bucket key ${onOff(r.bucketKeyEnabled)}`,
         ),
     "aws:s3/bucketPolicy:BucketPolicy": (p, ref) => statements(p.policy, ref),
+    "aws:s3/bucketVersioning:BucketVersioning": v => [`versioning ${v.versioningConfiguration?.status ?? "unset"}`],
+    "aws:s3/bucketLogging:BucketLogging": (l, ref) => [
+        `access logs to s3://${l.targetBucket}/${ref(String(l.targetPrefix))}`,
+    ],
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": l =>
         (l.rules ?? []).map((r: any) => {
             const prefix = r.filter?.prefix ? `${r.filter.prefix} ` : "";
             const moves = (r.transitions ?? []).map((t: any) => `to ${t.storageClass} after ${t.days} days`);
             if (r.expiration?.days) moves.push(`expire after ${r.expiration.days} days`);
+            if (r.noncurrentVersionExpiration)
+                moves.push(`old versions expire after ${r.noncurrentVersionExpiration.noncurrentDays} days`);
+            if (r.expiration?.expiredObjectDeleteMarker) moves.push("bare delete markers removed");
             const abort = r.abortIncompleteMultipartUpload
                 ? [`abort incomplete uploads after ${r.abortIncompleteMultipartUpload.daysAfterInitiation} days`]
                 : [];
@@ -97,6 +113,9 @@ const DESCRIBE: Record<string, Describe> = {
     "aws:iam/rolePolicy:RolePolicy": (p, ref) => statements(p.policy, ref),
     "aws:lambda/function:Function": (f, ref) => [
         `${f.runtime}, ${list(f.architectures).join(", ") || "x86_64"}, memory ${f.memorySize} MB, timeout ${f.timeout} s, handler ${f.handler}`,
+        f.reservedConcurrentExecutions === undefined
+            ? "no concurrency cap (reservedConcurrency unset)"
+            : `at most ${f.reservedConcurrentExecutions} concurrent executions (reserved concurrency)`,
         `environment ${Object.entries(f.environment?.variables ?? {})
             .map(([k, v]) => `${k}=${ref(String(v))}`)
             .join(", ")}`,
@@ -112,7 +131,7 @@ const DESCRIBE: Record<string, Describe> = {
         `on failure → ${ref(m.destinationConfig?.onFailure?.destinationArn ?? "nowhere")}`,
     ],
     "aws:cloudwatch/metricAlarm:MetricAlarm": a => [
-        `${a.namespace} ${a.metricName} ${a.statistic} ${COMPARISONS[a.comparisonOperator] ?? a.comparisonOperator} ${a.threshold} ` +
+        `${a.name ? `${a.name}: ` : ""}${a.namespace} ${a.metricName} ${a.statistic} ${COMPARISONS[a.comparisonOperator] ?? a.comparisonOperator} ${a.threshold} ` +
             `for ${a.evaluationPeriods} × ${a.period} s`,
     ],
     "aws:cloudwatch/dashboard:Dashboard": d => [
@@ -135,6 +154,12 @@ const DESCRIBE: Record<string, Describe> = {
     },
     "aws:athena/namedQuery:NamedQuery": q => [`${q.name} on ${q.database}`],
     "aws:sns/topicSubscription:TopicSubscription": (s, ref) => [`${s.protocol} ${s.endpoint} to ${ref(s.topic)}`],
+    "aws:sns/topic:Topic": (t, ref) => [`encryption ${t.kmsMasterKeyId ? `KMS, key ${ref(t.kmsMasterKeyId)}` : "off"}`],
+    "aws:sns/topicPolicy:TopicPolicy": (p, ref) => statements(p.policy, ref),
+    "aws:kms/key:Key": (k, ref) => [
+        `${k.description ?? "a key"}; rotation ${onOff(k.enableKeyRotation)}, deleted ${k.deletionWindowInDays ?? 30} days after it is scheduled`,
+        ...statements(k.policy, ref),
+    ],
 };
 
 /**

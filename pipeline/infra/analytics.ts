@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { athenaDescription, NAMED_QUERIES } from "../analytics/queries";
 import { GLUE_TABLES, GlueTableDefinition, JSON_STORAGE, projectionParameters } from "../analytics/tables";
-import { hardenBucket } from "./bucket";
+import { AccessLogs, hardenBucket, logAccess } from "./bucket";
 import type { AnalyticsSettings } from "./config";
 
 const GIB = 1024 ** 3;
@@ -25,6 +25,8 @@ export interface StockAnalyticsArgs {
      * results are kept): docs/config.md lists each with its default; `defaultSettings` fills them.
      */
     settings: AnalyticsSettings;
+    /** Where S3 server access logs of the results bucket go (its name is added to the prefix). None when absent. */
+    accessLogs?: AccessLogs;
 }
 
 /** A Glue database name Athena takes unquoted: lower-case letters, digits and underscores. */
@@ -84,6 +86,7 @@ export class StockAnalytics extends pulumi.ComponentResource {
         this.tables = GLUE_TABLES.map(table => this.glueTable(name, table, args.bucketName, firstDay));
 
         this.resultsBucket = this.hardenedResultsBucket(name, expirationDays);
+        if (args.accessLogs) logAccess(`${name}-results`, this.resultsBucket, args.accessLogs, { parent: this });
         this.workgroup = new aws.athena.Workgroup(
             `${name}-workgroup`,
             {

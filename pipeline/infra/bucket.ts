@@ -52,6 +52,36 @@ export function hardenBucket(name: string, bucket: aws.s3.Bucket, opts: pulumi.C
     return { publicAccessBlock, ownershipControls, encryption, tlsOnlyPolicy };
 }
 
+/** Where a bucket's S3 server access logs go. */
+export interface AccessLogs {
+    /** An existing bucket in the stack's region whose policy lets logging.s3.amazonaws.com write. */
+    bucketName: string;
+    /** The prefix for this stack's logs, ending in `/`: each bucket logs under `<prefix><its name>/`. */
+    prefix: string;
+}
+
+/**
+ * Turns on S3 server access logging for a bucket (Security Hub S3.9): every request to it,
+ * with the caller, is written to the log bucket under `<prefix><bucket name>/`. The resource is
+ * named `${name}-access-logs`.
+ */
+export function logAccess(
+    name: string,
+    bucket: aws.s3.Bucket,
+    logs: AccessLogs,
+    opts: pulumi.CustomResourceOptions,
+): aws.s3.BucketLogging {
+    return new aws.s3.BucketLogging(
+        `${name}-access-logs`,
+        {
+            bucket: bucket.id,
+            targetBucket: logs.bucketName,
+            targetPrefix: pulumi.interpolate`${logs.prefix}${bucket.bucket}/`,
+        },
+        opts,
+    );
+}
+
 /** A bucket policy that denies every request made without TLS, to the bucket and its objects. */
 export function denyInsecureTransport(bucketArn: string): string {
     return JSON.stringify({

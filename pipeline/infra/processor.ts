@@ -14,6 +14,12 @@ export interface StockProcessorArgs {
      * `defaultSettings` fills them.
      */
     settings: ProcessorSettings;
+    /**
+     * The stream's ARN as looked up (index.ts checks the stream exists before anything is built):
+     * what the mapping reads and the role may read.
+     * @default settings.streamArn
+     */
+    streamArn?: pulumi.Input<string>;
     /** Name of the table the ticks are written to (becomes `TABLE_NAME`). */
     tableName: pulumi.Input<string>;
     /** ARN of that table: the only table the function may write. */
@@ -22,12 +28,25 @@ export interface StockProcessorArgs {
     bucketName: pulumi.Input<string>;
     /** ARN of that bucket: the function may put objects under its three prefixes only. */
     bucketArn: pulumi.Input<string>;
+    /**
+     * Days after its record's arrival an item expires (becomes `ITEM_TTL_DAYS`): StockStorage's
+     * `itemTtlDays`, whose table expires items on the `expiresAt` the function then sets.
+     * @default items never expire
+     */
+    itemTtlDays?: number;
+    /**
+     * The start of the alarms' names, unique in the account and region: the alarm topic's key and
+     * policy let only alarms named so publish.
+     * @default `${name}-${stack}`
+     */
+    alarmNamePrefix?: string;
 }
 
 /**
  * The stream processor: an inline callback Lambda subscribed to the stream with partial batch
  * responses, its least-privilege role, its logs, a failure queue for records it gives up on, and
- * alarms for falling behind, erroring and giving up.
+ * alarms for falling behind, erroring and giving up, sent to a topic only they may publish to
+ * (encrypted with a key of the stack's with `alarmTopicEncryption`).
  *
  * @example
  * // In any Pulumi program: subscribe to a stream, with the defaults for everything else.
@@ -50,6 +69,8 @@ export class StockProcessor extends pulumi.ComponentResource {
     public readonly eventSourceMapping: aws.lambda.EventSourceMapping;
     public readonly failureQueue: aws.sqs.Queue;
     public readonly alarmTopic: aws.sns.Topic;
+    /** The alarm topic's key, with `alarmTopicEncryption`. */
+    public readonly alarmTopicKey?: aws.kms.Key;
     public readonly functionName: pulumi.Output<string>;
     public readonly functionArn: pulumi.Output<string>;
     public readonly failureQueueUrl: pulumi.Output<string>;
@@ -61,6 +82,8 @@ export class StockProcessor extends pulumi.ComponentResource {
         super("stock-market-pipeline:pipeline:StockProcessor", name, {}, opts);
         const { settings } = args;
         this.timeout = settings.timeout;
+        const streamArn = args.streamArn ?? settings.streamArn;
+        const alarmNamePrefix = args.alarmNamePrefix ?? `${name}-${pulumi.getStack()}`;
 
         this.failureQueue = new aws.sqs.Queue(
             `${name}-failures`,
@@ -78,11 +101,14 @@ export class StockProcessor extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        const { role, policy } = this.createRole(name, args, logGroup);
+        const { role, policy } = this.createRole(name, args, streamArn, logGroup);
         this.role = role;
         this.function = this.createFunction(name, args, settings, logGroup, policy);
-        this.eventSourceMapping = this.createMapping(name, settings, policy);
-        this.alarmTopic = this.createAlarms(name, settings.iteratorAgeAlarmSeconds, settings.alarmEmail);
+        this.eventSourceMapping = this.createMapping(name, settings, streamArn, policy);
+        const { topic, key } = this.createAlarmTopic(name, alarmNamePrefix, settings.alarmTopicEncryption);
+        this.alarmTopic = topic;
+        this.alarmTopicKey = key;
+        this.createAlarms(name, alarmNamePrefix, settings.iteratorAgeAlarmSeconds, settings.alarmEmail);
 
         this.functionName = this.function.name;
         this.functionArn = this.function.arn;
@@ -100,6 +126,7 @@ export class StockProcessor extends pulumi.ComponentResource {
     private createRole(
         name: string,
         args: StockProcessorArgs,
+        streamArn: pulumi.Input<string>,
         logGroup: aws.cloudwatch.LogGroup,
     ): { role: aws.iam.Role; policy: aws.iam.RolePolicy } {
         const role = new aws.iam.Role(
@@ -119,7 +146,7 @@ export class StockProcessor extends pulumi.ComponentResource {
             {
                 role: role.id,
                 policy: leastPrivilegePolicy({
-                    streamArn: args.settings.streamArn,
+                    streamArn,
                     streamKmsKeyArn: args.settings.streamKmsKeyArn,
                     tableArn: args.tableArn,
                     bucketArn: args.bucketArn,
@@ -149,11 +176,14 @@ export class StockProcessor extends pulumi.ComponentResource {
                 architectures: ["arm64"],
                 memorySize: settings.memorySize,
                 timeout: settings.timeout,
+                // A cap, so that a surge or a forged invocation cannot take the account's concurrency.
+                reservedConcurrentExecutions: settings.reservedConcurrency,
                 environment: {
                     variables: {
                         TABLE_NAME: args.tableName,
                         BUCKET_NAME: args.bucketName,
                         OBJECT_LAYOUT: settings.objectLayout,
+                        ...(args.itemTtlDays === undefined ? {} : { ITEM_TTL_DAYS: String(args.itemTtlDays) }),
                     },
                 },
                 loggingConfig: {
@@ -178,12 +208,13 @@ export class StockProcessor extends pulumi.ComponentResource {
     private createMapping(
         name: string,
         settings: ProcessorSettings,
+        streamArn: pulumi.Input<string>,
         policy: aws.iam.RolePolicy,
     ): aws.lambda.EventSourceMapping {
         return new aws.lambda.EventSourceMapping(
             `${name}-subscription`,
             {
-                eventSourceArn: settings.streamArn,
+                eventSourceArn: streamArn,
                 functionName: this.function.arn,
                 batchSize: settings.batchSize,
                 maximumBatchingWindowInSeconds: settings.maximumBatchingWindowInSeconds,
@@ -204,11 +235,53 @@ export class StockProcessor extends pulumi.ComponentResource {
     }
 
     /**
-     * Alarms on falling behind (iterator age), failing invocations and records given up on, sent to
-     * a topic of their own (and by email to `alarmEmail`); returns the topic.
+     * The alarms' topic, under a policy that lets only this stack's alarms (by their names'
+     * prefix) publish, over TLS; with `encrypted`, under a key of the stack's that only they may
+     * use besides the account's administrators. CloudWatch cannot publish to a topic under the AWS
+     * managed aws/sns key, whose policy it cannot be granted.
      */
-    private createAlarms(name: string, iteratorAgeAlarmSeconds: number, alarmEmail?: string): aws.sns.Topic {
-        const topic = new aws.sns.Topic(`${name}-alarms`, {}, { parent: this });
+    private createAlarmTopic(
+        name: string,
+        alarmNamePrefix: string,
+        encrypted: boolean,
+    ): { topic: aws.sns.Topic; key?: aws.kms.Key } {
+        const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+        const partition = aws.getPartitionOutput({}, { parent: this }).partition;
+        const region = aws.getRegionOutput({}, { parent: this }).region;
+        const source = pulumi
+            .all([partition, region, account])
+            .apply(([p, r, a]) => ({ account: a, alarms: `arn:${p}:cloudwatch:${r}:${a}:alarm:${alarmNamePrefix}-*` }));
+        const key = encrypted
+            ? new aws.kms.Key(
+                  `${name}-alarms-key`,
+                  {
+                      description: `Encrypts the alarm topic of ${alarmNamePrefix}`,
+                      enableKeyRotation: true,
+                      deletionWindowInDays: 30,
+                      policy: pulumi
+                          .all([partition, source])
+                          .apply(([p, s]) => alarmTopicKeyPolicy(`arn:${p}:iam::${s.account}:root`, s)),
+                  },
+                  { parent: this },
+              )
+            : undefined;
+        const topic = new aws.sns.Topic(`${name}-alarms`, { kmsMasterKeyId: key?.arn }, { parent: this });
+        new aws.sns.TopicPolicy(
+            `${name}-alarms-policy`,
+            { arn: topic.arn, policy: pulumi.all([topic.arn, source]).apply(([arn, s]) => alarmTopicPolicy(arn, s)) },
+            { parent: this },
+        );
+        return { topic, key };
+    }
+
+    /** Alarms on falling behind (iterator age), failing invocations and records given up on, to the alarm topic (and by email to `alarmEmail`). */
+    private createAlarms(
+        name: string,
+        alarmNamePrefix: string,
+        iteratorAgeAlarmSeconds: number,
+        alarmEmail?: string,
+    ): void {
+        const topic = this.alarmTopic;
         if (alarmEmail) {
             new aws.sns.TopicSubscription(
                 `${name}-alarms-email`,
@@ -227,6 +300,7 @@ export class StockProcessor extends pulumi.ComponentResource {
             `${name}-iterator-age`,
             {
                 ...common,
+                name: `${alarmNamePrefix}-iterator-age`,
                 alarmDescription: `The processor is more than ${iteratorAgeAlarmSeconds} s behind the stream.`,
                 namespace: "AWS/Lambda",
                 metricName: "IteratorAge",
@@ -242,6 +316,7 @@ export class StockProcessor extends pulumi.ComponentResource {
             `${name}-errors`,
             {
                 ...common,
+                name: `${alarmNamePrefix}-errors`,
                 alarmDescription: "The processor failed whole invocations (its batches are retried and bisected).",
                 namespace: "AWS/Lambda",
                 metricName: "Errors",
@@ -257,6 +332,7 @@ export class StockProcessor extends pulumi.ComponentResource {
             `${name}-failure-queue-depth`,
             {
                 ...common,
+                name: `${alarmNamePrefix}-failure-queue-depth`,
                 alarmDescription: "Records were given up on after retries: see the failure queue.",
                 namespace: "AWS/SQS",
                 metricName: "ApproximateNumberOfMessagesVisible",
@@ -268,8 +344,71 @@ export class StockProcessor extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        return topic;
     }
+}
+
+/** Who may use the alarm topic: the account, and this stack's alarms (`alarms`, an ARN pattern). */
+interface AlarmSource {
+    account: string;
+    alarms: string;
+}
+
+/** CloudWatch acting for this account's alarms named with the stack's prefix, and nothing else. */
+const fromTheAlarms = (source: AlarmSource) => ({
+    StringEquals: { "aws:SourceAccount": source.account },
+    ArnLike: { "aws:SourceArn": source.alarms },
+});
+
+/** The alarm topic key's policy: the account administers it, the stack's alarms encrypt with it. */
+export function alarmTopicKeyPolicy(accountRoot: string, source: AlarmSource): string {
+    return JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+            {
+                // KMS's default statement: without it no IAM policy of the account could manage the key.
+                Sid: "AccountAdministersTheKey",
+                Effect: "Allow",
+                Principal: { AWS: accountRoot },
+                Action: "kms:*",
+                Resource: "*",
+            },
+            {
+                // Publishing to an encrypted topic makes a data key: CloudWatch needs both.
+                Sid: "StackAlarmsEncryptForTheTopic",
+                Effect: "Allow",
+                Principal: { Service: "cloudwatch.amazonaws.com" },
+                Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+                Resource: "*",
+                Condition: fromTheAlarms(source),
+            },
+        ],
+    });
+}
+
+/** The alarm topic's policy: only the stack's alarms publish, and never without TLS. */
+export function alarmTopicPolicy(topicArn: string, source: AlarmSource): string {
+    return JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+            {
+                // Replaces SNS's default policy, which lets any principal of the account subscribe or change the topic.
+                Sid: "StackAlarmsPublish",
+                Effect: "Allow",
+                Principal: { Service: "cloudwatch.amazonaws.com" },
+                Action: "sns:Publish",
+                Resource: topicArn,
+                Condition: fromTheAlarms(source),
+            },
+            {
+                Sid: "DenyInsecureTransport",
+                Effect: "Deny",
+                Principal: "*",
+                Action: "sns:Publish",
+                Resource: topicArn,
+                Condition: { Bool: { "aws:SecureTransport": "false" } },
+            },
+        ],
+    });
 }
 
 interface PolicyTargets {
@@ -309,7 +448,21 @@ function leastPrivilegePolicy(targets: PolicyTargets): pulumi.Output<string> {
                         Resource: stream,
                     },
                     ...(kmsKey
-                        ? [{ Sid: "DecryptTheStream", Effect: "Allow", Action: ["kms:Decrypt"], Resource: kmsKey }]
+                        ? [
+                              {
+                                  // Only through Kinesis and only for this stream's records: not whatever else the key encrypts.
+                                  Sid: "DecryptTheStream",
+                                  Effect: "Allow",
+                                  Action: ["kms:Decrypt"],
+                                  Resource: kmsKey,
+                                  Condition: {
+                                      StringEquals: {
+                                          "kms:ViaService": `kinesis.${stream.split(":")[3]}.amazonaws.com`,
+                                          "kms:EncryptionContext:aws:kinesis:arn": stream,
+                                      },
+                                  },
+                              },
+                          ]
                         : []),
                     {
                         Sid: "WriteTicks",

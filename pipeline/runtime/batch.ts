@@ -49,6 +49,17 @@ export function utcDay(epochSeconds: number): string {
     return new Date(epochSeconds * 1000).toISOString().slice(0, 10);
 }
 
+const SECONDS_PER_DAY = 86_400;
+
+/**
+ * When an item expires (DynamoDB TTL, epoch seconds): `days` after the record reached the stream.
+ * From the record, not the clock, so that a redelivery writes the same item; from its arrival, not
+ * the tick's own timestamp, so that replayed or back-filled history is not deleted the day it lands.
+ */
+export function expiresAt(approximateArrivalTimestamp: number, days: number): number {
+    return Math.floor(approximateArrivalTimestamp) + days * SECONDS_PER_DAY;
+}
+
 /** `<sequenceNumber>`, or `<sequenceNumber>-<subSequenceNumber>` for a user record: what its keys end in. */
 export function recordId(plan: Pick<RecordPlan, "sequenceNumber" | "subSequenceNumber">): string {
     return plan.subSequenceNumber === undefined

@@ -1,5 +1,6 @@
 /** The DynamoDB adapter: writes ticks with BatchWriteItem, exact prices, retries within the deadline. */
 import { BatchWriteCommand, DynamoDBDocumentClient, NumberValue, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { TTL_ATTRIBUTE } from "../schema";
 import type { StoredTick } from "./tick";
 import { tickKey } from "./batch";
 import { isTransient, mapConcurrent, Outcome, TimeLimit, writeAll } from "./retry";
@@ -9,9 +10,13 @@ const ITEMS_PER_REQUEST = 25;
 /** Batch writes in flight at once (a batch of 10,000 ticks is 400 requests). */
 const PARALLEL_REQUESTS = 16;
 
-function toItem(tick: StoredTick) {
+/** A tick as its item is written: with `expiresAt` (epoch seconds) when the stack sets a TTL. */
+export type TickItem = StoredTick & { expiresAt?: number };
+
+function toItem(tick: TickItem) {
     // NumberValue keeps the exact decimal text; a JS number would round it to a double.
-    return { symbol: tick.symbol, timestamp: tick.timestamp, price: NumberValue.from(tick.price), day: tick.day };
+    const item = { symbol: tick.symbol, timestamp: tick.timestamp, price: NumberValue.from(tick.price), day: tick.day };
+    return tick.expiresAt === undefined ? item : { ...item, [TTL_ATTRIBUTE]: tick.expiresAt };
 }
 
 function chunks<T>(items: T[], size: number): T[][] {
@@ -26,14 +31,14 @@ type UnprocessedItems = Record<string, { PutRequest?: { Item?: Record<string, un
  * through unmarshalling. An entry that matches no tick sent is not understood, and counting the
  * chunk as written would lose data silently: the whole chunk is sent again (writes are idempotent).
  */
-export function unprocessedTicks(chunk: StoredTick[], unprocessed: UnprocessedItems | undefined): StoredTick[] {
+export function unprocessedTicks(chunk: TickItem[], unprocessed: UnprocessedItems | undefined): TickItem[] {
     const sent = new Set(chunk.map(tickKey));
     const returned = new Set<string>();
     for (const request of Object.values(unprocessed ?? {}).flat()) {
         const item = request.PutRequest?.Item;
         const key =
             typeof item?.symbol === "string" && typeof item?.timestamp === "string"
-                ? tickKey(item as unknown as StoredTick)
+                ? tickKey(item as unknown as TickItem)
                 : undefined;
         if (key === undefined || !sent.has(key)) return chunk;
         returned.add(key);
@@ -49,12 +54,12 @@ export function unprocessedTicks(chunk: StoredTick[], unprocessed: UnprocessedIt
 async function putOneByOne(
     client: DynamoDBDocumentClient,
     tableName: string,
-    ticks: StoredTick[],
+    ticks: TickItem[],
     limit: TimeLimit,
     onError: (error: unknown) => void,
-): Promise<Outcome<StoredTick>> {
-    const outcome: Outcome<StoredTick> = { retry: [], failed: [] };
-    const put = async (tick: StoredTick) => {
+): Promise<Outcome<TickItem>> {
+    const outcome: Outcome<TickItem> = { retry: [], failed: [] };
+    const put = async (tick: TickItem) => {
         try {
             await client.send(new PutCommand({ TableName: tableName, Item: toItem(tick) }), {
                 abortSignal: limit.signal,
@@ -78,7 +83,7 @@ async function putOneByOne(
 export async function writeTicks(
     client: DynamoDBDocumentClient,
     tableName: string,
-    ticks: StoredTick[],
+    ticks: TickItem[],
     limit: TimeLimit,
     onError: (error: unknown) => void,
 ): Promise<Set<string>> {

@@ -22,8 +22,17 @@ import {
     ObjectLayout,
     SERVICE,
 } from "../schema";
-import { failuresToReport, ingestLagMs, latestPerKey, planBatch, RecordPlan, tickKey, TickPlan } from "./batch";
-import { writeTicks } from "./dynamo";
+import {
+    expiresAt,
+    failuresToReport,
+    ingestLagMs,
+    latestPerKey,
+    planBatch,
+    RecordPlan,
+    tickKey,
+    TickPlan,
+} from "./batch";
+import { TickItem, writeTicks } from "./dynamo";
 import { ObjectPut, plannedObjects } from "./layouts";
 import { putObjects } from "./s3";
 import { createDynamoDBClient, createS3Client, FULL_TUNING, SdkTuning } from "./sdk-tuning";
@@ -61,6 +70,8 @@ export interface ProcessorDependencies {
     s3MaxInFlight: number;
     /** How records are written to S3 (the processing contract's two layouts); `record` by default. */
     objectLayout?: ObjectLayout;
+    /** Days after its record's arrival an item expires (its `expiresAt`); no `expiresAt` when unset. */
+    itemTtlDays?: number;
     /** Called once per invocation. */
     observe: (summary: BatchSummary) => void;
 }
@@ -137,6 +148,26 @@ function unstoredRecords(
     return unstored;
 }
 
+/** The item a winning tick writes: with its `expiresAt` when items expire. */
+function itemOf(plan: TickPlan, itemTtlDays: number | undefined): TickItem {
+    return itemTtlDays === undefined
+        ? plan.tick
+        : { ...plan.tick, expiresAt: expiresAt(plan.approximateArrivalTimestamp, itemTtlDays) };
+}
+
+/**
+ * ITEM_TTL_DAYS: undefined (items never expire) when unset or empty; else a whole number of days
+ * from 1, and anything else stops the container at start, as a wrong OBJECT_LAYOUT does.
+ */
+export function itemTtlDaysFromEnvironment(value: string | undefined): number | undefined {
+    if (value === undefined || value === "") return undefined;
+    const days = Number(value);
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(days) || days < 1) {
+        throw new Error(`ITEM_TTL_DAYS must be a whole number of days from 1, got "${value}"`);
+    }
+    return days;
+}
+
 /** OBJECT_LAYOUT: DEFAULT_OBJECT_LAYOUT (`record`) when unset; anything unknown stops the container at start. */
 export function objectLayoutFromEnvironment(value: string | undefined): ObjectLayout {
     if (value === undefined || value === "") return DEFAULT_OBJECT_LAYOUT;
@@ -176,7 +207,7 @@ export function createHandler(deps: ProcessorDependencies): ProcessorHandler {
             writeTicks(
                 deps.dynamo,
                 deps.tableName,
-                itemWriters.map(plan => plan.tick),
+                itemWriters.map(plan => itemOf(plan, deps.itemTtlDays)),
                 limit,
                 errors.note,
             ),
@@ -252,7 +283,7 @@ export function powertoolsObserver(): (summary: BatchSummary) => void {
 /**
  * The handler as Lambda runs it, built once per container (the CallbackFunction's
  * `callbackFactory`): clients and connection pools are created here and reused by every batch.
- * Configured from the environment only: TABLE_NAME, BUCKET_NAME, OBJECT_LAYOUT, the AWS SDK's own variables
+ * Configured from the environment only: TABLE_NAME, BUCKET_NAME, OBJECT_LAYOUT, ITEM_TTL_DAYS, the AWS SDK's own variables
  * (AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_S3), S3_FORCE_PATH_STYLE, and Lambda's
  * AWS_LAMBDA_FUNCTION_NAME for the metrics' FunctionName dimension.
  * `tuning` (all on in Lambda) cuts the SDK's per-request CPU; see sdk-tuning.ts.
@@ -270,6 +301,7 @@ export function createHandlerFromEnvironment(
     const bucketName = env.BUCKET_NAME;
     if (!tableName || !bucketName) throw new Error("TABLE_NAME and BUCKET_NAME must be set");
     const objectLayout = objectLayoutFromEnvironment(env.OBJECT_LAYOUT);
+    const itemTtlDays = itemTtlDaysFromEnvironment(env.ITEM_TTL_DAYS);
 
     // wrapNumbers: unprocessed items come back unmarshalled, and a price beyond a double must not throw.
     const dynamo = DynamoDBDocumentClient.from(createDynamoDBClient(clientConfig(), tuning), {
@@ -286,5 +318,14 @@ export function createHandlerFromEnvironment(
         },
         tuning,
     );
-    return createHandler({ tableName, bucketName, dynamo, s3, s3MaxInFlight: CONNECTION_POOL, objectLayout, observe });
+    return createHandler({
+        tableName,
+        bucketName,
+        dynamo,
+        s3,
+        s3MaxInFlight: CONNECTION_POOL,
+        objectLayout,
+        itemTtlDays,
+        observe,
+    });
 }

@@ -14,7 +14,8 @@ import {
     s3Client,
     scanTicks,
 } from "../../harness/aws/resources";
-import { aggregateOf, kinesisEvent, sequenceNumber, tick, ticksOfOneDay } from "../support/kinesis-events";
+import { ScanCommand } from "@aws-sdk/client-dynamodb";
+import { aggregateOf, ARRIVAL, kinesisEvent, sequenceNumber, tick, ticksOfOneDay } from "../support/kinesis-events";
 import { readRecordCopies } from "../../harness/aws/stored-records";
 import { lambdaEnvironment } from "../../harness/lambda/environment";
 import { ensurePackage } from "../support/package";
@@ -154,6 +155,70 @@ describe("the processor's deployment package", () => {
                     sequenceNumber(3),
                 ]);
             });
+        });
+
+        describe("with ITEM_TTL_DAYS=7", () => {
+            let ttlLambda: LambdaProcess;
+            before(async () => {
+                await createTickTable(dynamo(), "Expiring");
+                await createRecordBucket(s3(), "expiring");
+                ttlLambda = await LambdaProcess.start({
+                    taskRoot: sandbox.taskRoot,
+                    nodePath: sandbox.nodePath,
+                    environment: {
+                        ...lambdaEnvironment({
+                            endpoints: endpointsOf(emulators, true),
+                            tableName: "Expiring",
+                            bucketName: "expiring",
+                        }),
+                        ITEM_TTL_DAYS: "7",
+                    },
+                });
+            });
+            after(() => ttlLambda?.stop());
+
+            /** Each item's symbol and expiresAt, as stored. */
+            const expiries = async () => {
+                const { Items = [] } = await dynamo().send(new ScanCommand({ TableName: "Expiring" }));
+                return Object.fromEntries(Items.map(item => [item.symbol.S, item.expiresAt?.N]));
+            };
+
+            it("gives each item expiresAt, 7 days after its record's arrival, and the same on redelivery", async () => {
+                // An old tick: expiry counts from the arrival, not the tick's own timestamp.
+                const event = kinesisEvent([
+                    tick("AAPL", "189.12", "2019-03-01T10:00:00"),
+                    tick("MSFT", "415.5", "2026-11-28T14:30:00"),
+                ]);
+                expect(await ttlLambda.invoke(event)).to.deep.equal({ batchItemFailures: [] });
+                const expected = String(Math.floor(ARRIVAL) + 7 * 86_400);
+                expect(await expiries()).to.deep.equal({ AAPL: expected, MSFT: expected });
+                expect(await ttlLambda.invoke(event)).to.deep.equal({ batchItemFailures: [] });
+                expect(await expiries()).to.deep.equal({ AAPL: expected, MSFT: expected });
+            });
+        });
+
+        it("fails at start, naming ITEM_TTL_DAYS, when it is not a whole number of days", async () => {
+            const error = await LambdaProcess.start({
+                taskRoot: sandbox.taskRoot,
+                nodePath: sandbox.nodePath,
+                environment: {
+                    ...lambdaEnvironment({
+                        endpoints: endpointsOf(emulators, true),
+                        tableName: "StockMarketData",
+                        bucketName: "stock-market-data",
+                    }),
+                    ITEM_TTL_DAYS: "seven",
+                },
+            }).then(
+                async started => {
+                    await started.stop();
+                    return null;
+                },
+                (e: Error) => e,
+            );
+            expect(error?.message).to.equal(
+                `the function's package failed to load: Error: ITEM_TTL_DAYS must be a whole number of days from 1, got "seven"`,
+            );
         });
 
         it("fails at start, naming OBJECT_LAYOUT, when it is neither record nor batch", async () => {

@@ -73,9 +73,12 @@ describe("the components used on their own, in another program", () => {
             .find(a => a.inputs.metricName === "IteratorAge");
         expect(iteratorAge?.inputs.threshold).to.equal(DEFAULTS.iteratorAgeAlarmSeconds * 1000);
         const lifecycle = run.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs;
-        expect(lifecycle.rules[0].transitions).to.deep.equal([
-            { days: DEFAULTS.rawArchiveAfterDays, storageClass: DEFAULTS.rawArchiveStorageClass },
-        ]);
+        expect(DEFAULTS.rawArchiveAfterDays).to.equal(0);
+        expect(lifecycle.rules.map((rule: { id: string }) => rule.id)).to.not.include("archive-raw");
+        const oldVersions = lifecycle.rules.find((rule: { id: string }) => rule.id === "expire-old-versions");
+        expect(oldVersions.noncurrentVersionExpiration).to.deep.equal({
+            noncurrentDays: DEFAULTS.noncurrentVersionDays,
+        });
         expect(run.one("aws:dynamodb/table:Table").inputs.deletionProtectionEnabled).to.equal(DEFAULTS.protectData);
         expect(run.one("aws:dynamodb/table:Table").inputs.globalSecondaryIndexes).to.equal(undefined);
     });

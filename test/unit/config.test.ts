@@ -71,9 +71,17 @@ describe("stack config", () => {
             logRetentionDays: 30,
             alarmEmail: undefined,
             iteratorAgeAlarmSeconds: 60,
-            rawArchiveAfterDays: 30,
+            rawArchiveAfterDays: 0,
             rawArchiveStorageClass: "STANDARD_IA",
+            rawExpireAfterDays: undefined,
+            processedExpireAfterDays: undefined,
+            rejectedExpireAfterDays: undefined,
+            noncurrentVersionDays: 30,
+            itemTtlDays: undefined,
             protectData: false,
+            reservedConcurrency: undefined,
+            alarmTopicEncryption: false,
+            accessLogsBucket: undefined,
             objectLayout: "record",
             analytics: true,
             analyticsFirstDay: "2026-01-01",
@@ -457,5 +465,231 @@ describe("stack config and the stack's region", () => {
         expect(() =>
             parseStackConfig({ "stock-market-pipeline:streamArn": STREAM_ARN }, "stock-market-pipeline", "eu-west-1"),
         ).to.throw(/streamArn: the stream is in us-east-1 but the stack deploys to aws:region eu-west-1/);
+    });
+});
+
+describe("stack config: retention", () => {
+    it("takes whole days from 1 for each retention key, and leaves each off when unset", () => {
+        const settings = parse({
+            streamArn: STREAM_ARN,
+            itemTtlDays: "400",
+            rawExpireAfterDays: "3650",
+            processedExpireAfterDays: "1",
+            rejectedExpireAfterDays: "90",
+            noncurrentVersionDays: "7",
+        });
+        expect(settings).to.include({
+            itemTtlDays: 400,
+            rawExpireAfterDays: 3650,
+            processedExpireAfterDays: 1,
+            rejectedExpireAfterDays: 90,
+            noncurrentVersionDays: 7,
+        });
+    });
+
+    for (const key of [
+        "itemTtlDays",
+        "rawExpireAfterDays",
+        "processedExpireAfterDays",
+        "rejectedExpireAfterDays",
+        "noncurrentVersionDays",
+    ]) {
+        for (const bad of ["0", "-3", "1.5", "seven", "36501"]) {
+            it(`refuses ${key} ${bad}, naming the key`, () => {
+                expect(problemsOf(() => parse({ streamArn: STREAM_ARN, [key]: bad }))).to.deep.equal([
+                    `config stock-market-pipeline:${key}: expected an integer from 1 to 36500, got "${bad}"`,
+                ]);
+            });
+        }
+    }
+
+    it("refuses raw/ objects expiring before they are archived", () => {
+        expect(
+            problemsOf(() => parse({ streamArn: STREAM_ARN, rawArchiveAfterDays: "90", rawExpireAfterDays: "60" })),
+        ).to.deep.equal([
+            "config stock-market-pipeline:rawExpireAfterDays: must be more than rawArchiveAfterDays (90): raw/ objects cannot expire before they are archived, got 60",
+        ]);
+    });
+
+    describe("the raw/ archive rule", () => {
+        // A stream of a real account: the documentation's would add its own warning.
+        const streamArn = "arn:aws:kinesis:us-east-1:111122223333:stream/ticks";
+        const warningsOf = (values: Record<string, string>) => {
+            const lines: string[] = [];
+            parsePipelineConfig(key => ({ streamArn, ...values })[key], "stock-market-pipeline", {
+                warn: line => lines.push(line),
+            });
+            return lines;
+        };
+
+        it("is off by default, and then says nothing", () => {
+            expect(warningsOf({})).to.deep.equal([]);
+        });
+
+        it("warns that it moves nothing in the record layout: every object is under 128 KiB", () => {
+            expect(warningsOf({ rawArchiveAfterDays: "30" })).to.deep.equal([
+                "config stock-market-pipeline:rawArchiveAfterDays: S3 lifecycle rules transition no object under 128 KiB, and the record layout writes one raw/ object of about 100 bytes per record: this rule moves nothing (set it to 0, or use objectLayout batch with large batches)",
+            ]);
+        });
+
+        it("warns in the batch layout when a batch's raw/ object cannot reach 128 KiB, saying the batch size that would", () => {
+            const [warning] = warningsOf({ rawArchiveAfterDays: "30", objectLayout: "batch", batchSize: "1000" });
+            expect(warning).to.match(
+                /^config stock-market-pipeline:rawArchiveAfterDays: .* at most batchSize \(1000\) records, about 34 KiB: this rule moves nothing \(raise batchSize to at least 3745,/,
+            );
+        });
+
+        it("says nothing in the batch layout with batches large enough", () => {
+            expect(warningsOf({ rawArchiveAfterDays: "30", objectLayout: "batch", batchSize: "5000" })).to.deep.equal(
+                [],
+            );
+        });
+    });
+});
+
+describe("stack config: the documentation's account", () => {
+    const KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    const stack = { streamArn: STREAM_ARN, streamKmsKeyArn: KEY };
+
+    it("is refused in streamArn and streamKmsKeyArn when deploying (pulumi up), naming each key", () => {
+        const problems = problemsOf(() =>
+            parsePipelineConfig(key => stack[key as keyof typeof stack], "stock-market-pipeline", { deploying: true }),
+        );
+        expect(problems).to.deep.equal([
+            `config stock-market-pipeline:streamArn: the stream ${STREAM_ARN} is in account 123456789012, the one AWS's documentation uses in its examples: set the ARN of yours (pulumi up refuses it; a preview only warns)`,
+            `config stock-market-pipeline:streamKmsKeyArn: the key ${KEY} is in account 123456789012, the one AWS's documentation uses in its examples: set the ARN of yours (pulumi up refuses it; a preview only warns)`,
+        ]);
+    });
+
+    it("is only a warning in a preview, so that the example stacks still plan", () => {
+        const warnings: string[] = [];
+        const settings = parsePipelineConfig(key => stack[key as keyof typeof stack], "stock-market-pipeline", {
+            warn: line => warnings.push(line),
+        });
+        expect(settings.streamArn).to.equal(STREAM_ARN);
+        expect(warnings).to.have.length(2);
+        expect(warnings[0]).to.match(
+            /^config stock-market-pipeline:streamArn: the stream .* is in account 123456789012/,
+        );
+    });
+
+    it("is not what a real account gets", () => {
+        const real = "arn:aws:kinesis:us-east-1:111122223333:stream/ticks";
+        expect(parsePipelineConfig(key => ({ streamArn: real })[key], "x", { deploying: true }).streamArn).to.equal(
+            real,
+        );
+    });
+});
+
+describe("stack config: the stream's KMS key and the stream", () => {
+    const STREAM = "arn:aws:kinesis:us-east-1:111122223333:stream/ticks";
+
+    it("refuses a key in another account than the stream, naming both accounts", () => {
+        const key = "arn:aws:kms:us-east-1:444455556666:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        expect(problemsOf(() => parse({ streamArn: STREAM, streamKmsKeyArn: key }))).to.deep.equal([
+            "config stock-market-pipeline:streamKmsKeyArn: the key is in account 444455556666, region us-east-1, but the stream (streamArn) is in account 111122223333, region us-east-1: a stream is encrypted with a key of its own account and region",
+        ]);
+    });
+
+    it("refuses a key in another region than the stream, naming both regions", () => {
+        const key = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        expect(problemsOf(() => parse({ streamArn: STREAM, streamKmsKeyArn: key }))[0]).to.include(
+            "region eu-west-1, but the stream (streamArn) is in account 111122223333, region us-east-1",
+        );
+    });
+
+    it("says one thing per key, even when two rules find the key wrong", () => {
+        const key = "arn:aws:kms:eu-west-1:444455556666:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        const problems = problemsOf(() =>
+            parseStackConfig({
+                "aws:region": "us-east-1",
+                "stock-market-pipeline:streamArn": STREAM,
+                "stock-market-pipeline:streamKmsKeyArn": key,
+            }),
+        );
+        expect(problems).to.have.length(1);
+    });
+});
+
+describe("stack config: the other settings of a production stack", () => {
+    it("takes a concurrency cap, topic encryption and an access logs bucket", () => {
+        const settings = parse({
+            streamArn: STREAM_ARN,
+            reservedConcurrency: "4",
+            alarmTopicEncryption: "true",
+            accessLogsBucket: "my-access-logs",
+        });
+        expect(settings).to.include({
+            reservedConcurrency: 4,
+            alarmTopicEncryption: true,
+            accessLogsBucket: "my-access-logs",
+        });
+    });
+
+    it("refuses a concurrency cap of 0, naming the key", () => {
+        expect(problemsOf(() => parse({ streamArn: STREAM_ARN, reservedConcurrency: "0" }))).to.deep.equal([
+            'config stock-market-pipeline:reservedConcurrency: expected an integer from 1 to 10000, got "0"',
+        ]);
+    });
+
+    it("refuses the records bucket as its own access logs bucket", () => {
+        expect(
+            problemsOf(() =>
+                parse({ streamArn: STREAM_ARN, bucketName: "ticks-data", accessLogsBucket: "ticks-data" }),
+            ),
+        ).to.deep.equal([
+            "config stock-market-pipeline:accessLogsBucket: must be another bucket than the records bucket (bucketName ticks-data)",
+        ]);
+    });
+});
+
+describe("stack config: keys outside the project's namespace", () => {
+    const AWS_KEYS = ["region", "profile", "defaultTags", "assumeRoles", "skipMetadataApiCheck"];
+    const parseAll = (extra: Record<string, string>) =>
+        parseStackConfig(
+            { "aws:region": "us-east-1", "stock-market-pipeline:streamArn": STREAM_ARN, ...extra },
+            "stock-market-pipeline",
+            undefined,
+            { providerKeys: { aws: AWS_KEYS } },
+        );
+
+    it("refuses a namespace a few edits from the project's, naming the key it meant", () => {
+        expect(
+            problemsOf(() =>
+                parseAll({
+                    "stock-market-pipline:objectLayout": "batch",
+                    "stock-market-pipline:memorysize": "1769",
+                    "stockmarketpipeline:batchSize": "500",
+                }),
+            ),
+        ).to.deep.equal([
+            "config stock-market-pipline:objectLayout: stock-market-pipline is not this project's namespace, so nothing would read this key: did you mean stock-market-pipeline:objectLayout?",
+            "config stock-market-pipline:memorysize: stock-market-pipline is not this project's namespace, so nothing would read this key: did you mean stock-market-pipeline:memorySize?",
+            "config stockmarketpipeline:batchSize: stockmarketpipeline is not this project's namespace, so nothing would read this key: did you mean stock-market-pipeline:batchSize?",
+        ]);
+    });
+
+    it("refuses a key the provider does not take, with the closest it does", () => {
+        expect(problemsOf(() => parseAll({ "aws:regoin": "us-east-1", "aws:colour": "blue" }))).to.deep.equal([
+            "config aws:regoin: not a key the aws provider takes: did you mean aws:region?",
+            "config aws:colour: not a key the aws provider takes: the keys it takes are in its documentation",
+        ]);
+    });
+
+    it("reports them with the project's own problems, all at once", () => {
+        expect(
+            problemsOf(() => parseAll({ "aws:regoin": "x", "stock-market-pipeline:batchSize": "0" })),
+        ).to.have.length(2);
+    });
+
+    it("lets the provider's real keys and other projects' namespaces pass", () => {
+        const settings = parseAll({
+            "aws:profile": "prod",
+            "aws:defaultTags": '{"tags":{"team":"ticks"}}',
+            "stock-market-producer:rate": "10",
+            "pulumi:tags": "{}",
+            "random:seed": "1",
+        });
+        expect(settings.streamArn).to.equal(STREAM_ARN);
     });
 });

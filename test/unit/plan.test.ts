@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { expect } from "chai";
-import { runProgram, STREAM_ARN } from "../../harness/pulumi/program-under-mocks";
+import { runProgram, runProgramAsStack, STREAM_ARN } from "../../harness/pulumi/program-under-mocks";
 import { UserError } from "../../harness/cli/cli";
 import { readStackConfig, stackFile } from "../../harness/pulumi/stack-files";
 import { displayType, formatPlan } from "../../harness/pulumi/tree";
@@ -75,8 +75,8 @@ describe("npm run plan: reading a stack's config as the Pulumi CLI passes it", (
     });
 
     it("says which stacks exist when the one asked for does not", () => {
-        expect(() => stackFile(ROOT, "prod")).to.throw(
-            /--stack prod: no Pulumi.prod.yaml next to Pulumi.yaml \(stacks: dev\)/,
+        expect(() => stackFile(ROOT, "staging")).to.throw(
+            /--stack staging: no Pulumi.staging.yaml next to Pulumi.yaml \(stacks: dev, prod\)/,
         );
     });
 });
@@ -146,5 +146,54 @@ describe("npm run plan: the resource tree", () => {
         expect(displayType("stock-market-pipeline:pipeline:StockStorage")).to.equal(
             "stock-market-pipeline:pipeline:StockStorage",
         );
+    });
+});
+
+describe("Pulumi.prod.yaml, the production stack", () => {
+    let run: Awaited<ReturnType<typeof runProgramAsStack>>;
+    let text: string;
+    let stackYaml: string;
+    before(async () => {
+        const { config, problems } = readStackConfig(ROOT, stackFile(ROOT, "prod"));
+        expect(problems).to.deep.equal([]);
+        run = await runProgramAsStack(config, "prod");
+        text = formatPlan(run).join("\n");
+        stackYaml = fs.readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8");
+    });
+
+    it("uses the batch layout and protects its data", () => {
+        const fn = run.one("aws:lambda/function:Function").inputs;
+        expect(fn.environment.variables.OBJECT_LAYOUT).to.equal("batch");
+        expect(run.one("aws:dynamodb/table:Table").options).to.deep.equal({ protect: true, retainOnDelete: true });
+    });
+
+    it("plans offline, with only the placeholder account to warn about", () => {
+        expect(run.warnings).to.have.length(1);
+        expect(run.warnings[0]).to.match(/streamArn: .* is in account 123456789012/);
+    });
+
+    it("shows the versioning, the alarm topic's key and policy, and the concurrency cap", () => {
+        expect(text).to.include("versioning Enabled");
+        expect(text).to.match(/aws:kms:Key\s+processor-alarms-key/);
+        expect(text).to.include("rotation on");
+        expect(text).to.match(/StackAlarmsPublish: Allow sns:Publish to cloudwatch\.amazonaws\.com/);
+        expect(text).to.include("at most 8 concurrent executions (reserved concurrency)");
+    });
+
+    it("keeps its logs a year, with alarms by email, items and each prefix expiring", () => {
+        expect(run.one("aws:cloudwatch/logGroup:LogGroup").inputs.retentionInDays).to.equal(365);
+        expect(run.all("aws:sns/topicSubscription:TopicSubscription")).to.have.length(1);
+        expect(run.one("aws:dynamodb/table:Table").inputs.ttl).to.deep.equal({
+            attributeName: "expiresAt",
+            enabled: true,
+        });
+        expect(text).to.match(/expire-raw: raw\/ expire after \d+ days/);
+    });
+
+    it("says why, above each of its settings", () => {
+        const lines = stackYaml.split("\n");
+        const settings = lines.map((line, i) => [line, i] as const).filter(([line]) => /^ {2}[\w-]+:[\w]+:/.test(line));
+        expect(settings.length).to.be.greaterThan(10);
+        for (const [line, i] of settings) expect(lines[i - 1], line).to.match(/^ {2}# /);
     });
 });

@@ -117,14 +117,9 @@ describe("the Pulumi program with nothing but streamArn set", () => {
             ]);
         });
 
-        it("moves raw/ objects to STANDARD_IA after 30 days", () => {
+        it("archives nothing by default: S3 transitions no per-record object (all under 128 KiB)", () => {
             const rules = run.one(T.lifecycle, "storage-").inputs.rules;
-            const archive = rules.find((r: { id: string }) => r.id === "archive-raw");
-            expect(archive).to.deep.include({
-                status: "Enabled",
-                filter: { prefix: "raw/" },
-                transitions: [{ days: 30, storageClass: "STANDARD_IA" }],
-            });
+            expect(rules.map((r: { id: string }) => r.id)).to.not.include("archive-raw");
         });
 
         it("may be emptied on destroy, since the data is not protected", () => {
@@ -434,14 +429,33 @@ describe("the Pulumi program with overrides", () => {
 
     it("lets the function decrypt a stream encrypted with the configured KMS key, and nothing else", async () => {
         const key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
-        const run = await runProgram({ streamArn: STREAM_ARN, streamKmsKeyArn: key });
+        const run = await runProgram({ streamArn: STREAM_ARN, streamKmsKeyArn: key }, { stream: { kmsKeyId: key } });
         const decrypt = statements(run).find(s => s.Sid === "DecryptTheStream");
         expect(decrypt).to.deep.include({ Action: ["kms:Decrypt"], Resource: key });
+    });
+
+    it("archives raw/ after rawArchiveAfterDays, in the batch layout with batches large enough to move", async () => {
+        const run = await runProgram({
+            streamArn: STREAM_ARN,
+            rawArchiveAfterDays: "30",
+            objectLayout: "batch",
+            batchSize: "10000",
+        });
+        const archive = run
+            .one(T.lifecycle, "storage-")
+            .inputs.rules.find((r: { id: string }) => r.id === "archive-raw");
+        expect(archive).to.deep.include({
+            status: "Enabled",
+            filter: { prefix: "raw/" },
+            transitions: [{ days: 30, storageClass: "STANDARD_IA" }],
+        });
+        expect(run.warnings.filter(w => w.includes("rawArchiveAfterDays"))).to.deep.equal([]);
     });
 
     it("keeps raw/ in STANDARD with rawArchiveAfterDays 0", async () => {
         const run = await runProgram({ streamArn: STREAM_ARN, rawArchiveAfterDays: "0" });
         expect(run.one(T.lifecycle, "storage-").inputs.rules.map((r: { id: string }) => r.id)).to.deep.equal([
+            "expire-old-versions",
             "abort-incomplete-uploads",
         ]);
     });

@@ -13,9 +13,14 @@ export class ConfigError extends Error {
         readonly namespace: string,
         readonly problems: ConfigProblem[],
     ) {
-        super(problems.map(({ key, problem }) => `config ${qualified(namespace, key)}: ${problem}`).join("\n"));
+        super(problems.map(problem => formatProblem(namespace, problem)).join("\n"));
         this.name = "ConfigError";
     }
+}
+
+/** One problem (or warning) as a line: `config NAMESPACE:KEY: what is wrong`. */
+export function formatProblem(namespace: string, { key, problem }: ConfigProblem): string {
+    return `config ${qualified(namespace, key)}: ${problem}`;
 }
 
 /** `key` in the project's namespace, unless it names its own (`aws:region`). */

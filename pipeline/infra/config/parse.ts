@@ -3,11 +3,11 @@
  * nowhere else), the rules across keys checked, and every problem reported at once.
  * Pure: values come through a callback, so tests and the local run feed it without a Pulumi engine.
  */
-import { ConfigError, ConfigProblem } from "./errors";
+import { ConfigError, ConfigProblem, formatProblem } from "./errors";
 import { Invalid, Kind } from "./kinds";
 import { RULES } from "./rules";
 import { PipelineSettings, PROJECT, SettingKey, SETTINGS } from "./settings";
-import { closestName } from "./suggest";
+import { closestName, editDistance } from "./suggest";
 
 /** Reads one raw setting; undefined when the stack does not set it. */
 export type ConfigReader = (key: string) => string | undefined;
@@ -20,7 +20,27 @@ export interface StackContext {
     region?: string;
     /** The time to check days against, epoch ms; now by default. */
     now?: number;
+    /**
+     * True for `pulumi up`, false for a preview (the default): what only a deployment must not
+     * have (the documentation's account in an ARN) is a problem then, a warning otherwise.
+     */
+    deploying?: boolean;
+    /** Receives each warning, a line naming its key; warnings are dropped without it. */
+    warn?: (line: string) => void;
 }
+
+/** What the whole config map says besides the project's keys. */
+export interface StackConfigContext extends Omit<StackContext, "keys" | "region"> {
+    /**
+     * The keys each provider takes, by namespace (e.g. `{ aws: ["region", "profile", …] }`,
+     * read from the installed provider package): a key of such a namespace that is not among them
+     * is refused with the closest one. Other namespaces are left to their owners.
+     */
+    providerKeys?: Record<string, readonly string[]>;
+}
+
+/** Most edits between a namespace and the project's for it to be taken as a misspelling of it. */
+const NAMESPACE_EDITS = 3;
 
 /** The known key a misspelt one most likely meant, if one is close enough. */
 export function closestKey(key: string): string | undefined {
@@ -71,12 +91,24 @@ export function parsePipelineConfig(
         region: context.region,
         now: context.now ?? Date.now(),
     };
+    const warnings: ConfigProblem[] = [];
+    // One problem per key: the first rule's (a second would only say the same key again).
+    const reported = new Set(problems.map(({ key }) => key));
     for (const rule of RULES) {
         if (rule.reads.some(key => failed.has(key))) continue;
-        const problem = rule.check(ruleContext);
-        if (problem) problems.push({ key: problem[0], problem: problem[1] });
+        const found = rule.check(ruleContext);
+        if (!found) continue;
+        const [key, problem] = found;
+        const severity = rule.severity ?? "error";
+        if (severity === "warning" || (severity === "deploy" && !context.deploying)) {
+            warnings.push({ key, problem });
+        } else if (!reported.has(key)) {
+            reported.add(key);
+            problems.push({ key, problem });
+        }
     }
     if (problems.length > 0) throw new ConfigError(namespace, problems);
+    for (const warning of warnings) context.warn?.(formatProblem(namespace, warning));
     return settings as PipelineSettings;
 }
 
@@ -88,12 +120,63 @@ export function parseStackConfig(
     all: Record<string, string>,
     namespace = PROJECT,
     region: string | undefined = all["aws:region"],
+    context: StackConfigContext = {},
 ): PipelineSettings {
     const prefix = `${namespace}:`;
     const keys = Object.keys(all)
         .filter(key => key.startsWith(prefix))
         .map(key => key.slice(prefix.length));
-    return parsePipelineConfig(key => all[prefix + key], namespace, { keys, region });
+    const foreign = foreignKeyProblems(Object.keys(all), namespace, context.providerKeys ?? {});
+    // Warnings are said only once the config is known to be good: a failed run shows its problems alone.
+    const warnings: string[] = [];
+    let settings: PipelineSettings;
+    try {
+        settings = parsePipelineConfig(key => all[prefix + key], namespace, {
+            ...context,
+            keys,
+            region,
+            warn: line => warnings.push(line),
+        });
+    } catch (error) {
+        if (error instanceof ConfigError) throw new ConfigError(namespace, [...foreign, ...error.problems]);
+        throw error;
+    }
+    if (foreign.length > 0) throw new ConfigError(namespace, foreign);
+    for (const line of warnings) context.warn?.(line);
+    return settings;
+}
+
+/**
+ * Keys outside the project's namespace that are slips: a namespace a few edits from the project's
+ * (`stock-market-pipline:memorySize`, which Pulumi would hand to nobody), or a key a provider does
+ * not take (`aws:regoin`). Keys of other namespaces pass: they are their owners' to check.
+ */
+export function foreignKeyProblems(
+    keys: string[],
+    namespace: string,
+    providerKeys: Record<string, readonly string[]>,
+): ConfigProblem[] {
+    const problems: ConfigProblem[] = [];
+    for (const full of keys) {
+        const colon = full.indexOf(":");
+        if (colon < 0) continue;
+        const [space, key] = [full.slice(0, colon), full.slice(colon + 1)];
+        if (space === namespace) continue;
+        const known = Object.hasOwn(providerKeys, space) ? providerKeys[space] : undefined;
+        if (known) {
+            if (known.includes(key)) continue;
+            const near = closestName(key, known);
+            const hint = near ? `did you mean ${space}:${near}?` : `the keys it takes are in its documentation`;
+            problems.push({ key: full, problem: `not a key the ${space} provider takes: ${hint}` });
+        } else if (editDistance(space, namespace) <= NAMESPACE_EDITS) {
+            const meant = Object.hasOwn(SETTINGS, key) ? key : (closestKey(key) ?? key);
+            problems.push({
+                key: full,
+                problem: `${space} is not this project's namespace, so nothing would read this key: did you mean ${namespace}:${meant}?`,
+            });
+        }
+    }
+    return problems;
 }
 
 /**

@@ -11,6 +11,20 @@ export function latestToday(now: number): string {
 
 /** The region of an ARN (arn:PARTITION:SERVICE:REGION:...). */
 const regionOf = (arn: string) => arn.split(":")[3];
+/** The account of an ARN (arn:PARTITION:SERVICE:REGION:ACCOUNT:...). */
+const accountOf = (arn: string) => arn.split(":")[4];
+
+/** The account AWS's documentation writes in its examples (and Pulumi.dev.yaml in its placeholders). */
+export const DOCUMENTATION_ACCOUNT = "123456789012";
+
+/** The smallest object S3 lifecycle rules transition by default (objects under 128 KiB stay put). */
+export const MIN_TRANSITION_BYTES = 128 * 1024;
+/**
+ * About what one record adds to a raw/ object of the batch layout, gzip-compressed (a line of
+ * metadata and the record's bytes in base64; 30 to 35 bytes on the bench's ticks, whatever the
+ * batch's size): what decides whether a batch's raw/ object reaches MIN_TRANSITION_BYTES.
+ */
+export const RAW_BATCH_BYTES_PER_RECORD = 35;
 
 /** What a rule sees: the settings each parsed alone, the stack's aws:region, and the time (epoch ms). */
 export interface RuleContext {
@@ -19,9 +33,17 @@ export interface RuleContext {
     now: number;
 }
 
+/**
+ * What a rule's finding does: `error` stops the program (the default); `warning` is said and the
+ * program goes on; `deploy` stops `pulumi up` but only warns in a preview (and `npm run plan`),
+ * for values that are wrong to deploy yet fine to look at, such as the documentation's account.
+ */
+export type Severity = "error" | "warning" | "deploy";
+
 export interface Rule {
     reads: SettingKey[];
     check(context: RuleContext): [SettingKey, string] | undefined;
+    severity?: Severity;
 }
 
 /** A rule that the ARN under `key` is in the stack's region; `why(arnRegion, region)` says why it must be. */
@@ -40,6 +62,36 @@ const sameRegion = (
         ];
     },
 });
+
+/** A rule that the ARN under `key` names a real account, not the one the documentation uses. */
+const realAccount = (key: "streamArn" | "streamKmsKeyArn", what: string): Rule => ({
+    reads: [key],
+    severity: "deploy",
+    check: ({ settings }) => {
+        const arn = settings[key];
+        if (!arn || accountOf(arn) !== DOCUMENTATION_ACCOUNT) return undefined;
+        return [
+            key,
+            `${what} ${arn} is in account ${DOCUMENTATION_ACCOUNT}, the one AWS's documentation uses in its examples: set the ARN of yours (pulumi up refuses it; a preview only warns)`,
+        ];
+    },
+});
+
+/** The raw/ archive rule and why it moves nothing, or undefined when it can act. */
+function archiveCannotAct(settings: PipelineSettings): string | undefined {
+    const { rawArchiveAfterDays, objectLayout, batchSize } = settings;
+    if (rawArchiveAfterDays === 0) return undefined;
+    const limit = "S3 lifecycle rules transition no object under 128 KiB";
+    if (objectLayout === "record")
+        return `${limit}, and the record layout writes one raw/ object of about 100 bytes per record: this rule moves nothing (set it to 0, or use objectLayout batch with large batches)`;
+    const largest = batchSize * RAW_BATCH_BYTES_PER_RECORD;
+    if (largest >= MIN_TRANSITION_BYTES) return undefined;
+    const needed = Math.ceil(MIN_TRANSITION_BYTES / RAW_BATCH_BYTES_PER_RECORD);
+    return (
+        `${limit}, and a batch-layout raw/ object holds at most batchSize (${batchSize}) records, about ${Math.round(largest / 1024)} KiB: ` +
+        `this rule moves nothing (raise batchSize to at least ${needed}, with a maximumBatchingWindowInSeconds that lets batches fill, or set it to 0)`
+    );
+}
 
 export const RULES: Rule[] = [
     {
@@ -89,4 +141,46 @@ export const RULES: Rule[] = [
             `a stream is encrypted with a key of its own region, so this key is not the stream's ` +
             `(set the ARN of the key the stream in ${region} is encrypted with)`,
     ),
+    {
+        // Kinesis encrypts a stream with a key of the stream's own account and region.
+        reads: ["streamArn", "streamKmsKeyArn"],
+        check: ({ settings: { streamArn, streamKmsKeyArn: key } }) => {
+            if (!key || (accountOf(key) === accountOf(streamArn) && regionOf(key) === regionOf(streamArn)))
+                return undefined;
+            return [
+                "streamKmsKeyArn",
+                `the key is in account ${accountOf(key)}, region ${regionOf(key)}, but the stream (streamArn) is in account ` +
+                    `${accountOf(streamArn)}, region ${regionOf(streamArn)}: a stream is encrypted with a key of its own account and region`,
+            ];
+        },
+    },
+    realAccount("streamArn", "the stream"),
+    realAccount("streamKmsKeyArn", "the key"),
+    {
+        // S3 refuses an expiration that comes before or with the transition of the same objects.
+        reads: ["rawArchiveAfterDays", "rawExpireAfterDays"],
+        check: ({ settings: { rawArchiveAfterDays: archive, rawExpireAfterDays: expire } }) =>
+            archive > 0 && expire !== undefined && expire <= archive
+                ? [
+                      "rawExpireAfterDays",
+                      `must be more than rawArchiveAfterDays (${archive}): raw/ objects cannot expire before they are archived, got ${expire}`,
+                  ]
+                : undefined,
+    },
+    {
+        // A bucket logging into itself writes a log object for each log object, without end.
+        reads: ["accessLogsBucket", "bucketName"],
+        check: ({ settings: { accessLogsBucket, bucketName } }) =>
+            accessLogsBucket && accessLogsBucket === bucketName
+                ? ["accessLogsBucket", `must be another bucket than the records bucket (bucketName ${bucketName})`]
+                : undefined,
+    },
+    {
+        reads: ["rawArchiveAfterDays", "objectLayout", "batchSize"],
+        severity: "warning",
+        check: ({ settings }) => {
+            const why = archiveCannotAct(settings);
+            return why ? ["rawArchiveAfterDays", why] : undefined;
+        },
+    },
 ];

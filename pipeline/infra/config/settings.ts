@@ -8,7 +8,7 @@
  * `npm run local` nobody applies Pulumi.yaml's defaults for us.
  */
 import { DEFAULT_OBJECT_LAYOUT, OBJECT_LAYOUTS } from "../../schema";
-import { boolean, bucketName, day, instant, integer, Kind, oneOf, optional, required } from "./kinds";
+import { boolean, bucketName, day, instant, integer, Kind, oneOf, optional, optionalInteger, required } from "./kinds";
 
 export const PROJECT = "stock-market-pipeline";
 
@@ -25,6 +25,9 @@ export const RAW_STORAGE_CLASSES = [
     "DEEP_ARCHIVE",
 ] as const;
 export type RawStorageClass = (typeof RAW_STORAGE_CLASSES)[number];
+
+/** The most days a retention setting takes: a hundred years. */
+const MAX_DAYS = 36500;
 
 /** Retention values CloudWatch Logs accepts (days). */
 export const LOG_RETENTION_DAYS = [
@@ -162,20 +165,57 @@ export const SETTINGS = {
         integer(60, 1, 604800),
         "Iterator age in seconds above which the falling-behind alarm fires.",
     ),
+    // Off by default: S3 transitions no object under 128 KiB, so the rule moved nothing in the
+    // record layout (about 100 bytes an object) nor in the batch layout at the default batch size.
     rawArchiveAfterDays: setting(
         "storage",
-        integer(30, 0, 36500),
-        "Days after which raw/ objects move to rawArchiveStorageClass; 0 keeps them in STANDARD.",
+        integer(0, 0, MAX_DAYS),
+        "Days after which raw/ objects move to rawArchiveStorageClass; 0 (the default) keeps them in STANDARD. S3 moves only objects of 128 KiB or more: none in the record layout, and batch-layout objects only with large batches (npm run plan warns when the rule cannot act).",
     ),
     rawArchiveStorageClass: setting(
         "storage",
         oneOf(RAW_STORAGE_CLASSES, "STANDARD_IA"),
         "Storage class for old raw/ objects, in upper case as written here (STANDARD_IA, ONEZONE_IA, INTELLIGENT_TIERING, GLACIER_IR, GLACIER, DEEP_ARCHIVE).",
     ),
+    rawExpireAfterDays: setting(
+        "storage",
+        optionalInteger(1, MAX_DAYS),
+        "Days after which raw/ objects expire (the bucket keeps the old version noncurrentVersionDays more); empty keeps them for good.",
+    ),
+    processedExpireAfterDays: setting(
+        "storage",
+        optionalInteger(1, MAX_DAYS),
+        "Days after which processed/ objects expire (the bucket keeps the old version noncurrentVersionDays more); empty keeps them for good.",
+    ),
+    rejectedExpireAfterDays: setting(
+        "storage",
+        optionalInteger(1, MAX_DAYS),
+        "Days after which rejected/ objects expire (the bucket keeps the old version noncurrentVersionDays more); empty keeps them for good.",
+    ),
+    noncurrentVersionDays: setting(
+        "storage",
+        integer(30, 1, MAX_DAYS),
+        "Days the records bucket (always versioned) keeps an overwritten or deleted object's old version before it expires.",
+    ),
+    itemTtlDays: setting(
+        "storage",
+        optionalInteger(1, MAX_DAYS),
+        "Days after its record reached the stream that a DynamoDB item expires (TTL on expiresAt; the function's ITEM_TTL_DAYS); empty keeps items for good.",
+    ),
     protectData: setting(
         "storage",
         boolean(false),
         "Keeps the table and the bucket on pulumi destroy (Pulumi protect and retain, the bucket's settings retained with it, DynamoDB deletion protection, no forced bucket emptying). Turn on for production.",
+    ),
+    reservedConcurrency: setting(
+        "processor",
+        optionalInteger(1, 10000),
+        "Most concurrent executions of the function (reserved concurrency): a cap that keeps a surge or a forged invocation from taking the account's concurrency. Keep it at least shards × parallelizationFactor; empty for no cap.",
+    ),
+    alarmTopicEncryption: setting(
+        "processor",
+        boolean(false),
+        "Encrypts the alarm topic with a KMS key of the stack's (rotated yearly; CloudWatch cannot publish to a topic under the AWS managed aws/sns key), under a topic policy that lets only this stack's alarms publish, over TLS. The key costs $1 a month.",
     ),
     objectLayout: setting(
         "processor",
@@ -187,6 +227,11 @@ export const SETTINGS = {
         boolean(true),
         "Adds the Athena analytics (Glue database and tables over processed/ and rejected/, a workgroup with its results bucket, the named queries). False leaves them out.",
         "nothing when turned on; turned off, it deletes the Glue tables, the workgroup and the results bucket (never the ticks)",
+    ),
+    accessLogsBucket: setting(
+        "stack",
+        bucketName,
+        "Name of an existing bucket, in the stack's region, that receives S3 server access logs of the records bucket and the Athena results bucket, each under a prefix of its own; empty for none. Its policy must let logging.s3.amazonaws.com write (see docs/security.md).",
     ),
     analyticsFirstDay: setting(
         "analytics",

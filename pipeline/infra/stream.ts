@@ -1,0 +1,194 @@
+/**
+ * The stream the stack subscribes to, looked up before any resource is declared: a stream that is
+ * not there, is another account's, or is not encrypted with the key the config names fails the
+ * preview naming its ARN, instead of failing the event source mapping after the table, bucket,
+ * role, queue and function were created. The mapping then reads the ARN the lookup returned.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, ConfigProblem, formatProblem, PipelineSettings } from "./config";
+
+/** What the stream lookup returns that the checks read (a part of aws.kinesis.GetStreamResult). */
+export interface FoundStream {
+    arn: string;
+    encryptionType: string;
+    /** The key as Kinesis reports it: a key ARN, a key id, an alias name or an alias ARN; empty when not encrypted. */
+    kmsKeyId: string;
+    openShards: string[];
+    streamModeDetails?: { streamMode: string }[];
+}
+
+/** The stream's key as DescribeKey resolves it. */
+export interface FoundKey {
+    arn: string;
+    /** "AWS" for an AWS managed key (aws/kinesis), "CUSTOMER" for a customer managed one. */
+    keyManager: string;
+}
+
+/** The stream as checked: what the rest of the program builds on. */
+export interface CheckedStream {
+    /** The stream's ARN, as the lookup found it. */
+    arn: string;
+    /** Its open shards now: an on-demand stream's count changes with its load. */
+    shards: number;
+    onDemand: boolean;
+}
+
+/** The account of an ARN (arn:PARTITION:SERVICE:REGION:ACCOUNT:...). */
+const accountOf = (arn: string) => arn.split(":")[4];
+
+/**
+ * What is wrong with the stream found for the configured ARN (a problem), or worth saying (a
+ * warning). Pure: `found` is the lookup's result, `key` the stream's key resolved (when encrypted).
+ */
+export function streamFindings(
+    configured: Pick<PipelineSettings, "streamArn" | "streamKmsKeyArn">,
+    found: FoundStream,
+    key?: FoundKey,
+): { problems: ConfigProblem[]; warnings: ConfigProblem[] } {
+    const { streamArn, streamKmsKeyArn } = configured;
+    if (found.arn !== streamArn) {
+        return {
+            problems: [
+                {
+                    key: "streamArn",
+                    problem:
+                        `the stack's AWS credentials are for account ${accountOf(found.arn)}, where this name is ${found.arn}, ` +
+                        `not ${streamArn}: deploy with credentials of account ${accountOf(streamArn)}, the stream's`,
+                },
+            ],
+            warnings: [],
+        };
+    }
+    const encrypted = found.encryptionType === "KMS";
+    if (!encrypted) {
+        return streamKmsKeyArn
+            ? {
+                  problems: [
+                      {
+                          key: "streamKmsKeyArn",
+                          problem: `the stream ${streamArn} is not encrypted, so ${streamKmsKeyArn} is not its key: leave streamKmsKeyArn empty`,
+                      },
+                  ],
+                  warnings: [],
+              }
+            : { problems: [], warnings: [] };
+    }
+    const keyArn = key?.arn ?? found.kmsKeyId;
+    if (streamKmsKeyArn && keyArn !== streamKmsKeyArn) {
+        return {
+            problems: [
+                {
+                    key: "streamKmsKeyArn",
+                    problem: `the stream ${streamArn} is encrypted with ${keyArn}, not ${streamKmsKeyArn}: set the stream's key`,
+                },
+            ],
+            warnings: [],
+        };
+    }
+    if (!streamKmsKeyArn && key?.keyManager !== "AWS") {
+        return {
+            problems: [],
+            warnings: [
+                {
+                    key: "streamKmsKeyArn",
+                    problem:
+                        `empty, but the stream ${streamArn} is encrypted with the customer managed key ${keyArn}: ` +
+                        `the function cannot read its records without kms:Decrypt on it (set streamKmsKeyArn to ${keyArn})`,
+                },
+            ],
+        };
+    }
+    return { problems: [], warnings: [] };
+}
+
+/**
+ * A concurrency cap below what the mapping runs at once (a batch per shard and parallelization
+ * slot) throttles it, and the stream falls behind: a warning, or undefined when the cap is enough.
+ */
+export function concurrencyWarning(
+    settings: Pick<PipelineSettings, "reservedConcurrency" | "parallelizationFactor">,
+    stream: Pick<CheckedStream, "shards" | "onDemand">,
+): ConfigProblem | undefined {
+    const { reservedConcurrency: cap, parallelizationFactor } = settings;
+    const needed = stream.shards * parallelizationFactor;
+    if (cap === undefined || cap >= needed) return undefined;
+    const shards = stream.onDemand
+        ? `${stream.shards} shards now (on demand: more under load)`
+        : `${stream.shards} shards`;
+    return {
+        key: "reservedConcurrency",
+        problem:
+            `${cap} is below what the event source mapping runs at once, ${needed} (${shards} × parallelizationFactor ${parallelizationFactor}): ` +
+            `invocations are throttled and the stream falls behind (raise it to at least ${needed})`,
+    };
+}
+
+/** The parts of a stream ARN: arn:PARTITION:kinesis:REGION:ACCOUNT:stream/NAME. */
+function streamName(arn: string): { name: string; region: string } {
+    const parts = arn.split(":");
+    return {
+        region: parts[3],
+        name: parts
+            .slice(5)
+            .join(":")
+            .replace(/^stream\//, ""),
+    };
+}
+
+/**
+ * Looks the configured stream up (aws.kinesis.getStream: by its name, in its ARN's region, with
+ * the stack's credentials, so in their account) and its key when it is encrypted, and checks them.
+ * Awaited before any resource is declared. Throws a ConfigError naming the key and the ARN;
+ * `warn` receives each warning line.
+ *
+ * The promise form of the lookup rather than getStreamOutput: its failure can be caught, so that
+ * the preview says which ARN was not found rather than only the provider's message.
+ */
+export async function lookUpStream(
+    settings: Pick<PipelineSettings, "streamArn" | "streamKmsKeyArn">,
+    namespace: string,
+    warn: (line: string) => void,
+    opts?: pulumi.InvokeOptions,
+): Promise<CheckedStream> {
+    const { name, region } = streamName(settings.streamArn);
+    let found: FoundStream;
+    try {
+        found = await aws.kinesis.getStream({ name, region }, opts);
+    } catch (error) {
+        throw new ConfigError(namespace, [
+            {
+                key: "streamArn",
+                problem:
+                    `no stream ${settings.streamArn} that the stack's AWS credentials can read ` +
+                    `(${firstLine(error)}): check the ARN, and that the credentials are the stream's account's`,
+            },
+        ]);
+    }
+    let key: FoundKey | undefined;
+    if (found.encryptionType === "KMS" && found.kmsKeyId) {
+        try {
+            key = await aws.kms.getKey({ keyId: found.kmsKeyId, region }, opts);
+        } catch (error) {
+            throw new ConfigError(namespace, [
+                {
+                    key: "streamKmsKeyArn",
+                    problem: `cannot describe ${found.kmsKeyId}, the key the stream ${settings.streamArn} is encrypted with (${firstLine(error)})`,
+                },
+            ]);
+        }
+    }
+    const { problems, warnings } = streamFindings(settings, found, key);
+    if (problems.length > 0) throw new ConfigError(namespace, problems);
+    for (const warning of warnings) warn(formatProblem(namespace, warning));
+    return {
+        arn: found.arn,
+        shards: found.openShards.length,
+        onDemand: found.streamModeDetails?.[0]?.streamMode === "ON_DEMAND",
+    };
+}
+
+/** The first line of an error's message: the provider's errors run over several. */
+function firstLine(error: unknown): string {
+    return String((error as Error)?.message ?? error).split("\n")[0];
+}
