@@ -38,7 +38,9 @@ Query (one):
 Options:
   --days DAYS          local sources only: read only these days' prefixes, 2026-11-28,2026-11-29
                        or 2026-11-28..2026-11-30 (day= for ticks, arrival_day= for rejected)
-  --format FORMAT      table (default), csv, or json (decimals as exact strings)
+  --format FORMAT      table (default), csv, or json; decimals are their exact digits without
+                       padding (189.29), strings in JSON; rejected.data stays the record's
+                       bytes in base64, as Athena reads it
   -h, --help           this text`;
 
 const OPTIONS = {
