@@ -108,7 +108,8 @@ describe("npm run local, when the user makes a mistake", function () {
             "--data README.md: that is a file; give a folder (it is created if missing)",
         ],
         ["a negative rate", ["--rate", "-5"], '--rate: expected a number from 0.1 to 100000, got "-5"'],
-        ["an unknown flag", ["--speed", "5"], "Unknown option '--speed'"],
+        ["an unknown flag", ["--turbo", "5"], "Unknown option '--turbo'"],
+        ["a misspelt flag", ["--duraton", "5"], "Unknown option '--duraton' (did you mean --duration?)"],
         ["a flag without its value", ["--duration"], "Option '--duration <value>' argument missing"],
         [
             "a starting position in lower case",

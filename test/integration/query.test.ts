@@ -305,7 +305,17 @@ describe("npm run query over objects the shipped package wrote to the emulators"
         });
 
         const mistakes: [string, string[], RegExp][] = [
-            ["an unknown named query", ["--named", "nope"], /^npm run query: --named: no query "nope"/],
+            ["an unknown named query", ["--named", "nope"], /^npm run query: --named: no query "nope"; npm run query/],
+            [
+                "a misspelt named query",
+                ["--named", "ohlc_minute"],
+                /^npm run query: --named: no query "ohlc_minute" \(did you mean ohlc-minute\?\); npm run query -- --list shows them/,
+            ],
+            [
+                "a misspelt flag",
+                ["--nmed", "latest-price"],
+                /^npm run query: Unknown option '--nmed' \(did you mean --named\?\)/,
+            ],
             ["a missing parameter", ["--named", "ohlc-minute"], /^npm run query: ohlc-minute: missing parameter day/],
             [
                 "a malformed day",

@@ -4,7 +4,7 @@
  */
 import type { AthenaClient } from "@aws-sdk/client-athena";
 import { bindParameters, findNamedQuery, NAMED_QUERIES } from "../../pipeline/analytics/queries";
-import { Command, FlagValues, parseFlags, UsageError, UserError } from "../../harness/cli/cli";
+import { Command, FlagValues, parseFlags, suggestion, UsageError, UserError } from "../../harness/cli/cli";
 import { AthenaQueryFailed, runAthenaQuery } from "../../harness/query/athena";
 import { parseDays } from "../../harness/query/days";
 import type { QueryResult } from "../../harness/query/engine";
@@ -120,7 +120,13 @@ function localSource(values: FlagValues): SourceFlags {
 
 function namedQuery(name: string, params: string[]): SqlToRun {
     const query = findNamedQuery(name);
-    if (!query) throw new UsageError(`--named: no query "${name}" (npm run query -- --list shows them)`);
+    if (!query) {
+        const mean = suggestion(
+            name,
+            NAMED_QUERIES.map(known => known.name),
+        );
+        throw new UsageError(`--named: no query "${name}"${mean}; npm run query -- --list shows them`);
+    }
     const given: Record<string, string> = {};
     for (const param of params) {
         const equals = param.indexOf("=");
