@@ -21,7 +21,8 @@ import { FunctionPool } from "../lambda/function-pool";
 import { Ledger } from "./ledger";
 import { FailureDestinationMessage, ShardPoller } from "../event-source-mapping/poller";
 import { ProducerStats, runProducer } from "./producer";
-import { ProgressOutput, startProgress } from "./progress";
+import { ProgressOutput, ProgressSnapshot, startProgress } from "./progress";
+import { RunTimeline } from "./timeline";
 import { ensureStream, localKinesisClient, openShardIds, STREAM_NAME } from "../aws/kinesis";
 import { countStore, percentile, readStore, reconcile, RunSummary, StoreCounts } from "./summary";
 import type { ProducerFlags } from "../cli/producer-flags";
@@ -65,8 +66,17 @@ export interface LocalPipelineOptions extends ProducerFlags {
     log?: (line: string) => void;
     /** Aborting stops the producer, drains briefly and ends the run with a summary. */
     signal?: AbortSignal;
-    /** Called once the pipeline is up (pollers started), before producing: where its services listen. */
-    onReady?: (ready: { endpoints: { kinesis: string; dynamodb: string; s3: string }; streamArn: string }) => void;
+    /**
+     * Called once the pipeline is up (pollers started), before producing: where its services
+     * listen, the bucket to read the run's objects from, and the run's state as it goes.
+     */
+    onReady?: (ready: {
+        endpoints: { kinesis: string; dynamodb: string; s3: string };
+        streamArn: string;
+        s3: S3Client;
+        bucket: string;
+        timeline: RunTimeline;
+    }) => void;
     /** Called with the summary while the emulators still run, e.g. to write a report from the bucket. */
     afterRun?: (run: { s3: S3Client; bucket: string; summary: RunSummary }) => Promise<void>;
 }
@@ -308,11 +318,12 @@ async function setUp(options: LocalPipelineOptions, settings: PipelineSettings, 
     return { endpoints, kinesis, dynamo, s3, streamArn: stream.streamArn, shardIds };
 }
 
-/** Runs the producer with live progress, then waits for the pollers to catch up. */
+/** Runs the producer with live progress, recording the run each second, then waits for the pollers to catch up. */
 async function produceAndDrain(
     kinesis: KinesisClient,
     ledger: Ledger,
     pollers: ShardPoller[],
+    timeline: RunTimeline,
     options: LocalPipelineOptions,
 ): Promise<ProducerStats> {
     (options.log ?? (() => undefined))(
@@ -320,16 +331,16 @@ async function produceAndDrain(
             (options.aggregate ? `, ${options.aggregate} per KPL aggregate` : "") +
             `, seed ${options.seed}`,
     );
-    const stopProgress = options.progress
-        ? startProgress(options.progress, () => ({
-              produced: ledger.produced,
-              stored: ledger.acknowledgedValid,
-              rejected: ledger.acknowledgedMalformed,
-              inFlight: ledger.inFlight,
-              failedToDestination: ledger.gaveUp,
-              iteratorAgeMs: Math.max(0, ...pollers.map(poller => poller.iteratorAgeMs)),
-          }))
-        : () => undefined;
+    const snapshot = (): ProgressSnapshot => ({
+        produced: ledger.produced,
+        stored: ledger.acknowledgedValid,
+        rejected: ledger.acknowledgedMalformed,
+        inFlight: ledger.inFlight,
+        failedToDestination: ledger.gaveUp,
+        iteratorAgeMs: Math.max(0, ...pollers.map(poller => poller.iteratorAgeMs)),
+    });
+    const stopProgress = options.progress ? startProgress(options.progress, snapshot) : () => undefined;
+    timeline.start({ snapshot, latenciesFrom: start => ledger.latenciesFrom(start) });
     try {
         const producer = await runProducer(
             kinesis,
@@ -345,9 +356,11 @@ async function produceAndDrain(
                 onPut: records => ledger.register(records),
             },
         );
+        timeline.draining();
         await drain(ledger, options);
         return producer;
     } finally {
+        timeline.stop();
         stopProgress();
     }
 }
@@ -413,9 +426,10 @@ async function run(options: LocalPipelineOptions, closers: Closer[]): Promise<Ru
     // With LATEST, a poller sees only what is put after it took its iterator: all of them first.
     await Promise.all(pollers.map(poller => poller.start()));
     closers.push(() => Promise.all(pollers.map(poller => poller.stop())).then(() => undefined));
-    options.onReady?.({ endpoints, streamArn });
+    const timeline = new RunTimeline();
+    options.onReady?.({ endpoints, streamArn, s3, bucket: BUCKET_NAME, timeline });
 
-    const producer = await produceAndDrain(kinesis, ledger, pollers, options);
+    const producer = await produceAndDrain(kinesis, ledger, pollers, timeline, options);
     // Stopping lets each poller finish its invocation in progress: count what is left after that.
     await Promise.all(pollers.map(poller => poller.stop()));
 
@@ -452,7 +466,10 @@ async function run(options: LocalPipelineOptions, closers: Closer[]): Promise<Ru
         elapsedSeconds: (Date.now() - started) / 1000,
         endpoints,
         ok: reconciliation.lost === 0 && reconciliation.problems.length === 0,
+        // Finished as far as the summary goes; the timeline says so once afterRun is done too (a live page's last refresh).
+        run: { ...timeline.state(), status: "finished" },
     };
     await options.afterRun?.({ s3, bucket: BUCKET_NAME, summary });
+    timeline.finished();
     return summary;
 }

@@ -16,6 +16,7 @@ import { table } from "../cli/text-table";
 import { ChaosReport, describeFaults } from "./chaos";
 import { putRecordId } from "./ledger";
 import type { PutRecord, ProducerStats } from "./producer";
+import type { RunState } from "./timeline";
 
 /** Compares two non-negative plain decimals ("189.10", "189.1", "0.0850") exactly. */
 export function compareDecimals(a: string, b: string): number {
@@ -335,6 +336,8 @@ export interface RunSummary extends Reconciliation {
     endpoints: { kinesis: string; dynamodb: string; s3: string };
     /** True when nothing was lost and the store holds exactly what the run produced. */
     ok: boolean;
+    /** The run's totals and what it recorded each second (throughput, latency, iterator age). */
+    run: RunState;
 }
 
 /** "185.2" shown with 2 decimals → "185.20": display only, the value is unchanged. */

@@ -1,4 +1,4 @@
-/** The report of a local run (`npm run local`): the bucket's ticks, and the run's throughput and latency. */
+/** The report of a local run (`npm run local`): the bucket's ticks, and the run's counts, throughput and latency over time. */
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { RunSummary } from "../local-stack/summary";
 import { bucketStore } from "../query/sources";
@@ -44,6 +44,7 @@ export async function runReport(
             where: `s3://${run.bucket} (local s3rver)`,
             out: options.out,
             facts: runFacts(run.summary, options.seed),
+            run: run.summary.run,
         });
         return written.path;
     } catch (error) {

@@ -9,6 +9,7 @@ import { formatSummary, RunSummary } from "../../harness/local-stack/summary";
 import { resolveSymbols } from "../../harness/local-stack/ticks";
 import { packageIsStale } from "../support/package";
 import { runReport } from "../../harness/report/local-run";
+import type { TimelinePoint } from "../../harness/local-stack/timeline";
 
 /** Resolves true when nothing listens at the endpoint any more. */
 function refused(endpoint: string): Promise<boolean> {
@@ -86,15 +87,26 @@ describe("the local pipeline (npm run local), a short run end to end", function 
         expect(summary.latencyMs.p50).to.be.a("number").and.be.at.most(summary.latencyMs.p99!);
     });
 
-    it("writes the run's report page: every symbol's stored ticks, and the run's throughput and latency", () => {
+    it("writes the run's report page: every symbol's stored ticks in 1-second candles, the rejected, and the run over time", () => {
         expect(reportPath).to.equal(reportFile);
         const html = fs.readFileSync(reportFile, "utf8");
-        const data = JSON.parse(/<script type="application\/json" id="report-data">(.*?)<\/script>/s.exec(html)![1]);
+        const state = JSON.parse(/<script type="application\/json" id="page-data">(.*?)<\/script>/s.exec(html)![1]);
+        const data = state.report;
         expect(data.symbols).to.have.length(8);
         expect(data.symbols.reduce((sum: number, s: { ticks: number }) => sum + s.ticks, 0)).to.equal(summary.stored);
-        expect(html).to.include(`produced ${summary.produced}, stored ${summary.stored}`);
-        expect(html).to.match(/throughput<\/th><td>[\d.]+ records\/s/);
-        expect(html).to.include(`p50 ${Math.round(summary.latencyMs.p50!)} ms`);
+        expect(data.interval).to.equal("1s");
+        expect(data.rejected.total).to.equal(summary.rejected);
+        expect(state.facts.map((fact: { value: string }) => fact.value)).to.include.members([
+            `produced ${summary.produced}, stored ${summary.stored}, rejected ${summary.rejected}, lost 0`,
+        ]);
+        expect(JSON.stringify(state.facts)).to.include(`p50 ${Math.round(summary.latencyMs.p50!)} ms`);
+        // One point a second, adding up to what the run produced and what the function acknowledged.
+        const timeline: TimelinePoint[] = state.run.timeline;
+        expect(timeline.length).to.be.within(DURATION, DURATION + 10);
+        expect(timeline.reduce((sum, p) => sum + p.produced, 0)).to.equal(summary.produced);
+        expect(timeline.reduce((sum, p) => sum + p.stored + p.rejected, 0)).to.equal(summary.produced);
+        expect(timeline.some(p => p.latencyP50Ms !== null && p.latencyP99Ms! >= p.latencyP50Ms)).to.equal(true);
+        expect(state.run).to.include({ status: "finished", produced: summary.produced, inFlight: 0 });
     });
 
     it("ends its report with the reconciliation line", () => {
