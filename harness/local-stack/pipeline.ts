@@ -24,7 +24,7 @@ import { ProducerStats, runProducer } from "./producer";
 import { ProgressOutput, ProgressSnapshot, startProgress } from "./progress";
 import { RunTimeline } from "./timeline";
 import { ensureStream, localKinesisClient, openShardIds, STREAM_NAME } from "../aws/kinesis";
-import { countStore, percentile, readStore, reconcile, RunSummary, StoreCounts } from "./summary";
+import { countStore, percentile, readStore, reconcile, RunSummary, StoreCounts, tickKey } from "./summary";
 import type { ProducerFlags } from "../cli/producer-flags";
 import { newSeed, seededRandom } from "./ticks";
 import { startChaos } from "./chaos";
@@ -403,7 +403,9 @@ async function run(options: LocalPipelineOptions, closers: Closer[]): Promise<Ru
             `maximumRecordAgeInSeconds ${settings.maximumRecordAgeInSeconds}, timeout ${settings.timeout} s, partial batch responses; ` +
             `objectLayout ${settings.objectLayout}`,
     );
-    const before: StoreCounts = countStore(await readStore(dynamo, s3, TABLE_NAME, BUCKET_NAME));
+    const storeBefore = await readStore(dynamo, s3, TABLE_NAME, BUCKET_NAME);
+    const before: StoreCounts = countStore(storeBefore);
+    const keysBefore = new Set(storeBefore.ticks.map(tickKey));
     throwIfAborted(options.signal);
 
     const ledger = new Ledger();
@@ -434,7 +436,7 @@ async function run(options: LocalPipelineOptions, closers: Closer[]): Promise<Ru
     await Promise.all(pollers.map(poller => poller.stop()));
 
     const contents = await readStore(dynamo, s3, TABLE_NAME, BUCKET_NAME);
-    const reconciliation = reconcile(ledger.entries(), contents, before, destination.messages);
+    const reconciliation = reconcile(ledger.entries(), contents, before, destination.messages, keysBefore);
     if (producer.putFailed > 0)
         reconciliation.problems.push(`${producer.putFailed} records could not be put to the stream`);
     const latencies = ledger.latencies().sort((a, b) => a - b);
