@@ -20,12 +20,13 @@ import { createRecordBucket, createTickTable, dynamoClient, s3Client } from "../
 import { FunctionPool } from "../lambda/function-pool";
 import { Ledger } from "./ledger";
 import { FailureDestinationMessage, ShardPoller } from "../event-source-mapping/poller";
-import { ProducerStats, runProducer } from "./producer";
+import { ProducerStats, PutRecord, runCsvProducer, runProducer } from "./producer";
+import { csvTicks } from "./csv-ticks";
 import { ProgressOutput, ProgressSnapshot, startProgress } from "./progress";
 import { RunTimeline } from "./timeline";
 import { ensureStream, localKinesisClient, openShardIds, STREAM_NAME } from "../aws/kinesis";
-import { countStore, percentile, readStore, reconcile, RunSummary, StoreCounts, tickKey } from "./summary";
-import type { ProducerFlags } from "../cli/producer-flags";
+import { countStore, percentile, readStore, reconcile, RunSummary, StoreCounts, itemKey } from "./summary";
+import { badRowReporter, checkCsvHistory, describeCsvHistory, ProducerFlags } from "../cli/producer-flags";
 import { newSeed, seededRandom } from "./ticks";
 import { startChaos } from "./chaos";
 import type { CrashPlan } from "../lambda/crashes";
@@ -326,11 +327,14 @@ async function produceAndDrain(
     timeline: RunTimeline,
     options: LocalPipelineOptions,
 ): Promise<ProducerStats> {
-    (options.log ?? (() => undefined))(
-        `producing ${options.rate} records/s for ${options.duration} s, ${options.symbols.length} symbols, bad-ratio ${options.badRatio}` +
-            (options.aggregate ? `, ${options.aggregate} per KPL aggregate` : "") +
-            `, seed ${options.seed}`,
-    );
+    const log = options.log ?? (() => undefined);
+    const aggregates = options.aggregate ? `, ${options.aggregate} per KPL aggregate` : "";
+    if (options.csv) log(`sending ${describeCsvHistory(options.csv)}${aggregates}`);
+    else
+        log(
+            `producing ${options.rate} records/s for ${options.duration} s, ${options.symbols.length} symbols, bad-ratio ${options.badRatio}` +
+                `${aggregates}, seed ${options.seed}`,
+        );
     const snapshot = (): ProgressSnapshot => ({
         produced: ledger.produced,
         stored: ledger.acknowledgedValid,
@@ -342,20 +346,27 @@ async function produceAndDrain(
     const stopProgress = options.progress ? startProgress(options.progress, snapshot) : () => undefined;
     timeline.start({ snapshot, latenciesFrom: start => ledger.latenciesFrom(start) });
     try {
-        const producer = await runProducer(
-            kinesis,
-            { StreamName: STREAM_NAME },
-            {
-                rate: options.rate,
-                duration: options.duration,
-                symbols: options.symbols,
-                badRatio: options.badRatio,
-                aggregate: options.aggregate,
-                random: seededRandom(options.seed!),
-                signal: options.signal,
-                onPut: records => ledger.register(records),
-            },
-        );
+        const target = { StreamName: STREAM_NAME };
+        const onPut = (records: PutRecord[]) => ledger.register(records);
+        const producer = options.csv
+            ? await runCsvProducer(kinesis, target, {
+                  ticks: csvTicks(options.csv.files!),
+                  speed: options.csv.speed,
+                  aggregate: options.aggregate,
+                  signal: options.signal,
+                  onPut,
+                  onBadRow: badRowReporter(log),
+              })
+            : await runProducer(kinesis, target, {
+                  rate: options.rate,
+                  duration: options.duration,
+                  symbols: options.symbols,
+                  badRatio: options.badRatio,
+                  aggregate: options.aggregate,
+                  random: seededRandom(options.seed!),
+                  signal: options.signal,
+                  onPut,
+              });
         timeline.draining();
         await drain(ledger, options);
         return producer;
@@ -382,6 +393,7 @@ async function run(options: LocalPipelineOptions, closers: Closer[]): Promise<Ru
     // A wrong flag (--data naming a file) is told before a missing build: fix the command first.
     if (options.dataDir) closers.push(claimDataDir(options.dataDir));
     if (options.build === false) checkPackageBuilt();
+    if (options.csv && !options.csv.files) options = await checkCsvHistory(options);
     // One seed for the ticks, the faults and the crashes: printed first, so that a run can be repeated.
     const seed = options.seed ?? newSeed();
     options = { ...options, seed };
@@ -405,7 +417,7 @@ async function run(options: LocalPipelineOptions, closers: Closer[]): Promise<Ru
     );
     const storeBefore = await readStore(dynamo, s3, TABLE_NAME, BUCKET_NAME);
     const before: StoreCounts = countStore(storeBefore);
-    const keysBefore = new Set(storeBefore.ticks.map(tickKey));
+    const keysBefore = new Set(storeBefore.ticks.map(itemKey));
     throwIfAborted(options.signal);
 
     const ledger = new Ledger();

@@ -7,7 +7,7 @@ import {
     reconcile,
     StoreContents,
     StoreCounts,
-    tickKey,
+    itemKey,
 } from "../../harness/local-stack/summary";
 
 describe("the local run's arithmetic", () => {
@@ -198,7 +198,7 @@ describe("the local run's reconciliation", () => {
 
         it("expects no new item for a key the table held before the run: it is overwritten", () => {
             const before = { ...empty, tableItems: 2 };
-            const keysBefore = new Set(items.map(tickKey));
+            const keysBefore = new Set(items.map(itemKey));
             const result = reconcile(records, { ticks: latestWins, copies: copies() }, before, [], keysBefore);
             expect(result.problems).to.deep.equal([]);
             expect(reconcile(records, { ticks: latestWins, copies: copies() }, before).problems).to.deep.equal([

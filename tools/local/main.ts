@@ -14,7 +14,7 @@ import {
 } from "../../harness/cli/cli";
 import { defaultReportFile } from "../../harness/cli/outputs";
 import { LiveSession, runReport } from "../../harness/report/local-run";
-import { PRODUCER_HELP, PRODUCER_OPTIONS, producerFlags } from "../../harness/cli/producer-flags";
+import { checkCsvHistory, PRODUCER_HELP, PRODUCER_OPTIONS, producerFlags } from "../../harness/cli/producer-flags";
 import { localSettings, LocalPipelineOptions, runLocalPipeline } from "../../harness/local-stack/pipeline";
 import { formatSummary } from "../../harness/local-stack/summary";
 
@@ -146,7 +146,7 @@ function logAboveProgress(line: string): void {
 }
 
 async function main(argv: string[]): Promise<number> {
-    const options = parseOptions(argv);
+    const options = await checkCsvHistory(parseOptions(argv));
     const controller = new AbortController();
     interruptOnSigint(controller, {
         first: "interrupted: stopping the producer, draining (Ctrl-C again to exit now)",
