@@ -315,7 +315,9 @@ async function setUp(options: LocalPipelineOptions, settings: PipelineSettings, 
     const shardIds = await openShardIds(kinesis, STREAM_NAME);
     if (!stream.created && shardIds.length !== options.shards)
         log(`note: the kept stream has ${shardIds.length} shards; --shards applies to a new stream only`);
-    log(`stream ${STREAM_NAME} (${shardIds.length} shards), table ${TABLE_NAME}, bucket ${BUCKET_NAME}`);
+    log(
+        `stream ${STREAM_NAME} (${shardIds.length} shard${shardIds.length === 1 ? "" : "s"}), table ${TABLE_NAME}, bucket ${BUCKET_NAME}`,
+    );
     return { endpoints, kinesis, dynamo, s3, streamArn: stream.streamArn, shardIds };
 }
 

@@ -453,7 +453,7 @@ describe("npm run produce, runs", function () {
             ]);
             expect(result.status, result.stderr).to.equal(0);
             expect(result.lines[0]).to.match(
-                /^sending 3 rows from .*ticks\.csv \(speed max: as fast as the stream takes them\) to stream csv at http:\/\/127\.0\.0\.1:\d+ \(created, 1 shards\)$/,
+                /^sending 3 rows from .*ticks\.csv \(speed max: as fast as the stream takes them\) to stream csv at http:\/\/127\.0\.0\.1:\d+ \(created, 1 shard\)$/,
             );
             expect(result.stdout).to.include(
                 `${file}:5: price: not a decimal number: "n/a" (sent all the same: the pipeline rejects it)`,

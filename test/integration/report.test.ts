@@ -192,7 +192,7 @@ describe("npm run report, opened in headless Chromium", function () {
             const file = path.join(dataDir, "cli", "page.html");
             const result = await run(["--data", dataDir, "--out", file]);
             expect(result.status, result.stderr).to.equal(0);
-            expect(result.stdout).to.match(/^report: .*page\.html \(4 symbols, 1 day\)$/m);
+            expect(result.stdout).to.match(/^report: .*page\.html \(4 symbols, 1 day, 15-second candles\)$/m);
             expect(fs.readFileSync(file, "utf8")).to.include('"symbol":"^GSPC"');
         });
 

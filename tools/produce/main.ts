@@ -151,7 +151,7 @@ async function destination(values: Record<string, unknown>, flags: ProducerFlags
             await checkStream(local);
         } else {
             const { created } = await ensureStream(local.client, name, flags.shards);
-            if (created) local.describe += ` (created, ${flags.shards} shards)`;
+            if (created) local.describe += ` (created, ${flags.shards} shard${flags.shards === 1 ? "" : "s"})`;
         }
     } catch (error) {
         local.client.destroy();
