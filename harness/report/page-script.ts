@@ -23,7 +23,7 @@ export const PAGE_SCRIPT = String.raw`(function () {
         if (text !== undefined && text !== null) node.textContent = String(text);
         return node;
     }
-    function wallSeconds(wall) { return Date.parse(wall.slice(0, 19) + "Z") / 1000; }
+    function wallSeconds(wall) { return Date.parse(wall.slice(0, 23) + "Z") / 1000; }
     function wallText(wall) { return wall.slice(0, 19).replace("T", " "); }
     function duration(seconds) {
         if (seconds < 60) return (seconds < 10 ? seconds.toFixed(1) : String(Math.round(seconds))) + " s";

@@ -154,12 +154,6 @@ describe("npm run local, when the user makes a mistake", function () {
             ["--csv", BARS, "--csv-symbol", "AAPL", "--csv-columns", "price=Last,timestamp=Date"],
             `--csv-columns price=Last: ${BARS} has no such column (its columns: Date, Open, High, Low, Close, Adj Close, Volume)`,
         ],
-        [
-            "--rate with --csv",
-            ["--csv", BARS, "--rate", "5"],
-            "--rate: not with --csv, whose rows are the ticks (pace them with --speed)",
-        ],
-        ["--speed without --csv", ["--speed", "60"], "--speed goes with --csv FILE"],
         ["--port without --live", ["--port", "8080"], "--port goes with --live"],
     ];
     for (const [what, args, message] of usageErrors) {
