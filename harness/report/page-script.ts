@@ -25,16 +25,14 @@ export const PAGE_SCRIPT = String.raw`(function () {
     }
     function wallSeconds(wall) { return Date.parse(wall.slice(0, 23) + "Z") / 1000; }
     function wallText(wall) { return wall.slice(0, 19).replace("T", " "); }
+    /** "9.8 s", "26 s", "7 min 59 s", "3 h 5 min", "365 days": rounded first, so never "7 min 60 s". */
     function duration(seconds) {
-        if (seconds < 60) return (seconds < 10 ? seconds.toFixed(1) : String(Math.round(seconds))) + " s";
-        if (seconds < 3600) {
-            var s = Math.round(seconds % 60);
-            return Math.floor(seconds / 60) + " min" + (s ? " " + s + " s" : "");
-        }
-        if (seconds < 2 * 86400) {
-            var m = Math.round((seconds % 3600) / 60);
-            return Math.floor(seconds / 3600) + " h" + (m ? " " + m + " min" : "");
-        }
+        if (seconds < 9.95) return seconds.toFixed(1) + " s";
+        var whole = Math.round(seconds);
+        if (whole < 60) return whole + " s";
+        if (whole < 3600) return Math.floor(whole / 60) + " min" + (whole % 60 ? " " + (whole % 60) + " s" : "");
+        var minutes = Math.round(seconds / 60);
+        if (minutes < 48 * 60) return Math.floor(minutes / 60) + " h" + (minutes % 60 ? " " + (minutes % 60) + " min" : "");
         return plural(Math.round(seconds / 86400), "day");
     }
     function decimals(prices) {
