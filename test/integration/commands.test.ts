@@ -143,16 +143,10 @@ describe("npm run local, when the user makes a mistake", function () {
             ["--seed", "1.5"],
             '--seed: expected an integer from 0 to 4294967295, got "1.5"',
         ],
-        ["a --csv file that does not exist", ["--csv", "no-such.csv"], "--csv no-such.csv: no such file"],
         [
             "a daily-bars file without --csv-columns",
             ["--csv", BARS],
             `--csv ${BARS} has no symbol column (its columns: Date, Open, High, Low, Close, Adj Close, Volume): map one with --csv-columns symbol=NAME or --csv-symbol SYMBOL for a file of one symbol`,
-        ],
-        [
-            "--csv-columns naming a column the file lacks",
-            ["--csv", BARS, "--csv-symbol", "AAPL", "--csv-columns", "price=Last,timestamp=Date"],
-            `--csv-columns price=Last: ${BARS} has no such column (its columns: Date, Open, High, Low, Close, Adj Close, Volume)`,
         ],
         ["--port without --live", ["--port", "8080"], "--port goes with --live"],
     ];

@@ -14,7 +14,7 @@ import { CommandResult, runTool } from "../support/commands";
 import { ensurePackage } from "../support/package";
 
 const RATE = 50;
-const DURATION = 8;
+const DURATION = 6;
 
 /** The page's run counts, its status, and the ticks its candle sections show. */
 const READ_PAGE = `(() => {

@@ -311,11 +311,6 @@ describe("npm run query over objects the shipped package wrote to the emulators"
                 ["--named", "ohlc_minute"],
                 /^npm run query: --named: no query "ohlc_minute" \(did you mean ohlc-minute\?\); npm run query -- --list shows them/,
             ],
-            [
-                "a misspelt flag",
-                ["--nmed", "latest-price"],
-                /^npm run query: Unknown option '--nmed' \(did you mean --named\?\)/,
-            ],
             ["a missing parameter", ["--named", "ohlc-minute"], /^npm run query: ohlc-minute: missing parameter day/],
             [
                 "a malformed day",
