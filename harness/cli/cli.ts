@@ -6,6 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs, ParseArgsConfig } from "util";
+import { closestName } from "../../pipeline/infra/config/suggest";
 
 type OptionSpecs = NonNullable<ParseArgsConfig["options"]>;
 export type FlagValues = Record<string, string | boolean | undefined>;
@@ -68,7 +69,27 @@ function flagsTakenByNpm(options: OptionSpecs): string[] {
         .map(name => `--${name}`);
 }
 
-/** Parses argv against the options, turning the parser's errors into UsageErrors. */
+/** " (did you mean --duration?)" for Node's "Unknown option '--duraton'", when a flag is close; else "". */
+function didYouMean(parserError: string, options: OptionSpecs): string {
+    const unknown = /^Unknown option '--([^'=]+)/.exec(parserError)?.[1];
+    if (unknown === undefined) return "";
+    const known = closestName(unknown, [...new Set([...Object.keys(options), "help"])]);
+    return known === undefined ? "" : ` (did you mean --${known}?)`;
+}
+
+/**
+ * " (did you mean ohlc-minute?)" when a name the user typed is close to one of `known`, else "":
+ * for values that name something, such as a named query.
+ */
+export function suggestion(name: string, known: readonly string[]): string {
+    const closest = closestName(name, known);
+    return closest === undefined ? "" : ` (did you mean ${closest}?)`;
+}
+
+/**
+ * Parses argv against the options, turning the parser's errors into UsageErrors; an unknown flag
+ * gets the closest known one ("did you mean --duration?"), before the command reads anything.
+ */
 export function parseFlags(argv: string[], options: OptionSpecs): FlagValues {
     const taken = flagsTakenByNpm(options);
     if (taken.length > 0)
@@ -82,7 +103,8 @@ export function parseFlags(argv: string[], options: OptionSpecs): FlagValues {
         // Node words as a three-line question about dashes.
         const ambiguous = /^Option '(-[^']+)' argument is ambiguous/.exec(message);
         if (ambiguous) throw new UsageError(`Option '${ambiguous[1]} <value>' argument missing`);
-        throw new UsageError(message.replace(/\. To specify a positional argument.*$/s, "").split("\n")[0]);
+        const line = message.replace(/\. To specify a positional argument.*$/s, "").split("\n")[0];
+        throw new UsageError(line + didYouMean(line, options));
     }
 }
 

@@ -63,6 +63,11 @@ export class Ledger {
         return "gaveUp" in (this.fates.get(sequenceNumber) ?? {});
     }
 
+    /** The latencies recorded from index `start` on, in the order they were recorded. */
+    latenciesFrom(start: number): number[] {
+        return this.latenciesMs.slice(start);
+    }
+
     /** Milliseconds from each record's production to the response for the batch that completed it. */
     latencies(): number[] {
         return [...this.latenciesMs];

@@ -22,11 +22,13 @@ import { InitError } from "../lambda/process";
 import { ensureLambdaRuntime } from "../lambda/runtime-install";
 import { Ledger } from "./ledger";
 import { FailureDestinationMessage, ShardPoller } from "../event-source-mapping/poller";
-import { ProducerStats, runProducer } from "./producer";
-import { ProgressOutput, startProgress } from "./progress";
+import { ProducerStats, PutRecord, runCsvProducer, runProducer } from "./producer";
+import { csvTicks } from "./csv-ticks";
+import { ProgressOutput, ProgressSnapshot, startProgress } from "./progress";
+import { RunTimeline } from "./timeline";
 import { ensureStream, localKinesisClient, openShardIds, STREAM_NAME } from "../aws/kinesis";
-import { countStore, percentile, readStore, reconcile, RunSummary, StoreCounts } from "./summary";
-import type { ProducerFlags } from "../cli/producer-flags";
+import { countStore, percentile, readStore, reconcile, RunSummary, StoreCounts, itemKey } from "./summary";
+import { badRowReporter, checkCsvHistory, describeCsvHistory, ProducerFlags } from "../cli/producer-flags";
 import { newSeed, seededRandom } from "./ticks";
 import { startChaos } from "./chaos";
 import type { CrashPlan } from "../lambda/crashes";
@@ -67,8 +69,17 @@ export interface LocalPipelineOptions extends ProducerFlags {
     log?: (line: string) => void;
     /** Aborting stops the producer, drains briefly and ends the run with a summary. */
     signal?: AbortSignal;
-    /** Called once the pipeline is up (pollers started), before producing: where its services listen. */
-    onReady?: (ready: { endpoints: { kinesis: string; dynamodb: string; s3: string }; streamArn: string }) => void;
+    /**
+     * Called once the pipeline is up (pollers started), before producing: where its services
+     * listen, the bucket to read the run's objects from, and the run's state as it goes.
+     */
+    onReady?: (ready: {
+        endpoints: { kinesis: string; dynamodb: string; s3: string };
+        streamArn: string;
+        s3: S3Client;
+        bucket: string;
+        timeline: RunTimeline;
+    }) => void;
     /** Called with the summary while the emulators still run, e.g. to write a report from the bucket. */
     afterRun?: (run: { s3: S3Client; bucket: string; summary: RunSummary }) => Promise<void>;
 }
@@ -314,50 +325,65 @@ async function setUp(options: LocalPipelineOptions, settings: PipelineSettings, 
     const shardIds = await openShardIds(kinesis, STREAM_NAME);
     if (!stream.created && shardIds.length !== options.shards)
         log(`note: the kept stream has ${shardIds.length} shards; --shards applies to a new stream only`);
-    log(`stream ${STREAM_NAME} (${shardIds.length} shards), table ${TABLE_NAME}, bucket ${BUCKET_NAME}`);
+    log(
+        `stream ${STREAM_NAME} (${shardIds.length} shard${shardIds.length === 1 ? "" : "s"}), table ${TABLE_NAME}, bucket ${BUCKET_NAME}`,
+    );
     return { endpoints, kinesis, dynamo, s3, streamArn: stream.streamArn, shardIds };
 }
 
-/** Runs the producer with live progress, then waits for the pollers to catch up. */
+/** Runs the producer with live progress, recording the run each second, then waits for the pollers to catch up. */
 async function produceAndDrain(
     kinesis: KinesisClient,
     ledger: Ledger,
     pollers: ShardPoller[],
+    timeline: RunTimeline,
     options: LocalPipelineOptions,
 ): Promise<ProducerStats> {
-    (options.log ?? (() => undefined))(
-        `producing ${options.rate} records/s for ${options.duration} s, ${options.symbols.length} symbols, bad-ratio ${options.badRatio}` +
-            (options.aggregate ? `, ${options.aggregate} per KPL aggregate` : "") +
-            `, seed ${options.seed}`,
-    );
-    const stopProgress = options.progress
-        ? startProgress(options.progress, () => ({
-              produced: ledger.produced,
-              stored: ledger.acknowledgedValid,
-              rejected: ledger.acknowledgedMalformed,
-              inFlight: ledger.inFlight,
-              failedToDestination: ledger.gaveUp,
-              iteratorAgeMs: Math.max(0, ...pollers.map(poller => poller.iteratorAgeMs)),
-          }))
-        : () => undefined;
-    try {
-        const producer = await runProducer(
-            kinesis,
-            { StreamName: STREAM_NAME },
-            {
-                rate: options.rate,
-                duration: options.duration,
-                symbols: options.symbols,
-                badRatio: options.badRatio,
-                aggregate: options.aggregate,
-                random: seededRandom(options.seed!),
-                signal: options.signal,
-                onPut: records => ledger.register(records),
-            },
+    const log = options.log ?? (() => undefined);
+    const aggregates = options.aggregate ? `, ${options.aggregate} per KPL aggregate` : "";
+    if (options.csv) log(`sending ${describeCsvHistory(options.csv)}${aggregates}`);
+    else
+        log(
+            `producing ${options.rate} records/s for ${options.duration} s, ${options.symbols.length} symbols, bad-ratio ${options.badRatio}` +
+                `${aggregates}, seed ${options.seed}`,
         );
+    const snapshot = (): ProgressSnapshot => ({
+        produced: ledger.produced,
+        stored: ledger.acknowledgedValid,
+        rejected: ledger.acknowledgedMalformed,
+        inFlight: ledger.inFlight,
+        failedToDestination: ledger.gaveUp,
+        iteratorAgeMs: Math.max(0, ...pollers.map(poller => poller.iteratorAgeMs)),
+    });
+    const stopProgress = options.progress ? startProgress(options.progress, snapshot) : () => undefined;
+    timeline.start({ snapshot, latenciesFrom: start => ledger.latenciesFrom(start) });
+    try {
+        const target = { StreamName: STREAM_NAME };
+        const onPut = (records: PutRecord[]) => ledger.register(records);
+        const producer = options.csv
+            ? await runCsvProducer(kinesis, target, {
+                  ticks: csvTicks(options.csv.files!),
+                  speed: options.csv.speed,
+                  aggregate: options.aggregate,
+                  signal: options.signal,
+                  onPut,
+                  onBadRow: badRowReporter(log),
+              })
+            : await runProducer(kinesis, target, {
+                  rate: options.rate,
+                  duration: options.duration,
+                  symbols: options.symbols,
+                  badRatio: options.badRatio,
+                  aggregate: options.aggregate,
+                  random: seededRandom(options.seed!),
+                  signal: options.signal,
+                  onPut,
+              });
+        timeline.draining();
         await drain(ledger, options);
         return producer;
     } finally {
+        timeline.stop();
         stopProgress();
     }
 }
@@ -379,6 +405,7 @@ async function run(options: LocalPipelineOptions, closers: Closer[]): Promise<Ru
     // A wrong flag (--data naming a file) is told before a missing build: fix the command first.
     if (options.dataDir) closers.push(claimDataDir(options.dataDir));
     if (options.build === false) checkPackageBuilt();
+    if (options.csv && !options.csv.files) options = await checkCsvHistory(options);
     // One seed for the ticks, the faults and the crashes: printed first, so that a run can be repeated.
     const seed = options.seed ?? newSeed();
     options = { ...options, seed };
@@ -400,7 +427,9 @@ async function run(options: LocalPipelineOptions, closers: Closer[]): Promise<Ru
             `maximumRecordAgeInSeconds ${settings.maximumRecordAgeInSeconds}, timeout ${settings.timeout} s, partial batch responses; ` +
             `objectLayout ${settings.objectLayout}`,
     );
-    const before: StoreCounts = countStore(await readStore(dynamo, s3, TABLE_NAME, BUCKET_NAME));
+    const storeBefore = await readStore(dynamo, s3, TABLE_NAME, BUCKET_NAME);
+    const before: StoreCounts = countStore(storeBefore);
+    const keysBefore = new Set(storeBefore.ticks.map(itemKey));
     throwIfAborted(options.signal);
 
     const ledger = new Ledger();
@@ -423,14 +452,15 @@ async function run(options: LocalPipelineOptions, closers: Closer[]): Promise<Ru
     // With LATEST, a poller sees only what is put after it took its iterator: all of them first.
     await Promise.all(pollers.map(poller => poller.start()));
     closers.push(() => Promise.all(pollers.map(poller => poller.stop())).then(() => undefined));
-    options.onReady?.({ endpoints, streamArn });
+    const timeline = new RunTimeline();
+    options.onReady?.({ endpoints, streamArn, s3, bucket: BUCKET_NAME, timeline });
 
-    const producer = await produceAndDrain(kinesis, ledger, pollers, options);
+    const producer = await produceAndDrain(kinesis, ledger, pollers, timeline, options);
     // Stopping lets each poller finish its invocation in progress: count what is left after that.
     await Promise.all(pollers.map(poller => poller.stop()));
 
     const contents = await readStore(dynamo, s3, TABLE_NAME, BUCKET_NAME);
-    const reconciliation = reconcile(ledger.entries(), contents, before, destination.messages);
+    const reconciliation = reconcile(ledger.entries(), contents, before, destination.messages, keysBefore);
     if (producer.putFailed > 0)
         reconciliation.problems.push(`${producer.putFailed} records could not be put to the stream`);
     const latencies = ledger.latencies().sort((a, b) => a - b);
@@ -462,7 +492,10 @@ async function run(options: LocalPipelineOptions, closers: Closer[]): Promise<Ru
         elapsedSeconds: (Date.now() - started) / 1000,
         endpoints,
         ok: reconciliation.lost === 0 && reconciliation.problems.length === 0,
+        // Finished as far as the summary goes; the timeline says so once afterRun is done too (a live page's last refresh).
+        run: { ...timeline.state(), status: "finished" },
     };
     await options.afterRun?.({ s3, bucket: BUCKET_NAME, summary });
+    timeline.finished();
     return summary;
 }

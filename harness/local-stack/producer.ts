@@ -9,7 +9,8 @@ import { KinesisClient, PutRecordsCommand, PutRecordsRequestEntry } from "@aws-s
 import { backoffMs, isTransient } from "../../pipeline/runtime/retry";
 import type { StreamTarget } from "../aws/kinesis";
 import { aggregateRecords } from "../aws/kpl";
-import { GeneratedTick, MalformedKind, SymbolSpec, TickGenerator } from "./ticks";
+import type { CsvTick } from "./csv-ticks";
+import { GeneratedTick, RecordFault, SymbolSpec, TickGenerator } from "./ticks";
 
 /** PutRecords' limits per call: records, and bytes of data and partition keys. */
 export const MAX_RECORDS_PER_CALL = 500;
@@ -113,7 +114,7 @@ export interface ProducerStats {
     /** Kinesis records they went in (fewer than the ticks with aggregates). */
     kinesisRecords: number;
     valid: number;
-    malformed: Record<MalformedKind, number>;
+    malformed: Record<RecordFault, number>;
     /** Ticks whose Kinesis record was still refused after every retry (not produced). */
     putFailed: number;
     /** Why the last refused or failed call failed: an SDK error, or a record's ErrorCode and ErrorMessage. */
@@ -197,6 +198,7 @@ export function emptyStats(): ProducerStats {
         "negative-price": 0,
         "impossible-date": 0,
         "unsafe-symbol": 0,
+        "bad-csv-row": 0,
     };
     return {
         produced: 0,
@@ -250,6 +252,76 @@ export async function runProducer(
         const accepted = await putRecords(client, target, kinesisEntries(batch, options.aggregate), stats);
         count(stats, accepted);
         options.onPut?.(accepted);
+    }
+    stats.elapsedMs = Date.now() - started;
+    return stats;
+}
+
+export interface CsvProducerOptions {
+    ticks: AsyncIterable<CsvTick>;
+    /**
+     * How many times faster than the rows' own timestamps: 1 replays their spacing; Infinity sends
+     * them as fast as the stream takes them.
+     */
+    speed: number;
+    /** User records per Kinesis record, as KPL aggregates; plain records when absent. */
+    aggregate?: number;
+    signal?: AbortSignal;
+    /** Called with every batch of records the stream accepted. */
+    onPut?: (records: PutRecord[]) => void;
+    /** Called as a row the pipeline will reject is sent. */
+    onBadRow?: (tick: CsvTick) => void;
+}
+
+/**
+ * Sends CSV rows (csv-ticks.ts) in order, each when it is due: the first at once, the next after
+ * the time between their timestamps divided by `speed` (never before an earlier row: a file
+ * whose times go back sends those rows at once). Rows are pulled from the files only as they are
+ * sent, so a file of any size streams; calls hold up to 500 Kinesis records.
+ */
+export async function runCsvProducer(
+    client: KinesisClient,
+    target: StreamTarget,
+    options: CsvProducerOptions,
+    stats = emptyStats(),
+): Promise<ProducerStats> {
+    const rows = options.ticks[Symbol.asyncIterator]();
+    const perCall = MAX_RECORDS_PER_CALL * (options.aggregate ?? 1);
+    const started = Date.now();
+    let firstTime: number | undefined;
+    let lastDue = started;
+    const dueAt = (row: CsvTick) => {
+        if (!Number.isFinite(options.speed) || row.time === undefined) return lastDue;
+        firstTime ??= row.time;
+        return Math.max(lastDue, started + (row.time - firstTime) / options.speed);
+    };
+    try {
+        let next = await rows.next();
+        while (!next.done && !options.signal?.aborted) {
+            const wait = dueAt(next.value) - Date.now();
+            if (wait > 0) {
+                await sleep(Math.min(TICK_MS, wait));
+                continue;
+            }
+            const batch: GeneratedTick[] = [];
+            while (!next.done && batch.length < perCall && dueAt(next.value) <= Date.now()) {
+                const row = next.value;
+                lastDue = dueAt(row);
+                batch.push({
+                    data: row.data,
+                    partitionKey: row.partitionKey,
+                    producedAt: Date.now(),
+                    ...(row.tick ? { tick: row.tick } : { malformed: "bad-csv-row" }),
+                });
+                if (!row.tick) options.onBadRow?.(row);
+                next = await rows.next();
+            }
+            const accepted = await putRecords(client, target, kinesisEntries(batch, options.aggregate), stats);
+            count(stats, accepted);
+            options.onPut?.(accepted);
+        }
+    } finally {
+        await rows.return?.(undefined); // closes the files when stopped early
     }
     stats.elapsedMs = Date.now() - started;
     return stats;

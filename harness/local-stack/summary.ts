@@ -16,6 +16,7 @@ import { table } from "../cli/text-table";
 import { ChaosReport, describeFaults } from "./chaos";
 import { putRecordId } from "./ledger";
 import type { PutRecord, ProducerStats } from "./producer";
+import type { RunState } from "./timeline";
 
 /** Compares two non-negative plain decimals ("189.10", "189.1", "0.0850") exactly. */
 export function compareDecimals(a: string, b: string): number {
@@ -101,7 +102,16 @@ export function duplicates(copies: RecordCopy[]): { real: number; redelivered: n
     return { real, redelivered };
 }
 
-const tickKey = (tick: { symbol: string; timestamp: string }) => `${tick.symbol}\u0000${tick.timestamp}`;
+/** A table item's key: symbol and timestamp as written. */
+export const itemKey = (tick: { symbol: string; timestamp: string }) => `${tick.symbol}\u0000${tick.timestamp}`;
+
+/** Records in stream order: by sequence number, then sub-sequence number (a plain record first). */
+function compareRecords(a: PutRecord, b: PutRecord): number {
+    return (
+        compareSequenceNumbers(a.sequenceNumber, b.sequenceNumber) ||
+        (a.subSequenceNumber ?? -1) - (b.subSequenceNumber ?? -1)
+    );
+}
 
 export interface SymbolSummary {
     symbol: string;
@@ -178,15 +188,35 @@ export function inFailureDestination(
  * failure destination left), so a duplicate copy or a stray item shows up even when every record
  * is found. A record neither stored nor rejected is in the failure destination when one of
  * `failures`' ranges holds it, lost otherwise.
+ *
+ * Two valid records with the same symbol and timestamp (a CSV file may hold them) are one item,
+ * the later record's (the contract: latest wins): a record's item is right when it holds its
+ * price or a later record's with the same key. An item whose key was in the table before the run
+ * (`keysBefore`: a file sent again into a kept data folder) is overwritten, not added.
  */
 export function reconcile(
     records: PutRecord[],
     contents: StoreContents,
     before: StoreCounts,
     failures: FailureDestinationMessage[] = [],
+    keysBefore: ReadonlySet<string> = new Set(),
 ): Reconciliation {
     const inDestination = inFailureDestination(failures);
-    const items = new Map(contents.ticks.map(tick => [tickKey(tick), tick]));
+    const items = new Map(contents.ticks.map(tick => [itemKey(tick), tick]));
+    const sameKey = new Map<string, PutRecord[]>();
+    for (const record of records) {
+        if (!record.tick) continue;
+        const key = itemKey(record.tick);
+        sameKey.set(key, [...(sameKey.get(key) ?? []), record]);
+    }
+    /** The item holds this record's price or that of a later record with the same key. */
+    const itemHolds = (record: PutRecord, item: StoredTick | undefined) =>
+        item !== undefined &&
+        sameKey
+            .get(itemKey(record.tick!))!
+            .some(other => compareRecords(other, record) >= 0 && compareDecimals(item.price, other.tick!.price) === 0);
+    const itemsStored = new Set<string>();
+    const itemsLeft = new Set<string>();
     const raw = copiesById(contents.copies.raw);
     const processed = copiesById(contents.copies.processed);
     const rejectedCopies = copiesById(contents.copies.rejected);
@@ -194,6 +224,7 @@ export function reconcile(
     const note = (problem: string) => problems.set(problem, (problems.get(problem) ?? 0) + 1);
 
     const storedTicks: StoredTick[] = [];
+    let stored = 0;
     let rejected = 0;
     let parked = 0;
     // What the records left in the store, piece by piece: the store must have grown by exactly this.
@@ -207,8 +238,9 @@ export function reconcile(
         else if (!rawLineMatches(rawCopy, record)) note("records whose raw/ line differs from the bytes produced");
         let complete: boolean;
         if (record.tick) {
-            const item = items.get(tickKey(record.tick));
-            const itemOk = item !== undefined && compareDecimals(item.price, record.tick.price) === 0;
+            const key = itemKey(record.tick);
+            const item = items.get(key);
+            const itemOk = itemHolds(record, item);
             const processedCopy = processed.get(id);
             const processedOk = processedCopy !== undefined && processedLineMatches(processedCopy, record.tick);
             if (!itemOk) missing.push("valid records without their item (with the exact price) in the table");
@@ -216,8 +248,12 @@ export function reconcile(
             else if (!processedOk) note("valid records whose processed/ line differs from the tick produced");
             if (rejectedCopies.has(id)) note("valid records rejected");
             complete = itemOk && processedOk && rawCopy !== undefined;
-            if (complete) storedTicks.push(item!);
-            if (itemOk) left.tableItems++;
+            if (complete) stored++;
+            if (complete && !itemsStored.has(key)) {
+                itemsStored.add(key);
+                storedTicks.push(item!);
+            }
+            if (itemOk && !keysBefore.has(key)) itemsLeft.add(key);
         } else {
             if (!rejectedCopies.has(id)) missing.push("malformed records without their rejected/ copy");
             if (processed.has(id)) note("malformed records stored as ticks");
@@ -230,7 +266,7 @@ export function reconcile(
         if (!complete && inDestination(record)) parked++;
         else missing.forEach(note);
     }
-    const stored = storedTicks.length;
+    left.tableItems = itemsLeft.size;
     const list = [...problems].map(([problem, n]) => `${n} ${problem}`);
     const notes: string[] = [];
     for (const prefix of PREFIX_NAMES) {
@@ -335,6 +371,8 @@ export interface RunSummary extends Reconciliation {
     endpoints: { kinesis: string; dynamodb: string; s3: string };
     /** True when nothing was lost and the store holds exactly what the run produced. */
     ok: boolean;
+    /** The run's totals and what it recorded each second (throughput, latency, iterator age). */
+    run: RunState;
 }
 
 /** "185.2" shown with 2 decimals → "185.20": display only, the value is unchanged. */

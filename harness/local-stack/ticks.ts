@@ -14,6 +14,8 @@ export const MALFORMED_KINDS = [
     "unsafe-symbol",
 ] as const;
 export type MalformedKind = (typeof MALFORMED_KINDS)[number];
+/** What makes a produced record one the pipeline rejects: a synthetic kind, or a CSV row that is no tick. */
+export type RecordFault = MalformedKind | "bad-csv-row";
 
 export interface SymbolSpec {
     symbol: string;
@@ -32,7 +34,7 @@ export interface GeneratedTick {
     /** Set for a valid tick: its key and exact price. */
     tick?: { symbol: string; timestamp: string; price: string };
     /** Set for a malformed record. */
-    malformed?: MalformedKind;
+    malformed?: RecordFault;
 }
 
 /** Equities with cents, an index, crypto, and currency pairs quoted to 3 and 4 decimals. */

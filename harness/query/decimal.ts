@@ -59,3 +59,14 @@ export function formatDecimal({ unscaled, scale }: Decimal): string {
         scale === 0 ? digits : `${digits.slice(0, digits.length - scale)}.${digits.slice(digits.length - scale)}`;
     return negative ? `-${text}` : text;
 }
+
+/**
+ * A decimal's text with only the digits that carry value: 189.290000000000000000 as 189.29,
+ * 190.000000000000000000 as 190, -0.500 as -0.5. The value is unchanged (no rounding); text that
+ * is not a plain decimal is returned as it is.
+ */
+export function trimDecimalZeros(text: string): string {
+    if (!/^-?\d+\.\d*$/.test(text)) return text;
+    const trimmed = text.replace(/0+$/, "").replace(/\.$/, "");
+    return trimmed === "-0" ? "0" : trimmed;
+}

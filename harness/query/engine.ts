@@ -57,19 +57,28 @@ export class LocalEngine {
         private readonly connection: DuckDBConnection,
     ) {}
 
-    /** An empty in-memory database with the given tables. */
+    private tables: readonly GlueTableDefinition[] = [];
+
+    /** An empty in-memory database with the given tables, ready to load. */
     static async open(tables: readonly GlueTableDefinition[]): Promise<LocalEngine> {
         const instance = await DuckDBInstance.create(":memory:");
         const engine = new LocalEngine(instance, await instance.connect());
-        for (const table of tables) {
-            await engine.connection.run(createTableSql(table));
+        engine.tables = tables;
+        for (const table of tables) await engine.connection.run(createTableSql(table));
+        await engine.startLoading();
+        return engine;
+    }
+
+    /** Opens the tables for appending (again, after finishLoading: to add what came since). */
+    async startLoading(): Promise<void> {
+        for (const table of this.tables) {
+            if (this.appenders.has(table.name)) continue;
             const kinds = [...table.columns, table.partitionKey].map(columnKind);
-            engine.appenders.set(table.name, {
-                appender: await engine.connection.createAppender(table.name),
+            this.appenders.set(table.name, {
+                appender: await this.connection.createAppender(table.name),
                 kinds: [...kinds, { kind: "string" }],
             });
         }
-        return engine;
     }
 
     /** Appends rows in table order (data columns, partition, "$path"), as objectRows makes them. */

@@ -1,10 +1,15 @@
-/** Query results as an aligned table, CSV or JSON; decimals always as their exact text. */
+/**
+ * Query results as an aligned table, CSV or JSON. Decimals are their exact text with the digits
+ * that carry value (189.29, not DECIMAL(38,18)'s 189.290000000000000000), strings in JSON.
+ */
+import { trimDecimalZeros } from "./decimal";
 import type { QueryResult, ValueKind } from "./engine";
 
 export const FORMATS = ["table", "csv", "json"] as const;
 export type OutputFormat = (typeof FORMATS)[number];
 
 export function formatResult(result: QueryResult, format: OutputFormat): string {
+    result = withTrimmedDecimals(result);
     switch (format) {
         case "table":
             return formatTable(result);
@@ -13,6 +18,15 @@ export function formatResult(result: QueryResult, format: OutputFormat): string 
         case "json":
             return formatJson(result);
     }
+}
+
+/** Both engines print DECIMAL(38,18) with all 18 decimals: the zeros past the value are dropped. */
+function withTrimmedDecimals({ columns, rows }: QueryResult): QueryResult {
+    const decimal = columns.map(column => column.kind === "decimal");
+    return {
+        columns,
+        rows: rows.map(row => row.map((value, i) => (decimal[i] && value !== null ? trimDecimalZeros(value) : value))),
+    };
 }
 
 const NUMERIC: ReadonlySet<ValueKind> = new Set(["integer", "double", "decimal"]);

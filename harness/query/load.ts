@@ -80,6 +80,49 @@ async function forEachLimited<T>(items: readonly T[], limit: number, run: (item:
     await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
+/**
+ * Keeps an engine's tables up to date with a store that grows, as a live page needs: each
+ * catchUp reads only the objects it has not read yet (keys are never rewritten with other
+ * contents: a redelivery writes the same bytes under the same key). An object with nothing readable
+ * in it (still being written, or damaged) is tried again next time. The
+ * tables are not deduplicated: the report's queries count each record once themselves.
+ */
+export class StoreFollower {
+    private readonly read = new Set<string>();
+
+    constructor(
+        private readonly engine: LocalEngine,
+        private readonly store: ObjectStore,
+        private readonly tables: readonly GlueTableDefinition[] = GLUE_TABLES,
+    ) {}
+
+    /** Loads the objects that appeared since the last call; returns how many were loaded. */
+    async catchUp(concurrency = 16): Promise<number> {
+        const work: { table: GlueTableDefinition; key: string }[] = [];
+        for (const table of this.tables)
+            for (const key of await this.store.listKeys(table.prefix))
+                if (!this.read.has(key) && partitionOf(table, key) !== null) work.push({ table, key });
+        if (work.length === 0) return 0;
+        await this.engine.startLoading();
+        let loaded = 0;
+        try {
+            await forEachLimited(work, concurrency, async ({ table, key }) => {
+                const body = await this.store.read(key).catch(() => undefined);
+                if (body === undefined) return;
+                const rows = objectRows(table, key, uri(this.store, key), body);
+                // Nothing readable in it: not written whole yet, perhaps; a value it cannot hold is loaded as NULL, as ever.
+                if (rows.rows.length === 0 && rows.problems.length > 0) return;
+                this.engine.append(table.name, rows.rows);
+                this.read.add(key);
+                loaded++;
+            });
+        } finally {
+            this.engine.finishLoading();
+        }
+        return loaded;
+    }
+}
+
 /** SQL the engine cannot run (DuckDB's parser or binder error), found before any object was read. */
 export class InvalidSql extends Error {
     constructor(message: string) {

@@ -4,8 +4,9 @@ import * as path from "path";
 import { writeOrExplain } from "../cli/cli";
 import { loadSummary, openLoadedEngine, problemLines } from "../query/load";
 import type { ObjectStore } from "../query/sources";
+import type { RunState } from "../local-stack/timeline";
 import { buildReportData, ReportData } from "./data";
-import { renderReport, ReportFact } from "./html";
+import { renderReport, ReportFact, ReportPage } from "./html";
 
 export interface WriteReportOptions {
     store: ObjectStore;
@@ -14,6 +15,8 @@ export interface WriteReportOptions {
     days?: readonly string[];
     out: string;
     facts?: ReportFact[];
+    /** A local run's state: the page gets its Run section. */
+    run?: RunState;
     /** Progress, the load's summary and its warnings. */
     note?: (line: string) => void;
     signal?: AbortSignal;
@@ -33,11 +36,22 @@ export async function writeReport(options: WriteReportOptions): Promise<{ path: 
     } finally {
         engine.close();
     }
-    const html = renderReport({ data, source: options.where, generatedAt: new Date(), facts: options.facts });
-    const out = path.resolve(options.out);
-    writeOrExplain(out, () => {
-        fs.mkdirSync(path.dirname(out), { recursive: true });
-        fs.writeFileSync(out, html);
+    const written = writeReportPage(options.out, {
+        data,
+        source: options.where,
+        generatedAt: new Date(),
+        facts: options.facts,
+        run: options.run,
     });
-    return { path: out, data };
+    return { path: written, data };
+}
+
+/** Writes the page (its folders created); a file system error becomes one line. Returns the absolute path. */
+export function writeReportPage(out: string, page: ReportPage): string {
+    const file = path.resolve(out);
+    writeOrExplain(file, () => {
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(file, renderReport(page));
+    });
+    return file;
 }

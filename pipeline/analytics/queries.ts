@@ -27,9 +27,14 @@
  *   subsequence number); sequence numbers are compared by length first, then as text, because
  *   they are longer than any integer type.
  * - Only functions both engines define alike: regexp_extract (Trino returns NULL when nothing
- *   matches, DuckDB '', hence nullif), substr, rpad, length, coalesce, nullif, CAST, ||,
- *   row_number, count, min, max. No regexp_replace (the engines spell back-references
- *   differently) and no date parsing (their formats differ).
+ *   matches, DuckDB '', hence nullif), substr, rpad, lpad, length, coalesce, nullif, CAST, ||,
+ *   %, row_number, count, min, max. No regexp_replace (the engines spell back-references
+ *   differently), no date parsing (their formats differ) and no `/` (Trino divides integers
+ *   exactly, DuckDB gives a double): a bucket start is the digits floored with `%`.
+ *
+ * Besides the named queries, the report's queries live here too (REPORT_QUERIES): candles at any
+ * of CANDLE_INTERVALS, each symbol's span, and the rejected records by reason with samples. They
+ * follow the same rules, so they would run on Athena as well.
  */
 import { CANARY_SYMBOL_PREFIX } from "../schema";
 import { REJECTED_TABLE, TICKS_TABLE } from "./tables";
@@ -165,6 +170,80 @@ FROM ordered
 GROUP BY symbol, ${bucketName}
 ORDER BY symbol, ${bucketName}`;
 }
+
+/** A candle length the report offers, and the SQL that puts a tick in its candle. */
+export interface CandleInterval {
+    /** Short name: 1s, 5s, 15s, 1min, 5min, 15min, 1h, 1d. */
+    name: string;
+    seconds: number;
+    /** As the page names it, before "candles": "5-second", "1-hour". */
+    label: string;
+    /** SQL over unique_ticks: the start of the tick's candle, YYYY-MM-DDTHH:MM:SS in the wall time as written. */
+    bucketStart: string;
+}
+
+/** wall_time's two digits at `position` (1-based), floored to a multiple of `step`, as two digits. */
+function flooredDigits(position: number, step: number): string {
+    const value = `CAST(substr(wall_time, ${position}, 2) AS INTEGER)`;
+    return `lpad(CAST(${value} - ${value} % ${step} AS VARCHAR), 2, '0')`;
+}
+
+/** From 1 second to 1 day; wall_time is YYYY-MM-DDTHH:MM:SS.fffffffff (see WALL_TIME). */
+export const CANDLE_INTERVALS: readonly CandleInterval[] = [
+    { name: "1s", seconds: 1, label: "1-second", bucketStart: "substr(wall_time, 1, 19)" },
+    { name: "5s", seconds: 5, label: "5-second", bucketStart: `substr(wall_time, 1, 17) || ${flooredDigits(18, 5)}` },
+    {
+        name: "15s",
+        seconds: 15,
+        label: "15-second",
+        bucketStart: `substr(wall_time, 1, 17) || ${flooredDigits(18, 15)}`,
+    },
+    { name: "1min", seconds: 60, label: "1-minute", bucketStart: "substr(wall_time, 1, 16) || ':00'" },
+    {
+        name: "5min",
+        seconds: 300,
+        label: "5-minute",
+        bucketStart: `substr(wall_time, 1, 14) || ${flooredDigits(15, 5)} || ':00'`,
+    },
+    {
+        name: "15min",
+        seconds: 900,
+        label: "15-minute",
+        bucketStart: `substr(wall_time, 1, 14) || ${flooredDigits(15, 15)} || ':00'`,
+    },
+    { name: "1h", seconds: 3600, label: "1-hour", bucketStart: "substr(wall_time, 1, 13) || ':00:00'" },
+    { name: "1d", seconds: 86400, label: "1-day", bucketStart: "substr(wall_time, 1, 10) || 'T00:00:00'" },
+];
+
+/**
+ * The report's queries, with no parameters: candles at an interval (symbol, bucket_start, open,
+ * high, low, close, tick_count), each symbol's ticks and first and last wall time, and the rejected
+ * records per reason (reason_count) with their first two (sample_number 1 and 2, by sequence number).
+ */
+export const REPORT_QUERIES = {
+    candles: (interval: CandleInterval): string => ohlc(interval.bucketStart, "bucket_start"),
+    symbolSpans: `${uniqueTicks()}
+SELECT symbol, count(*) AS tick_count, min(wall_time) AS first_time, max(wall_time) AS last_time
+FROM unique_ticks
+GROUP BY symbol
+ORDER BY symbol`,
+    rejectedSamples: `${uniqueRows(REJECTED_TABLE.name, ["reason", "data", "partitionkey"], {})},
+ranked AS (
+    SELECT
+        reason,
+        data,
+        partitionkey,
+        sequence_number,
+        subsequence_number,
+        count(*) OVER (PARTITION BY reason) AS reason_count,
+        row_number() OVER (PARTITION BY reason ORDER BY length(sequence_number), sequence_number, subsequence_number) AS sample_number
+    FROM unique_rejected
+)
+SELECT reason, reason_count, sample_number, data, partitionkey, sequence_number, subsequence_number
+FROM ranked
+WHERE sample_number <= 2
+ORDER BY reason, sample_number`,
+} as const;
 
 export const NAMED_QUERIES: readonly NamedQuery[] = [
     {

@@ -9,7 +9,14 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { expect } from "chai";
-import { CreateStreamCommand, KinesisClient, waitUntilStreamExists } from "@aws-sdk/client-kinesis";
+import {
+    CreateStreamCommand,
+    GetRecordsCommand,
+    GetShardIteratorCommand,
+    KinesisClient,
+    ListShardsCommand,
+    waitUntilStreamExists,
+} from "@aws-sdk/client-kinesis";
 import { Emulator, startKinesalite } from "../../harness/aws/emulators";
 import { localKinesisClient } from "../../harness/aws/kinesis";
 import { PACKAGE_DIR } from "../../harness/lambda/package";
@@ -59,10 +66,19 @@ const symbolTable = (stdout: string) => /^symbol .*?\n\n/ms.exec(stdout)?.[0];
 const seedOf = (stdout: string) => Number(/^local run: seed (\d+) /m.exec(stdout)?.[1]);
 /** Where the runs' report pages go, out of the project's folder. */
 const REPORT = path.join(os.tmpdir(), `commands-test-report-${process.pid}.html`);
+/** A daily-bars download (no symbol column), for the --csv mistakes. */
+const BARS = path.join(os.tmpdir(), `commands-test-bars-${process.pid}.csv`);
 const FAST = ["--rate", "50", "--duration", "1", "--skip-build", "--report", REPORT];
 
 describe("npm run local, when the user makes a mistake", function () {
     this.timeout(180_000);
+    before(() =>
+        fs.writeFileSync(
+            BARS,
+            "Date,Open,High,Low,Close,Adj Close,Volume\n2024-01-02,187.15,188.44,183.89,185.64,184.73,82488700\n",
+        ),
+    );
+    after(() => fs.rmSync(BARS, { force: true }));
 
     describe("with --skip-build before any build", () => {
         const aside = `${PACKAGE_DIR}.moved-by-test`;
@@ -109,7 +125,8 @@ describe("npm run local, when the user makes a mistake", function () {
             "--data README.md: that is a file; give a folder (it is created if missing)",
         ],
         ["a negative rate", ["--rate", "-5"], '--rate: expected a number from 0.1 to 100000, got "-5"'],
-        ["an unknown flag", ["--speed", "5"], "Unknown option '--speed'"],
+        ["an unknown flag", ["--turbo", "5"], "Unknown option '--turbo'"],
+        ["a misspelt flag", ["--duraton", "5"], "Unknown option '--duraton' (did you mean --duration?)"],
         ["a flag without its value", ["--duration"], "Option '--duration <value>' argument missing"],
         [
             "a starting position in lower case",
@@ -127,6 +144,12 @@ describe("npm run local, when the user makes a mistake", function () {
             ["--seed", "1.5"],
             '--seed: expected an integer from 0 to 4294967295, got "1.5"',
         ],
+        [
+            "a daily-bars file without --csv-columns",
+            ["--csv", BARS],
+            `--csv ${BARS} has no symbol column (its columns: Date, Open, High, Low, Close, Adj Close, Volume): map one with --csv-columns symbol=NAME or --csv-symbol SYMBOL for a file of one symbol`,
+        ],
+        ["--port without --live", ["--port", "8080"], "--port goes with --live"],
     ];
     for (const [what, args, message] of usageErrors) {
         it(`answers ${what} with one line and exit 2`, async () => {
@@ -427,6 +450,53 @@ describe("npm run produce, runs", function () {
             /^producing 40 records\/s for 1 s to stream ticks at http:\/\/127.0.0.1:\d+ \(created, 2 shards\): 8 symbols, bad-ratio 0.01, seed (\d+) \(--seed \1 with the same flags repeats these ticks\)/,
         );
         expect(result.stdout).to.match(/^produced 40 records in /m);
+    });
+
+    it("with --csv, sends each row as module 1 would write it, prices as their exact text, and names the rows that are no tick", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "produce-csv-"));
+        try {
+            const file = path.join(dir, "ticks.csv");
+            fs.writeFileSync(
+                file,
+                '\ufeffsymbol,price,timestamp\r\nAAPL,189.10,2026-11-28T14:30:00.000001\r\n\r\n"BRK.B","410.123456789012345678901",2026-11-28T14:30:01\r\nMSFT,n/a,2026-11-28T14:30:02\r\n',
+            );
+            const result = await produce([
+                "--endpoint",
+                kinesis.endpoint,
+                "--stream-name",
+                "csv",
+                "--csv",
+                file,
+                "--shards",
+                "1",
+            ]);
+            expect(result.status, result.stderr).to.equal(0);
+            expect(result.lines[0]).to.match(
+                /^sending 3 rows from .*ticks\.csv \(speed max: as fast as the stream takes them\) to stream csv at http:\/\/127\.0\.0\.1:\d+ \(created, 1 shard\)$/,
+            );
+            expect(result.stdout).to.include(
+                `${file}:5: price: not a decimal number: "n/a" (sent all the same: the pipeline rejects it)`,
+            );
+            expect(result.stdout).to.match(
+                /^produced 3 records in .*: 2 valid, 1 malformed \(bad-csv-row 1\); 0 retried, 0 failed to put$/m,
+            );
+            const { Shards = [] } = await client.send(new ListShardsCommand({ StreamName: "csv" }));
+            const { ShardIterator } = await client.send(
+                new GetShardIteratorCommand({
+                    StreamName: "csv",
+                    ShardId: Shards[0].ShardId!,
+                    ShardIteratorType: "TRIM_HORIZON",
+                }),
+            );
+            const { Records = [] } = await client.send(new GetRecordsCommand({ ShardIterator }));
+            expect(Records.map(record => Buffer.from(record.Data!).toString())).to.deep.equal([
+                '{"symbol":"AAPL","price":189.10,"timestamp":"2026-11-28T14:30:00.000001"}',
+                '{"symbol":"BRK.B","price":410.123456789012345678901,"timestamp":"2026-11-28T14:30:01"}',
+                '{"symbol":"MSFT","price":"n/a","timestamp":"2026-11-28T14:30:02"}',
+            ]);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     it("says in one line why ticks could not be put when Kinesis dies in the middle of the run, exit 1", async () => {

@@ -263,7 +263,7 @@ describe("npm run query over objects the shipped package wrote to the emulators"
         const run = (args: string[], env: Record<string, string> = {}) =>
             runTool("query/main.ts", args, { env, timeoutMs: 60_000 });
 
-        it("prints a named query as JSON, decimals as exact strings, from a local run's data directory", async () => {
+        it("prints a named query as JSON, decimals as exact strings without padding, from a local run's data directory", async () => {
             const result = await run([
                 "--data",
                 dataDir,
@@ -278,9 +278,9 @@ describe("npm run query over objects the shipped package wrote to the emulators"
             expect(JSON.parse(result.stdout)[0]).to.deep.equal({
                 symbol: "AAPL",
                 minute: "2026-11-28T14:30",
-                open: "189.120000000000000000",
+                open: "189.12",
                 high: PRICE_AS_READ,
-                low: "189.120000000000000000",
+                low: "189.12",
                 close: PRICE_AS_READ,
                 tick_count: 2,
             });
@@ -305,7 +305,12 @@ describe("npm run query over objects the shipped package wrote to the emulators"
         });
 
         const mistakes: [string, string[], RegExp][] = [
-            ["an unknown named query", ["--named", "nope"], /^npm run query: --named: no query "nope"/],
+            ["an unknown named query", ["--named", "nope"], /^npm run query: --named: no query "nope"; npm run query/],
+            [
+                "a misspelt named query",
+                ["--named", "ohlc_minute"],
+                /^npm run query: --named: no query "ohlc_minute" \(did you mean ohlc-minute\?\); npm run query -- --list shows them/,
+            ],
             ["a missing parameter", ["--named", "ohlc-minute"], /^npm run query: ohlc-minute: missing parameter day/],
             [
                 "a malformed day",

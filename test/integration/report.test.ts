@@ -30,6 +30,13 @@ function ticks(): string[] {
     return out;
 }
 
+/** Records the processor rejects: two with no price, one that is not UTF-8. */
+const REJECTED: (string | Uint8Array)[] = [
+    '{"symbol":"AAPL","timestamp":"2026-11-28T14:30:00Z"}',
+    '{"symbol":"MSFT","timestamp":"2026-11-28T14:31:00Z"}',
+    new Uint8Array([0xff, 0xfe, 0x41]),
+];
+
 /** Per chart, how many pixels are in the candles' up or down colour: non-zero once candles are drawn. */
 const CANDLE_PIXELS = `[...document.querySelectorAll("section.symbol")].map(section => {
     let count = 0;
@@ -58,7 +65,7 @@ describe("npm run report, opened in headless Chromium", function () {
         dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "report-test-"));
         emulators = await startEmulatorsBehindProxies(path.join(dataDir, "s3"));
         pipeline = await freshPipeline(emulators);
-        expect(await pipeline.invoke(kinesisEvent(ticks()))).to.deep.equal([]);
+        expect(await pipeline.invoke(kinesisEvent([...ticks(), ...REJECTED]))).to.deep.equal([]);
         out = path.join(dataDir, "report.html");
         ({ data } = await writeReport({
             store: directoryStore(path.join(dataDir, "s3"), pipeline.bucketName),
@@ -76,29 +83,49 @@ describe("npm run report, opened in headless Chromium", function () {
         if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
     });
 
-    it("builds the page's data from the named queries: every symbol, its minutes and last price", () => {
+    it("builds the page's data with the query layer: every symbol, its candles at each offered interval, its last price", () => {
         expect(data.days).to.deep.equal(["2026-11-28"]);
         expect(data.symbols.map(s => s.symbol)).to.deep.equal(["AAPL", "BRK.B", "EURUSD=X", "^GSPC"]);
+        // 14:30:00 to 14:33:00: one 5-minute candle holds it all; one tick per candle up to 15 s.
+        expect(data.intervals.map(i => i.name)).to.deep.equal(["1s", "5s", "15s", "1min", "5min"]);
+        expect(data.interval).to.equal("15s");
         const aapl = data.symbols[0];
-        expect(aapl.candles.map(c => c.minute)).to.deep.equal([
-            "2026-11-28T14:30",
-            "2026-11-28T14:31",
-            "2026-11-28T14:32",
-            "2026-11-28T14:33",
+        expect(aapl.candles["1min"].map(c => c.time)).to.deep.equal([
+            "2026-11-28T14:30:00",
+            "2026-11-28T14:31:00",
+            "2026-11-28T14:32:00",
+            "2026-11-28T14:33:00",
         ]);
         expect(aapl).to.include({
             ticks: 13,
             lastPrice: "103.123456789012345679",
             lastTimestamp: "2026-11-28T14:33:00Z",
+            firstTime: "2026-11-28T14:30:00.000000000",
+            lastTime: "2026-11-28T14:33:00.000000000",
         });
-        expect(aapl.candles[0]).to.deep.equal({
-            minute: "2026-11-28T14:30",
+        expect(aapl.candles["1min"][0]).to.deep.equal({
+            time: "2026-11-28T14:30:00",
             open: "100.00",
             high: "102.73",
             low: "100.00",
             close: "100.42",
             ticks: 4,
         });
+        expect(aapl.candles["5min"]).to.have.length(1);
+        expect(aapl.candles["15s"]).to.have.length(13);
+    });
+
+    it("counts the rejected records by kind of reason, with samples as text (or base64 when not UTF-8)", () => {
+        expect(data.rejected.total).to.equal(3);
+        expect(data.rejected.reasons.map(r => [r.reason, r.count, r.samples.length])).to.deep.equal([
+            ["price: missing", 2, 2],
+            ["data: not valid UTF-8", 1, 1],
+        ]);
+        expect(data.rejected.reasons[0].samples[0]).to.include({
+            data: '{"symbol":"AAPL","timestamp":"2026-11-28T14:30:00Z"}',
+            encoding: "utf8",
+        });
+        expect(data.rejected.reasons[1].samples[0]).to.include({ data: "//5B", encoding: "base64" });
     });
 
     it("loads with no console error and asks for nothing over the network", () => {
@@ -106,7 +133,8 @@ describe("npm run report, opened in headless Chromium", function () {
         expect(opened.requests).to.deep.equal([]);
     });
 
-    it("draws a candlestick chart with its candles for every symbol", async () => {
+    it("names the candle interval and draws a candlestick chart with its candles for every symbol", async () => {
+        expect(await opened.page.textContent("#candles h2")).to.equal("15-second candles");
         const charts = (await opened.page.evaluate(CANDLE_PIXELS)) as {
             symbol: string;
             drawn: number;
@@ -114,17 +142,46 @@ describe("npm run report, opened in headless Chromium", function () {
         }[];
         expect(charts.map(c => c.symbol)).to.deep.equal(SYMBOLS);
         for (const chart of charts) {
-            expect(chart.drawn, chart.symbol).to.equal(chart.symbol === "AAPL" ? 4 : 3);
+            expect(chart.drawn, chart.symbol).to.equal(chart.symbol === "AAPL" ? 13 : 12);
             expect(chart.count, `${chart.symbol}: candle pixels`).to.be.above(100);
         }
     });
 
-    it("lists the last prices, exact, in a table", async () => {
-        const rows = await opened.page.$$eval("#last-prices tbody tr", trs =>
+    it("states each symbol's ticks, span and last price beside its name, and its last candle's exact prices", async () => {
+        const about = await opened.page.$$eval("section.symbol h3 small", smalls => smalls.map(s => s.textContent));
+        expect(about[0]).to.equal("13 ticks over 3 min, last 103.123456789012345679; 13 candles");
+        const legend = await opened.page.textContent('section.symbol[data-symbol="AAPL"] .legend');
+        expect(legend).to.equal(
+            "O 103.123456789012345679  H 103.123456789012345679  L 103.123456789012345679  C 103.123456789012345679  1 tick  2026-11-28 14:33:00",
+        );
+    });
+
+    it("switches every chart to another interval in the page, with no request", async () => {
+        await opened.page.click('#interval-switch button[data-interval="1min"]');
+        expect(await opened.page.textContent("#candles h2")).to.equal("1-minute candles");
+        const drawn = await opened.page.$$eval("section.symbol", sections => sections.map(s => s.dataset.drawn));
+        expect(drawn).to.deep.equal(["4", "3", "3", "3"]);
+        expect(await opened.page.textContent('section.symbol[data-symbol="BRK.B"] .legend')).to.match(
+            /^O \S+ {2}H \S+ {2}L \S+ {2}C \S+ {2}4 ticks {2}2026-11-28 14:32:00$/,
+        );
+        expect(opened.requests).to.deep.equal([]);
+        expect(opened.errors).to.deep.equal([]);
+    });
+
+    it("lists the rejected records by reason, with two samples each", async () => {
+        expect(await opened.page.textContent("#rejected-summary")).to.equal("3 records rejected, 2 kinds of reason:");
+        const rows = await opened.page.$$eval("#rejected-reasons tbody tr", trs =>
             trs.map(tr => [...tr.querySelectorAll("td")].slice(0, 2).map(td => td.textContent)),
         );
-        expect(rows).to.deep.equal(data.symbols.map(s => [s.symbol, s.lastPrice]));
-        expect(rows[0]).to.deep.equal(["AAPL", "103.123456789012345679"]);
+        expect(rows).to.deep.equal([
+            ["price: missing", "2"],
+            ["data: not valid UTF-8", "1"],
+        ]);
+        expect(await opened.page.$$eval("#rejected-reasons .sample code", codes => codes.length)).to.equal(3);
+    });
+
+    it("has no Run section: no run made these ticks", async () => {
+        expect(await opened.page.isHidden("#run")).to.equal(true);
     });
 
     describe("the command", () => {
@@ -135,8 +192,8 @@ describe("npm run report, opened in headless Chromium", function () {
             const file = path.join(dataDir, "cli", "page.html");
             const result = await run(["--data", dataDir, "--out", file]);
             expect(result.status, result.stderr).to.equal(0);
-            expect(result.stdout).to.match(/^report: .*page\.html \(4 symbols, 1 day\)$/m);
-            expect(fs.readFileSync(file, "utf8")).to.include('data-symbol="^GSPC"');
+            expect(result.stdout).to.match(/^report: .*page\.html \(4 symbols, 1 day, 15-second candles\)$/m);
+            expect(fs.readFileSync(file, "utf8")).to.include('"symbol":"^GSPC"');
         });
 
         it("answers a missing source with one line and exit 2", async () => {

@@ -4,8 +4,10 @@ import {
     athenaDescription,
     athenaExecutionParameters,
     bindParameters,
+    CANDLE_INTERVALS,
     findNamedQuery,
     NAMED_QUERIES,
+    REPORT_QUERIES,
 } from "../../pipeline/analytics/queries";
 import { GLUE_TABLES, projectionParameters, TICKS_TABLE } from "../../pipeline/analytics/tables";
 
@@ -19,6 +21,8 @@ const PORTABLE_FUNCTIONS = [
     "regexp_extract",
     "substr",
     "rpad",
+    // Trino lpad(string, size, padstring) and DuckDB lpad(string, count, character): pad, or cut, to size.
+    "lpad",
     "length",
     "CAST",
     "row_number",
@@ -67,6 +71,27 @@ describe("the named queries", () => {
             });
         });
     }
+
+    describe("the report's queries", () => {
+        const reportQueries: [string, string][] = [
+            ...CANDLE_INTERVALS.map((interval): [string, string] => [
+                `candles ${interval.name}`,
+                REPORT_QUERIES.candles(interval),
+            ]),
+            ["symbolSpans", REPORT_QUERIES.symbolSpans],
+            ["rejectedSamples", REPORT_QUERIES.rejectedSamples],
+        ];
+        for (const [name, sql] of reportQueries) {
+            it(`${name} follows the same rules: portable functions, no parameter, no division, each record once`, () => {
+                const bare = withoutLiterals(sql);
+                const called = [...bare.matchAll(/\b([A-Za-z_]+)\(/g)].map(match => match[1]);
+                expect(called.filter(fn => !PORTABLE_FUNCTIONS.includes(fn))).to.deep.equal([]);
+                expect(bare).to.not.include("?");
+                expect(bare).to.not.match(/[^*]\/[^*]/);
+                expect(sql).to.include("PARTITION BY sequence_number, subsequence_number");
+            });
+        }
+    });
 
     describe("parameters", () => {
         const ohlcMinute = findNamedQuery("ohlc-minute")!;

@@ -9,6 +9,7 @@ import {
     outputFile,
     outputFolder,
     parseFlags,
+    suggestion,
     UsageError,
     UserError,
     writeOrExplain,
@@ -37,6 +38,26 @@ describe("the commands' flags", () => {
             /^Option '--rate <value>' argument missing$/,
         );
         expect(() => parseFlags(["--nope"], OPTIONS)).to.throw(UsageError, /^Unknown option '--nope'$/);
+    });
+
+    it("answer a misspelt flag with the closest one, whatever the command", () => {
+        const local = {
+            duration: { type: "string" },
+            "bad-ratio": { type: "string" },
+            seed: { type: "string" },
+        } as const;
+        expect(() => parseFlags(["--duraton", "5"], local)).to.throw(
+            UsageError,
+            /^Unknown option '--duraton' \(did you mean --duration\?\)$/,
+        );
+        expect(() => parseFlags(["--bad_ratio=0.1"], local)).to.throw(UsageError, /\(did you mean --bad-ratio\?\)$/);
+        expect(() => parseFlags(["--hepl"], {})).to.throw(UsageError, /\(did you mean --help\?\)$/);
+    });
+
+    it("suggest the closest of a list of names, and nothing when none is close", () => {
+        const queries = ["latest-price", "ohlc-minute", "ohlc-day"];
+        expect(suggestion("ohlc_minute", queries)).to.equal(" (did you mean ohlc-minute?)");
+        expect(suggestion("volume-by-hour", queries)).to.equal("");
     });
 
     describe("run by npm without -- before the flags", () => {

@@ -2,7 +2,13 @@
 // loaded without the loader's deduplication, so the SQL alone must count each record once.
 import { expect } from "chai";
 import { gzipSync } from "zlib";
-import { bindParameters, findNamedQuery, NAMED_QUERIES } from "../../pipeline/analytics/queries";
+import {
+    bindParameters,
+    CANDLE_INTERVALS,
+    findNamedQuery,
+    NAMED_QUERIES,
+    REPORT_QUERIES,
+} from "../../pipeline/analytics/queries";
 import { GLUE_TABLES, GlueTableDefinition, REJECTED_TABLE, TICKS_TABLE } from "../../pipeline/analytics/tables";
 import { LocalEngine } from "../../harness/query/engine";
 import { Cell, objectRows } from "../../harness/query/rows";
@@ -225,5 +231,94 @@ describe("the named queries on the local engine", () => {
         );
         expect(result.columns.map(column => column.kind)).to.deep.equal(["decimal", "decimal"]);
         expect(result.rows).to.deep.equal([["99999999999999999999.999999999999999999", "415.123456789012345679"]]);
+    });
+});
+
+describe("the report's queries on the local engine", () => {
+    let engine: LocalEngine;
+    before(async () => {
+        engine = await engineWith(OBJECTS);
+    });
+    after(() => engine?.close());
+
+    const interval = (name: string) => CANDLE_INTERVALS.find(candidate => candidate.name === name)!;
+    const candles = async (name: string, on = engine) => (await on.query(REPORT_QUERIES.candles(interval(name)))).rows;
+
+    it("offer eight intervals from a second to a day, each named for the page", () => {
+        expect(CANDLE_INTERVALS.map(i => [i.name, i.seconds, i.label])).to.deep.equal([
+            ["1s", 1, "1-second"],
+            ["5s", 5, "5-second"],
+            ["15s", 15, "15-second"],
+            ["1min", 60, "1-minute"],
+            ["5min", 300, "5-minute"],
+            ["15min", 900, "15-minute"],
+            ["1h", 3600, "1-hour"],
+            ["1d", 86400, "1-day"],
+        ]);
+    });
+
+    it("start each candle at the interval's multiple in the wall time as written, whatever the precision", async () => {
+        const single = await engineWith([
+            recordObject("1", { symbol: "AAPL", price: "1", timestamp: "2026-11-28 14:37:59.999999+05:30" }),
+            recordObject("2", { symbol: "MSFT", price: "2", timestamp: "2026-11-28T09:05" }),
+            recordObject("3", { symbol: "IBM", price: "3", timestamp: "2026-11-28" }),
+        ]);
+        try {
+            const starts: Record<string, string[]> = {};
+            for (const { name } of CANDLE_INTERVALS) starts[name] = (await candles(name, single)).map(row => row[1]!);
+            // Rows come ordered by symbol: AAPL, IBM, MSFT.
+            expect(starts).to.deep.equal({
+                "1s": ["2026-11-28T14:37:59", "2026-11-28T00:00:00", "2026-11-28T09:05:00"],
+                "5s": ["2026-11-28T14:37:55", "2026-11-28T00:00:00", "2026-11-28T09:05:00"],
+                "15s": ["2026-11-28T14:37:45", "2026-11-28T00:00:00", "2026-11-28T09:05:00"],
+                "1min": ["2026-11-28T14:37:00", "2026-11-28T00:00:00", "2026-11-28T09:05:00"],
+                "5min": ["2026-11-28T14:35:00", "2026-11-28T00:00:00", "2026-11-28T09:05:00"],
+                "15min": ["2026-11-28T14:30:00", "2026-11-28T00:00:00", "2026-11-28T09:00:00"],
+                "1h": ["2026-11-28T14:00:00", "2026-11-28T00:00:00", "2026-11-28T09:00:00"],
+                "1d": ["2026-11-28T00:00:00", "2026-11-28T00:00:00", "2026-11-28T00:00:00"],
+            });
+        } finally {
+            single.close();
+        }
+    });
+
+    it("make candles as ohlc-minute does: open and close by time then sequence, a replaced tick left out", async () => {
+        expect((await candles("15s")).filter(row => row[0] === "AAPL")).to.deep.equal([
+            ["AAPL", "2026-11-28T14:30:00", d("100"), d("100"), d("100"), d("100"), "1"],
+            ["AAPL", "2026-11-28T14:30:45", d("101"), d("102"), d("101"), d("102"), "2"],
+            ["AAPL", "2026-11-28T14:31:00", ...Array(4).fill("99.500000000000000000"), "1"],
+            ["AAPL", "2026-11-28T14:32:00", d("5"), d("6"), d("5"), d("6"), "2"],
+            ["AAPL", "2026-11-28T14:33:00", d("8"), d("8"), d("8"), d("8"), "1"],
+            ["AAPL", "2026-11-29T09:00:00", d("103"), d("103"), d("103"), d("103"), "1"],
+        ]);
+        expect((await candles("1h")).filter(row => row[0] === "MSFT")).to.deep.equal([
+            ["MSFT", "2026-11-28T14:00:00", d("10"), d("12"), d("10"), d("12"), "3"],
+            ["MSFT", "2026-11-29T10:00:00", ...Array(4).fill("415.123456789012345679"), "1"],
+        ]);
+    });
+
+    it("give each symbol its ticks, each record once, and its first and last wall time", async () => {
+        expect((await engine.query(REPORT_QUERIES.symbolSpans)).rows).to.deep.equal([
+            ["AAPL", "8", "2026-11-28T14:30:00.500000000", "2026-11-29T09:00:00.000000000"],
+            ["MSFT", "4", "2026-11-28T14:30:00.000000000", "2026-11-29T10:00:00.000000000"],
+        ]);
+    });
+
+    it("count rejected records per reason, each once, with the first two of each as samples", async () => {
+        const result = await engine.query(REPORT_QUERIES.rejectedSamples);
+        expect(result.columns.map(column => column.name)).to.deep.equal([
+            "reason",
+            "reason_count",
+            "sample_number",
+            "data",
+            "partitionkey",
+            "sequence_number",
+            "subsequence_number",
+        ]);
+        expect(result.rows.map(row => [row[0], row[1], row[2], row[5]])).to.deep.equal([
+            ["data: not valid JSON", "1", "1", "42"],
+            ["price: missing", "3", "1", "40"],
+            ["price: missing", "3", "2", "41"],
+        ]);
     });
 });

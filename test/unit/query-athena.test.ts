@@ -175,7 +175,7 @@ describe("npm run query on Athena (a stubbed Athena client)", () => {
         };
         const ON_ATHENA = ["--athena-workgroup", "wg", "--athena-database", "db"];
 
-        it("prints Athena's rows in the same formats as the local engine: JSON with exact decimals", async () => {
+        it("prints Athena's rows in the same formats as the local engine: JSON with exact decimals, no padding", async () => {
             succeedingQuery();
             const { code, printed, notes } = await run([
                 ...ON_ATHENA,
@@ -191,19 +191,19 @@ describe("npm run query on Athena (a stubbed Athena client)", () => {
                 {
                     symbol: "AAPL",
                     minute: "2026-11-28T14:30",
-                    open: "189.120000000000000000",
+                    open: "189.12",
                     high: "415.123456789012345679",
-                    low: "189.120000000000000000",
+                    low: "189.12",
                     close: "415.123456789012345679",
                     tick_count: 2,
                 },
                 {
                     symbol: "MSFT",
                     minute: "2026-11-28T14:30",
-                    open: "420.500000000000000000",
-                    high: "420.500000000000000000",
-                    low: "420.500000000000000000",
-                    close: "420.500000000000000000",
+                    open: "420.5",
+                    high: "420.5",
+                    low: "420.5",
+                    close: "420.5",
                     tick_count: 1,
                 },
             ]);

@@ -1,7 +1,14 @@
 import { expect } from "chai";
 import { putRecordId } from "../../harness/local-stack/ledger";
 import type { PutRecord } from "../../harness/local-stack/producer";
-import { compareDecimals, percentile, reconcile, StoreContents, StoreCounts } from "../../harness/local-stack/summary";
+import {
+    compareDecimals,
+    percentile,
+    reconcile,
+    StoreContents,
+    StoreCounts,
+    itemKey,
+} from "../../harness/local-stack/summary";
 
 describe("the local run's arithmetic", () => {
     it("compares prices as exact decimals, beyond a double's precision", () => {
@@ -144,6 +151,60 @@ describe("the local run's reconciliation", () => {
         copies.processed.copies.push(copies.processed.copies[0]);
         const result = reconcile(produced, { ticks: items, copies }, empty);
         expect(result.problems).to.deep.equal(["1 records copied twice under processed/ in one object"]);
+    });
+
+    describe("with two records of one symbol and timestamp, as a CSV file may send", () => {
+        const again = { ...ticks[0], price: "190.25" };
+        const later: PutRecord = {
+            data: dataOf(again),
+            partitionKey: "AAPL",
+            producedAt: 0,
+            tick: again,
+            sequenceNumber: seq(3),
+            shardId: SHARD,
+        };
+        const records = [...produced, later];
+        const copies = () => {
+            const all = batchCopies();
+            const more = batchCopies(`${seq(3)}-${seq(3)}`);
+            const line = {
+                ...more.raw.copies[0],
+                id: putRecordId(later),
+                line: { data: later.data.toString("base64") },
+            };
+            all.raw.copies.push(line);
+            all.processed.copies.push({ ...line, line: { ...again } });
+            return all;
+        };
+        const latestWins = [{ ...items[0], price: "190.25" }, items[1]];
+
+        it("counts both stored when the item holds the later one's price (latest wins), and the table one item richer", () => {
+            const result = reconcile(records, { ticks: latestWins, copies: copies() }, empty);
+            expect(result).to.include({ produced: 4, stored: 3, rejected: 1, lost: 0 });
+            expect(result.problems).to.deep.equal([]);
+            expect(result.symbols.map(s => [s.symbol, s.count, s.last])).to.deep.equal([
+                ["AAPL", 1, "190.25"],
+                ["MSFT", 1, "415.123456789012345678901234"],
+            ]);
+        });
+
+        it("finds the later one missing when the item still holds the earlier price", () => {
+            const result = reconcile(records, { ticks: items, copies: copies() }, empty);
+            expect(result).to.include({ stored: 2, lost: 1 });
+            expect(result.problems).to.include(
+                "1 valid records without their item (with the exact price) in the table",
+            );
+        });
+
+        it("expects no new item for a key the table held before the run: it is overwritten", () => {
+            const before = { ...empty, tableItems: 2 };
+            const keysBefore = new Set(items.map(itemKey));
+            const result = reconcile(records, { ticks: latestWins, copies: copies() }, before, [], keysBefore);
+            expect(result.problems).to.deep.equal([]);
+            expect(reconcile(records, { ticks: latestWins, copies: copies() }, before).problems).to.deep.equal([
+                "the store gained 0 table items, expected 2",
+            ]);
+        });
     });
 
     it("fails when the store grew by more items than this run's valid records", () => {

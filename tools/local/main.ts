@@ -13,8 +13,8 @@ import {
     UsageError,
 } from "../../harness/cli/cli";
 import { defaultReportFile } from "../../harness/cli/outputs";
-import { runReport } from "../../harness/report/local-run";
-import { PRODUCER_HELP, PRODUCER_OPTIONS, producerFlags } from "../../harness/cli/producer-flags";
+import { LiveSession, runReport } from "../../harness/report/local-run";
+import { checkCsvHistory, PRODUCER_HELP, PRODUCER_OPTIONS, producerFlags } from "../../harness/cli/producer-flags";
 import { localSettings, LocalPipelineOptions, runLocalPipeline } from "../../harness/local-stack/pipeline";
 import { formatSummary } from "../../harness/local-stack/summary";
 
@@ -45,6 +45,9 @@ Pipeline:
   --report FILE      the run's report page (npm run report, plus the run's throughput and
                      latency); default DIR/report.html with --data, else
                      reports/local-run.html
+  --live             serve the report at http://127.0.0.1:PORT/ while the run goes (updated
+                     every second) and after it, with its final state, until Ctrl-C
+  --port N           the port for --live (default 0: any free one, printed at the start)
 
 Chaos (drawn from --seed: a run prints its seed, and the same seed repeats its faults and crashes):
   --faults RATE      share of the function's requests to DynamoDB and S3 answered with a fault,
@@ -69,6 +72,8 @@ const OPTIONS = {
     faults: { type: "string", default: "0" },
     "crash-rate": { type: "string", default: "0" },
     report: { type: "string" },
+    live: { type: "boolean", default: false },
+    port: { type: "string" },
 } as const;
 
 /** The flags that set one of the stack's settings for the run, and the key each sets. */
@@ -102,9 +107,10 @@ function settingsFromFlags(values: Record<string, unknown>) {
     }
 }
 
-function parseOptions(argv: string[]): LocalPipelineOptions & { report: string } {
+function parseOptions(argv: string[]): LocalPipelineOptions & { report: string; live?: { port: number } } {
     const values = parseFlags(argv, OPTIONS);
     const settings = settingsFromFlags(values);
+    if (values.port !== undefined && !values.live) throw new UsageError("--port goes with --live");
     return {
         ...producerFlags(values),
         objectLayout: settings.objectLayout,
@@ -118,6 +124,9 @@ function parseOptions(argv: string[]): LocalPipelineOptions & { report: string }
         faults: numberFlag(values, "faults", 0, 1),
         crashRate: numberFlag(values, "crash-rate", 0, 1),
         report: reportFile(values.report as string | undefined, values.data as string | undefined),
+        live: values.live
+            ? { port: values.port === undefined ? 0 : numberFlag(values, "port", 0, 65535, true) }
+            : undefined,
     };
 }
 
@@ -137,27 +146,47 @@ function logAboveProgress(line: string): void {
 }
 
 async function main(argv: string[]): Promise<number> {
-    const options = parseOptions(argv);
+    const options = await checkCsvHistory(parseOptions(argv));
     const controller = new AbortController();
     interruptOnSigint(controller, {
         first: "interrupted: stopping the producer, draining (Ctrl-C again to exit now)",
         again: "interrupted again: exiting without cleaning up",
     });
-    let reportPath: string | undefined;
-    const summary = await runLocalPipeline({
-        ...options,
-        signal: controller.signal,
-        progress: process.stderr,
-        log: logAboveProgress,
-        afterRun: async run => {
-            reportPath = await runReport(run, { out: options.report, seed: options.seed, log: logAboveProgress });
-        },
-    });
-    console.log("");
-    for (const line of formatSummary(summary)) console.log(line);
-    if (reportPath) console.log(`report: ${displayPath(reportPath)}`);
-    if (summary.interrupted) return 130;
-    return summary.ok ? 0 : 1;
+    const live = options.live ? await LiveSession.start(options.live.port, logAboveProgress) : undefined;
+    if (live) console.log(`live: ${live.url} (the report as the run goes; served after it until Ctrl-C)`);
+    try {
+        let reportPath: string | undefined;
+        const reportOptions = { out: options.report, seed: options.seed, log: logAboveProgress };
+        const summary = await runLocalPipeline({
+            ...options,
+            signal: controller.signal,
+            progress: process.stderr,
+            log: logAboveProgress,
+            onReady: ready => live?.follow(ready),
+            afterRun: async run => {
+                reportPath = live ? await live.finish(run, reportOptions) : await runReport(run, reportOptions);
+            },
+        });
+        console.log("");
+        for (const line of formatSummary(summary)) console.log(line);
+        if (reportPath) console.log(`report: ${displayPath(reportPath)}`);
+        const code = summary.interrupted ? 130 : summary.ok ? 0 : 1;
+        if (live && !summary.interrupted) await serveFinalState(live);
+        return code;
+    } finally {
+        await live?.close();
+    }
+}
+
+/** After a run: the live page keeps its final state until Ctrl-C, which is no error. */
+async function serveFinalState(live: LiveSession): Promise<void> {
+    console.log(`live: the run is over; ${live.url} shows its final state until Ctrl-C`);
+    const stop = new AbortController();
+    process.removeAllListeners("SIGINT");
+    // npm forwards the terminal's SIGINT too: a second one while closing is the same keypress.
+    process.on("SIGINT", () => stop.abort());
+    await live.serveUntil(stop.signal);
+    console.log("live: stopped");
 }
 
 runCommand({ name: "npm run local", help: HELP, run: main });

@@ -6,11 +6,21 @@ import { DescribeStreamSummaryCommand, KinesisClient } from "@aws-sdk/client-kin
 import { EMULATOR_REGION } from "../../harness/aws/emulators";
 import { explainAwsError } from "../../harness/cli/aws-errors";
 import { interruptOnSigint, parseFlags, runCommand, UsageError } from "../../harness/cli/cli";
-import { PRODUCER_HELP, PRODUCER_OPTIONS, producerFlags, ProducerFlags } from "../../harness/cli/producer-flags";
+import {
+    badRowReporter,
+    checkCsvHistory,
+    describeCsvHistory,
+    PRODUCER_HELP,
+    PRODUCER_OPTIONS,
+    producerFlags,
+    ProducerFlags,
+} from "../../harness/cli/producer-flags";
+import { csvTicks } from "../../harness/local-stack/csv-ticks";
 import {
     describeMalformed,
     emptyStats,
     ProducerStats,
+    runCsvProducer,
     runProducer,
     totalMalformed,
 } from "../../harness/local-stack/producer";
@@ -25,8 +35,8 @@ import { seededRandom } from "../../harness/local-stack/ticks";
 
 const HELP = `Usage: npm run produce -- (--stream-arn ARN | --endpoint URL [--stream-name NAME]) [flags]
 
-Puts random-walk stock ticks, with a share of malformed records, on a Kinesis stream with
-PutRecords (up to 500 records a call), retrying records the stream refuses.
+Puts random-walk stock ticks, with a share of malformed records, or the rows of CSV files (--csv),
+on a Kinesis stream with PutRecords (up to 500 records a call), retrying records the stream refuses.
 
 Stream:
   --stream-arn ARN   a stream in AWS, in the ARN's region; credentials come from the SDK's usual
@@ -141,7 +151,7 @@ async function destination(values: Record<string, unknown>, flags: ProducerFlags
             await checkStream(local);
         } else {
             const { created } = await ensureStream(local.client, name, flags.shards);
-            if (created) local.describe += ` (created, ${flags.shards} shards)`;
+            if (created) local.describe += ` (created, ${flags.shards} shard${flags.shards === 1 ? "" : "s"})`;
         }
     } catch (error) {
         local.client.destroy();
@@ -165,7 +175,7 @@ function reportEverySecond(read: () => string): () => void {
 
 async function main(argv: string[]): Promise<number> {
     const values = parseFlags(argv, OPTIONS);
-    const flags = producerFlags(values);
+    const flags = await checkCsvHistory(producerFlags(values));
     const where = await destination(values, flags);
     const controller = new AbortController();
     interruptOnSigint(controller, {
@@ -173,22 +183,38 @@ async function main(argv: string[]): Promise<number> {
         again: "interrupted again: exiting now",
     });
 
-    console.log(
-        `producing ${flags.rate} records/s for ${flags.duration} s to ${where.describe}: ${flags.symbols.length} symbols, bad-ratio ${flags.badRatio}` +
-            (flags.aggregate ? `, ${flags.aggregate} per KPL aggregate` : "") +
-            `, seed ${flags.seed} (--seed ${flags.seed} with the same flags repeats these ticks)`,
-    );
+    const aggregates = flags.aggregate ? `, ${flags.aggregate} per KPL aggregate` : "";
+    if (flags.csv) console.log(`sending ${describeCsvHistory(flags.csv)} to ${where.describe}${aggregates}`);
+    else
+        console.log(
+            `producing ${flags.rate} records/s for ${flags.duration} s to ${where.describe}: ${flags.symbols.length} symbols, bad-ratio ${flags.badRatio}` +
+                `${aggregates}, seed ${flags.seed} (--seed ${flags.seed} with the same flags repeats these ticks)`,
+        );
     const stats = emptyStats();
     const stop = reportEverySecond(
         () => `produced ${stats.produced} (${stats.putFailed} failed to put, ${stats.retried} retried)`,
     );
     try {
-        await runProducer(
-            where.client,
-            where.target,
-            { ...flags, random: seededRandom(flags.seed!), signal: controller.signal },
-            stats,
-        );
+        if (flags.csv)
+            await runCsvProducer(
+                where.client,
+                where.target,
+                {
+                    ticks: csvTicks(flags.csv.files!),
+                    speed: flags.csv.speed,
+                    aggregate: flags.aggregate,
+                    signal: controller.signal,
+                    onBadRow: badRowReporter(line => console.log(line)),
+                },
+                stats,
+            );
+        else
+            await runProducer(
+                where.client,
+                where.target,
+                { ...flags, random: seededRandom(flags.seed!), signal: controller.signal },
+                stats,
+            );
     } catch (error) {
         throw explainKinesisError(error, where);
     } finally {

@@ -4,7 +4,7 @@
  */
 import type { AthenaClient } from "@aws-sdk/client-athena";
 import { bindParameters, findNamedQuery, NAMED_QUERIES } from "../../pipeline/analytics/queries";
-import { Command, FlagValues, parseFlags, UsageError, UserError } from "../../harness/cli/cli";
+import { Command, FlagValues, parseFlags, suggestion, UsageError, UserError } from "../../harness/cli/cli";
 import { AthenaQueryFailed, runAthenaQuery } from "../../harness/query/athena";
 import { parseDays } from "../../harness/query/days";
 import type { QueryResult } from "../../harness/query/engine";
@@ -38,7 +38,9 @@ Query (one):
 Options:
   --days DAYS          local sources only: read only these days' prefixes, 2026-11-28,2026-11-29
                        or 2026-11-28..2026-11-30 (day= for ticks, arrival_day= for rejected)
-  --format FORMAT      table (default), csv, or json (decimals as exact strings)
+  --format FORMAT      table (default), csv, or json; decimals are their exact digits without
+                       padding (189.29), strings in JSON; rejected.data stays the record's
+                       bytes in base64, as Athena reads it
   -h, --help           this text`;
 
 const OPTIONS = {
@@ -118,7 +120,13 @@ function localSource(values: FlagValues): SourceFlags {
 
 function namedQuery(name: string, params: string[]): SqlToRun {
     const query = findNamedQuery(name);
-    if (!query) throw new UsageError(`--named: no query "${name}" (npm run query -- --list shows them)`);
+    if (!query) {
+        const mean = suggestion(
+            name,
+            NAMED_QUERIES.map(known => known.name),
+        );
+        throw new UsageError(`--named: no query "${name}"${mean}; npm run query -- --list shows them`);
+    }
     const given: Record<string, string> = {};
     for (const param of params) {
         const equals = param.indexOf("=");

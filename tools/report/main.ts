@@ -1,7 +1,7 @@
 /**
- * `npm run report`: one self-contained HTML page of the ticks a bucket holds, built from the named
- * queries on the local engine: per symbol a candlestick chart of OHLC per minute with its tick
- * count, and a table of last prices.
+ * `npm run report`: one self-contained HTML page of the ticks a bucket holds, built with the query
+ * layer on the local engine: per symbol candles at the interval the span calls for (switchable in
+ * the page), the last prices, and the rejected records by reason.
  */
 import { displayPath, outputFile, parseFlags, runCommand, UsageError, UserError } from "../../harness/cli/cli";
 import { parseDays } from "../../harness/query/days";
@@ -11,9 +11,10 @@ import { defaultReportFile } from "../../harness/cli/outputs";
 
 const HELP = `Usage: npm run report -- SOURCE [--days DAYS] [--out FILE] [--screenshot PNG]
 
-Writes one HTML page (the chart library inlined: it opens with no network) with, per symbol, a
-candlestick chart of open, high, low and close per minute with the tick count, and a table of last
-prices, from the same named queries as npm run query (each record counted once).
+Writes one HTML page (the chart library inlined: it opens with no network) with, per symbol,
+candles (open, high, low, close, ticks per candle) at the interval that gives 30 to 120 of them,
+1 second to 1 day, switchable in the page; the last prices; and the rejected records by reason,
+two samples each. The same SQL as npm run query and Athena (each record counted once).
 
 Source (one):
 ${SOURCE_HELP}
@@ -62,8 +63,12 @@ async function main(argv: string[]): Promise<number> {
     const { path: written, data } = await awsErrorsAsUserErrors(() =>
         writeReport({ store, where, days, out, note: line => console.error(line) }),
     );
-    const dayCount = `${data.days.length} ${data.days.length === 1 ? "day" : "days"}`;
-    console.log(`report: ${displayPath(written)} (${data.symbols.length} symbols, ${dayCount})`);
+    const count = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
+    const interval = data.intervals.find(i => i.name === data.interval);
+    const candles = interval ? `, ${interval.label} candles` : "";
+    console.log(
+        `report: ${displayPath(written)} (${count(data.symbols.length, "symbol")}, ${count(data.days.length, "day")}${candles})`,
+    );
     if (browser && screenshot) {
         const png = await browser.screenshotPage(written, screenshot).catch(noChromiumAsUserError);
         console.log(`screenshot: ${displayPath(png)}`);
