@@ -27,7 +27,8 @@ import { csvTicks } from "./csv-ticks";
 import { ProgressOutput, ProgressSnapshot, startProgress } from "./progress";
 import { RunTimeline } from "./timeline";
 import { ensureStream, localKinesisClient, openShardIds, STREAM_NAME } from "../aws/kinesis";
-import { countStore, percentile, readStore, reconcile, RunSummary, StoreCounts, itemKey } from "./summary";
+import { countStore, percentile, readStore, reconcile, RunSummary, StoreCounts } from "./summary";
+import { tickKey } from "../../pipeline/runtime/batch";
 import { badRowReporter, checkCsvHistory, describeCsvHistory, ProducerFlags } from "../cli/producer-flags";
 import { newSeed, seededRandom } from "./ticks";
 import { startChaos } from "./chaos";
@@ -429,7 +430,7 @@ async function run(options: LocalPipelineOptions, closers: Closer[]): Promise<Ru
     );
     const storeBefore = await readStore(dynamo, s3, TABLE_NAME, BUCKET_NAME);
     const before: StoreCounts = countStore(storeBefore);
-    const keysBefore = new Set(storeBefore.ticks.map(itemKey));
+    const keysBefore = new Set(storeBefore.ticks.map(tickKey));
     throwIfAborted(options.signal);
 
     const ledger = new Ledger();

@@ -11,7 +11,7 @@ import { PREFIXES } from "../../pipeline/schema";
 import { scanTicks } from "../aws/resources";
 import { PrefixContents, readRecordCopies, RecordCopy } from "../aws/stored-records";
 import type { FailureDestinationMessage } from "../event-source-mapping/poller";
-import { compareSequenceNumbers } from "../../pipeline/runtime/batch";
+import { compareSequenceNumbers, tickKey } from "../../pipeline/runtime/batch";
 import { table } from "../cli/text-table";
 import { ChaosReport, describeFaults } from "./chaos";
 import { putRecordId } from "./ledger";
@@ -103,7 +103,6 @@ export function duplicates(copies: RecordCopy[]): { real: number; redelivered: n
 }
 
 /** A table item's key: symbol and timestamp as written. */
-export const itemKey = (tick: { symbol: string; timestamp: string }) => `${tick.symbol}\u0000${tick.timestamp}`;
 
 /** Records in stream order: by sequence number, then sub-sequence number (a plain record first). */
 function compareRecords(a: PutRecord, b: PutRecord): number {
@@ -202,18 +201,18 @@ export function reconcile(
     keysBefore: ReadonlySet<string> = new Set(),
 ): Reconciliation {
     const inDestination = inFailureDestination(failures);
-    const items = new Map(contents.ticks.map(tick => [itemKey(tick), tick]));
+    const items = new Map(contents.ticks.map(tick => [tickKey(tick), tick]));
     const sameKey = new Map<string, PutRecord[]>();
     for (const record of records) {
         if (!record.tick) continue;
-        const key = itemKey(record.tick);
+        const key = tickKey(record.tick);
         sameKey.set(key, [...(sameKey.get(key) ?? []), record]);
     }
     /** The item holds this record's price or that of a later record with the same key. */
     const itemHolds = (record: PutRecord, item: StoredTick | undefined) =>
         item !== undefined &&
         sameKey
-            .get(itemKey(record.tick!))!
+            .get(tickKey(record.tick!))!
             .some(other => compareRecords(other, record) >= 0 && compareDecimals(item.price, other.tick!.price) === 0);
     const itemsStored = new Set<string>();
     const itemsLeft = new Set<string>();
@@ -238,7 +237,7 @@ export function reconcile(
         else if (!rawLineMatches(rawCopy, record)) note("records whose raw/ line differs from the bytes produced");
         let complete: boolean;
         if (record.tick) {
-            const key = itemKey(record.tick);
+            const key = tickKey(record.tick);
             const item = items.get(key);
             const itemOk = itemHolds(record, item);
             const processedCopy = processed.get(id);

@@ -50,7 +50,7 @@ export interface Stream {
     all: ExpectedRecord[];
     /** Valid records by item key, oldest first. */
     byKey: Map<string, ExpectedRecord[]>;
-    /** Valid records by `itemKey + "\0" + canonical price`. */
+    /** Valid records by `expectedItemKey + "\0" + canonical price`. */
     byItem: Map<string, ExpectedRecord>;
 }
 
@@ -83,8 +83,11 @@ const INVALID_PAYLOADS: ((uid: number) => string | Buffer)[] = [
     uid => `{"symbol":"AAPL","price":"NaN","timestamp":"2026-11-28T14:30:00","n":${uid}}`,
 ];
 
-/** The DynamoDB item's key, as one string. */
-export function itemKey(symbol: string, timestamp: string): string {
+/**
+ * The DynamoDB item's key, as one string: written apart from the handler's tickKey, so that the
+ * simulation's checks do not share a bug of the code they check.
+ */
+export function expectedItemKey(symbol: string, timestamp: string): string {
     return `${symbol}\u0000${timestamp}`;
 }
 
@@ -221,7 +224,7 @@ function index(shards: StreamRecord[][]): Stream {
     const byItem = new Map<string, ExpectedRecord>();
     for (const record of all) {
         if (!record.tick) continue;
-        const key = itemKey(record.tick.symbol, record.tick.timestamp);
+        const key = expectedItemKey(record.tick.symbol, record.tick.timestamp);
         byKey.set(key, [...(byKey.get(key) ?? []), record]);
         byItem.set(`${key}\u0000${record.tick.price}`, record);
     }

@@ -15,7 +15,7 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { parse } from "lossless-json";
 import type { Choices } from "./choices";
 import { emptyCheckStats, Invariant, Stats, Violation } from "./invariants";
-import { canonicalDecimal, compareOrder, ExpectedRecord, itemKey, Stream, StreamRecord } from "./stream";
+import { canonicalDecimal, compareOrder, ExpectedRecord, expectedItemKey, Stream, StreamRecord } from "./stream";
 
 export const SIMULATED_TABLE = "StockMarketData";
 export const SIMULATED_BUCKET = "stock-market-data-sim";
@@ -200,7 +200,7 @@ export class World {
         const latestByKey = new Map<string, ExpectedRecord>();
         for (const record of expected) {
             if (!record.tick) continue;
-            const key = itemKey(record.tick.symbol, record.tick.timestamp);
+            const key = expectedItemKey(record.tick.symbol, record.tick.timestamp);
             const current = latestByKey.get(key);
             if (!current || compareOrder(record, current) > 0) latestByKey.set(key, record);
         }
@@ -421,7 +421,7 @@ export class World {
             }
             const price = priceText(item.price);
             if (price !== undefined && !validDynamoNumber(price)) return `price ${price} is not a DynamoDB Number`;
-            const key = itemKey(item.symbol, item.timestamp);
+            const key = expectedItemKey(item.symbol, item.timestamp);
             if (keys.has(key)) return "Provided list of item keys contains duplicates";
             keys.add(key);
         }
@@ -429,7 +429,7 @@ export class World {
     }
 
     private landItem(invocation: Invocation, item: Record<string, unknown>): void {
-        const key = itemKey(item.symbol as string, item.timestamp as string);
+        const key = expectedItemKey(item.symbol as string, item.timestamp as string);
         const price = priceText(item.price);
         const record =
             price === undefined ? undefined : this.stream.byItem.get(`${key}\u0000${canonicalDecimal(price)}`);
@@ -655,12 +655,12 @@ export class World {
     }
 
     private itemProblem(record: ExpectedRecord, pending: ReadonlySet<ExpectedRecord>): string | undefined {
-        const key = itemKey(record.tick!.symbol, record.tick!.timestamp);
+        const key = expectedItemKey(record.tick!.symbol, record.tick!.timestamp);
         const item = this.items.get(key)?.record;
         if (item && compareOrder(item, record) >= 0) return undefined;
         for (const other of pending) {
             const tick = other.tick;
-            if (tick && itemKey(tick.symbol, tick.timestamp) === key && compareOrder(other, record) > 0)
+            if (tick && expectedItemKey(tick.symbol, tick.timestamp) === key && compareOrder(other, record) > 0)
                 return undefined;
         }
         const writes = this.itemWrites.get(key) ?? [];

@@ -114,7 +114,7 @@ export function compareRecords(
 }
 
 /** The DynamoDB item's key, as one string. */
-export function tickKey(tick: StoredTick): string {
+export function tickKey(tick: Pick<StoredTick, "symbol" | "timestamp">): string {
     return `${tick.symbol}\u0000${tick.timestamp}`;
 }
 

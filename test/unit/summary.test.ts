@@ -1,14 +1,8 @@
 import { expect } from "chai";
+import { tickKey } from "../../pipeline/runtime/batch";
 import { putRecordId } from "../../harness/local-stack/ledger";
 import type { PutRecord } from "../../harness/local-stack/producer";
-import {
-    compareDecimals,
-    percentile,
-    reconcile,
-    StoreContents,
-    StoreCounts,
-    itemKey,
-} from "../../harness/local-stack/summary";
+import { compareDecimals, percentile, reconcile, StoreContents, StoreCounts } from "../../harness/local-stack/summary";
 
 describe("the local run's arithmetic", () => {
     it("compares prices as exact decimals, beyond a double's precision", () => {
@@ -198,7 +192,7 @@ describe("the local run's reconciliation", () => {
 
         it("expects no new item for a key the table held before the run: it is overwritten", () => {
             const before = { ...empty, tableItems: 2 };
-            const keysBefore = new Set(items.map(itemKey));
+            const keysBefore = new Set(items.map(tickKey));
             const result = reconcile(records, { ticks: latestWins, copies: copies() }, before, [], keysBefore);
             expect(result.problems).to.deep.equal([]);
             expect(reconcile(records, { ticks: latestWins, copies: copies() }, before).problems).to.deep.equal([
