@@ -60,6 +60,8 @@ export interface LocalPipelineOptions extends ProducerFlags {
     faults?: number;
     /** Share of invocations whose process is killed midway, as a timeout or OOM kill (0 to 1, default 0). */
     crashRate?: number;
+    /** The function's package (default dist/processor, where the build writes it). */
+    packageDir?: string;
     /** Rebuild dist/processor first (default); false reuses the package already there. */
     build?: boolean;
     /** Shows the function's own output (its JSON logs and metrics). */
@@ -156,7 +158,7 @@ export async function ensureStorage(dynamo: DynamoDBClient, s3: S3Client, withDa
  * is for tests.
  */
 export async function startFunction(
-    options: Pick<LocalPipelineOptions, "build" | "functionLogs" | "log"> & { packageDir?: string },
+    options: Pick<LocalPipelineOptions, "build" | "functionLogs" | "log" | "packageDir">,
     settings: PipelineSettings,
     endpoints: { dynamodb: string; s3: string },
     closers: Closer[],
@@ -393,10 +395,10 @@ async function produceAndDrain(
  * With --skip-build, the package must be there: the local run and the local replay say so before
  * starting anything.
  */
-export function checkPackageBuilt(): void {
-    if (!fs.existsSync(path.join(PACKAGE_DIR, "__index.js")))
+export function checkPackageBuilt(packageDir = PACKAGE_DIR): void {
+    if (!fs.existsSync(path.join(packageDir, "__index.js")))
         throw new UserError(
-            `--skip-build: there is no package in ${displayPath(PACKAGE_DIR)}/ yet: run npm run build:lambda once, or leave out --skip-build`,
+            `--skip-build: there is no package in ${displayPath(packageDir)}/ yet: run npm run build:lambda once, or leave out --skip-build`,
         );
 }
 
@@ -405,7 +407,7 @@ async function run(options: LocalPipelineOptions, closers: Closer[]): Promise<Ru
     const log = options.log ?? (() => undefined);
     // A wrong flag (--data naming a file) is told before a missing build: fix the command first.
     if (options.dataDir) closers.push(claimDataDir(options.dataDir));
-    if (options.build === false) checkPackageBuilt();
+    if (options.build === false) checkPackageBuilt(options.packageDir);
     if (options.csv && !options.csv.files) options = await checkCsvHistory(options);
     // One seed for the ticks, the faults and the crashes: printed first, so that a run can be repeated.
     const seed = options.seed ?? newSeed();

@@ -51,6 +51,9 @@ describe("the local pipeline (npm run local), a short run end to end", function 
             badRatio: BAD_RATIO,
             seed: 7,
             symbols: resolveSymbols("8"),
+            // Built once for the whole suite (global-setup.ts): a build here would rewrite
+            // dist/processor while other test files run it.
+            build: packageIsStale(),
             afterRun: async run => {
                 reportPath = await runReport(run, { out: reportFile, seed: 7, log: line => expect.fail(line) });
             },

@@ -3,6 +3,7 @@
  * on the same file), in a child process, and collects what they print.
  */
 import { ChildProcess, spawn } from "child_process";
+import { Command, failure } from "../../harness/cli/cli";
 import * as path from "path";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
@@ -82,4 +83,84 @@ function run(command: string, args: string[], options: CommandOptions): Promise<
 /** The non-empty lines a command printed to stderr. */
 export function errorLines(result: Pick<CommandResult, "stderr">): string[] {
     return result.stderr.split("\n").filter(line => line.trim() !== "");
+}
+
+/** What a command did when run in this process: its exit code, the lines it printed, the error line. */
+export interface InProcessResult {
+    code: number;
+    stdout: string[];
+    /** The one line runCommand prints for a mistake (none when the command succeeded). */
+    errorLine?: string;
+}
+
+/**
+ * Runs a command in this process as runCommand does, but without exiting: for checking the one
+ * line a mistake gets without paying for a process that loads the whole command first. What
+ * it prints with console.log is kept, not shown.
+ */
+export async function runInProcess(command: Command, argv: string[]): Promise<InProcessResult> {
+    const { status, lines, stderr } = await runCommandHere(command, argv);
+    const errorLine = stderr.split("\n").filter(Boolean).pop();
+    return { code: status!, stdout: lines, ...(status !== 0 && errorLine ? { errorLine } : {}) };
+}
+
+/**
+ * Runs a command in this process as runCommand runs it in its own, with `env` over this
+ * process's environment meanwhile: what it prints on stdout and stderr (console.log and
+ * console.error), a mistake's one line included, and its exit code.
+ */
+export async function runCommandHere(
+    command: Command,
+    argv: string[],
+    env: Record<string, string | undefined> = {},
+): Promise<CommandResult> {
+    const printed = { stdout: "", stderr: "" };
+    const original = { log: console.log, error: console.error };
+    const saved = Object.fromEntries(Object.keys(env).map(name => [name, process.env[name]]));
+    const setEnv = (values: Record<string, string | undefined>) => {
+        for (const [name, value] of Object.entries(values)) {
+            if (value === undefined) delete process.env[name];
+            else process.env[name] = value;
+        }
+    };
+    console.log = (...args: unknown[]) => void (printed.stdout += `${args.map(String).join(" ")}\n`);
+    console.error = (...args: unknown[]) => void (printed.stderr += `${args.map(String).join(" ")}\n`);
+    setEnv(env);
+    let status: number;
+    try {
+        status = await command.run(argv);
+    } catch (error) {
+        const { message, code } = failure(command, error);
+        printed.stderr += `${message}\n`;
+        status = code;
+    } finally {
+        console.log = original.log;
+        console.error = original.error;
+        setEnv(saved);
+    }
+    const lines = printed.stdout.split("\n").filter(line => line.trim() !== "");
+    return { status, ...printed, lines };
+}
+
+/**
+ * Every command of package.json's scripts, by script name, loaded in this process from its
+ * tools/<command>/command.ts: the Command it exports as `<name>Command` (a factory of one,
+ * `<name>Command` or `<name>CommandWith`, is called with no options).
+ */
+export function projectCommands(scripts: Record<string, string>): Map<string, Command> {
+    const commands = new Map<string, Command>();
+    for (const [name, file] of Object.entries(scripts)) {
+        const folder = path.dirname(file);
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const exported = Object.entries(require(path.join(ROOT, "tools", folder, "command.ts")) as object);
+        const candidates = exported
+            .filter(([exportName]) => /Command(With)?$/.test(exportName))
+            .map(([, value]) => (typeof value === "function" ? value({}) : value));
+        const command = candidates.find(
+            (value): value is Command =>
+                typeof value === "object" && value !== null && "help" in value && "run" in value && "name" in value,
+        );
+        if (command) commands.set(name, command);
+    }
+    return commands;
 }

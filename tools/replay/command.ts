@@ -116,7 +116,12 @@ function rangeReader(
 }
 
 /** The emulators on a local run's data folder, and its deployment package, started when first needed. */
-function localWiring(values: Record<string, unknown>, dryRun: boolean, closers: Closer[]): Wiring {
+function localWiring(
+    values: Record<string, unknown>,
+    dryRun: boolean,
+    closers: Closer[],
+    packageDir: string | undefined,
+): Wiring {
     const dataDir = String(values.data);
     if (!fs.existsSync(dataDir) || !fs.statSync(dataDir).isDirectory())
         throw new UsageError(`--data: ${dataDir} is not a folder (give the --data folder of a local run)`);
@@ -124,7 +129,7 @@ function localWiring(values: Record<string, unknown>, dryRun: boolean, closers: 
         throw new UsageError(
             `--data: ${dataDir} holds no local run's data (npm run local -- --data ${dataDir} makes one)`,
         );
-    if (values["skip-build"] === true && !dryRun) checkPackageBuilt();
+    if (values["skip-build"] === true && !dryRun) checkPackageBuilt(packageDir);
     const source = new FileSource(dataDir);
     const emulators = lazy(async () => {
         // One run at a time on a data folder: a local run must not start on it while this replays.
@@ -145,6 +150,7 @@ function localWiring(values: Record<string, unknown>, dryRun: boolean, closers: 
             build: values["skip-build"] !== true,
             functionLogs: values["function-logs"] === true,
             log: (line: string) => console.log(line),
+            packageDir,
         };
         return poolInvoker(await startFunction(options, settings, endpoints, closers));
     });
@@ -209,7 +215,7 @@ async function awsWiring(values: Record<string, unknown>, dryRun: boolean, close
     };
 }
 
-async function main(argv: string[]): Promise<number> {
+async function main(argv: string[], packageDir?: string): Promise<number> {
     const values = parseFlags(argv, OPTIONS);
     const dryRun = values["dry-run"] === true;
     const attempts = numberFlag(values, "attempts", 1, 100, true);
@@ -220,7 +226,9 @@ async function main(argv: string[]): Promise<number> {
     const closers: Closer[] = [];
     try {
         const wiring =
-            values.data !== undefined ? localWiring(values, dryRun, closers) : await awsWiring(values, dryRun, closers);
+            values.data !== undefined
+                ? localWiring(values, dryRun, closers, packageDir)
+                : await awsWiring(values, dryRun, closers);
         console.log(`${dryRun ? "dry run: " : ""}replaying the batches in ${wiring.source.describe}`);
         const totals = await replay({ ...wiring, dryRun, attempts, log: line => console.log(line) });
         if (totals.alreadyReplayed > 0)
@@ -244,5 +252,10 @@ async function main(argv: string[]): Promise<number> {
     }
 }
 
+/** The command, with the function's package in `packageDir` (default dist/processor, where the build writes it). */
+export function replayCommandWith(options: { packageDir?: string } = {}): Command {
+    return { name: "npm run replay", help: HELP, run: argv => main(argv, options.packageDir) };
+}
+
 /** The command; main.ts runs it. */
-export const replayCommand: Command = { name: "npm run replay", help: HELP, run: main };
+export const replayCommand = replayCommandWith();
