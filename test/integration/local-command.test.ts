@@ -16,7 +16,7 @@ import { CommandResult, runInProcess, runTool } from "../support/commands";
 import { ensurePackage } from "../support/package";
 import { MARKER } from "../../harness/local-stack/data-dir";
 
-import { local, expectOneLine, symbolTable, seedOf, REPORT, BARS, FAST } from "../support/command-runs";
+import { local, expectOneLine, symbolTable, runSeedOf, REPORT, BARS, FAST } from "../support/command-runs";
 
 describe("npm run local, when the user makes a mistake", function () {
     this.timeout(180_000);
@@ -161,7 +161,7 @@ describe("npm run local, runs", function () {
     it("prints its seed first, and --seed with it repeats the run's ticks; --function-logs shows the function's logs", async () => {
         const first = await local([...FAST, "--function-logs"]);
         expect(first.status, first.stderr).to.equal(0);
-        const seed = seedOf(first.stdout);
+        const seed = runSeedOf(first.stdout);
         expect(first.stdout.split("\n")[0]).to.equal(
             `local run: seed ${seed} (--seed ${seed} with the same flags repeats this run)`,
         );
@@ -177,7 +177,7 @@ describe("npm run local, runs", function () {
 
         const again = await local([...FAST, "--seed", String(seed)]);
         expect(again.status, again.stderr).to.equal(0);
-        expect(seedOf(again.stdout)).to.equal(seed);
+        expect(runSeedOf(again.stdout)).to.equal(seed);
         expect(symbolTable(again.stdout)).to.be.a("string").and.equal(symbolTable(first.stdout));
 
         const other = await local([...FAST, "--seed", String((seed + 1) % 2 ** 32)]);

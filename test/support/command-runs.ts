@@ -44,7 +44,7 @@ export async function closedPort(): Promise<number> {
 
 /** The symbol table of a run's summary: the same seed must give the same one. */
 export const symbolTable = (stdout: string) => /^symbol .*?\n\n/ms.exec(stdout)?.[0];
-export const seedOf = (stdout: string) => Number(/^local run: seed (\d+) /m.exec(stdout)?.[1]);
+export const runSeedOf = (stdout: string) => Number(/^local run: seed (\d+) /m.exec(stdout)?.[1]);
 /** Where the runs' report pages go, out of the project's folder. */
 export const REPORT = path.join(os.tmpdir(), `commands-test-report-${process.pid}.html`);
 /** A daily-bars download (no symbol column), for the --csv mistakes. */
