@@ -197,8 +197,9 @@ describe("the processor's deployment package", () => {
             });
         });
 
-        it("fails at start, naming ITEM_TTL_DAYS, when it is not a whole number of days", async () => {
-            const error = await LambdaProcess.start({
+        /** The error the package fails to start with, as Lambda's init phase would, under `variables`. */
+        async function initError(variables: Record<string, string>): Promise<Error | null> {
+            return LambdaProcess.start({
                 taskRoot: sandbox.taskRoot,
                 nodePath: sandbox.nodePath,
                 environment: {
@@ -207,7 +208,7 @@ describe("the processor's deployment package", () => {
                         tableName: "StockMarketData",
                         bucketName: "stock-market-data",
                     }),
-                    ITEM_TTL_DAYS: "seven",
+                    ...variables,
                 },
             }).then(
                 async started => {
@@ -216,32 +217,17 @@ describe("the processor's deployment package", () => {
                 },
                 (e: Error) => e,
             );
-            expect(error?.message).to.equal(
+        }
+
+        it("fails at start, naming ITEM_TTL_DAYS, when it is not a whole number of days", async () => {
+            expect((await initError({ ITEM_TTL_DAYS: "seven" }))?.message).to.equal(
                 `the function's package failed to load: Error: ITEM_TTL_DAYS must be a whole number of days from 1, got "seven"`,
             );
         });
 
         it("fails at start, naming OBJECT_LAYOUT, when it is neither record nor batch", async () => {
-            // The host loads the handler at start, as Lambda's init phase does: the error comes then.
-            const error = await LambdaProcess.start({
-                taskRoot: sandbox.taskRoot,
-                nodePath: sandbox.nodePath,
-                environment: {
-                    ...lambdaEnvironment({
-                        endpoints: endpointsOf(emulators, true),
-                        tableName: "StockMarketData",
-                        bucketName: "stock-market-data",
-                    }),
-                    OBJECT_LAYOUT: "per-day",
-                },
-            }).then(
-                async started => {
-                    await started.stop();
-                    return null;
-                },
-                (e: Error) => e,
-            );
-            expect(error?.message).to.equal(
+            // The runtime loads the handler at start, as Lambda's init phase does: the error comes then.
+            expect((await initError({ OBJECT_LAYOUT: "per-day" }))?.message).to.equal(
                 `the function's package failed to load: Error: OBJECT_LAYOUT must be one of record, batch, got "per-day"`,
             );
         });

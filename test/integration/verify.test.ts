@@ -11,7 +11,7 @@ import {
     ensureStorage,
     LocalPipelineOptions,
     runLocalPipeline,
-    startEmulators,
+    openLocalStack,
     TABLE_NAME,
 } from "../../harness/local-stack/pipeline";
 import type { RunSummary } from "../../harness/local-stack/summary";
@@ -193,16 +193,9 @@ describe("npm run verify when the function is not running", function () {
 
     before(async () => {
         // The stack's stream, table and bucket, but no function and no event source mapping.
-        const emulators = await startEmulators(undefined, closers);
-        endpoints = {
-            kinesis: emulators.kinesis.endpoint,
-            dynamodb: emulators.dynamodb.endpoint,
-            s3: emulators.s3.endpoint,
-        };
-        const kinesis = localKinesisClient(endpoints.kinesis);
-        const dynamo = dynamoClient(endpoints.dynamodb);
-        const s3 = s3Client(endpoints.s3);
-        closers.push(() => [kinesis, dynamo, s3].forEach(client => client.destroy()));
+        const stack = await openLocalStack(undefined, closers);
+        endpoints = stack.endpoints;
+        const { kinesis, dynamo, s3 } = stack;
         streamArn = (await ensureStream(kinesis, STREAM_NAME, 2)).streamArn;
         await ensureStorage(dynamo, s3, false);
     });
