@@ -197,3 +197,23 @@ describe("Pulumi.prod.yaml, the production stack", () => {
         for (const [line, i] of settings) expect(lines[i - 1], line).to.match(/^ {2}# /);
     });
 });
+
+describe("docs/operating.md's plan of the dev stack", () => {
+    it("shows lines the plan prints for Pulumi.dev.yaml, in its order, and its count of resources", async () => {
+        const { config, problems } = readStackConfig(ROOT, stackFile(ROOT, "dev"));
+        expect(problems).to.deep.equal([]);
+        const run = await runProgramAsStack(config, "dev");
+        const printed = formatPlan(run);
+        const page = fs.readFileSync(path.join(ROOT, "docs", "operating.md"), "utf8");
+        const example = /```\nstack dev \(.*\n\n([\s\S]*?)\n```/.exec(page)![1].split("\n");
+        const counted = example.pop()!;
+        expect(counted).to.match(/^Resources: \d+ to create\./);
+        expect(counted.split(".")[0]).to.equal(`Resources: ${run.resources.length} to create`);
+        let from = 0;
+        for (const line of example.filter(line => line.trim() !== "" && !line.trimEnd().endsWith("..."))) {
+            const at = printed.indexOf(line, from);
+            expect(at, `not printed after line ${from}: ${line}`).to.be.at.least(0);
+            from = at + 1;
+        }
+    });
+});
