@@ -58,6 +58,33 @@ export type ObjectLayout = (typeof OBJECT_LAYOUTS)[number];
 /** The layout when none is set: the stack's objectLayout default, and OBJECT_LAYOUT's when unset. */
 export const DEFAULT_OBJECT_LAYOUT: ObjectLayout = "record";
 
+/** The function's own settings, as its environment carries them. */
+export interface FunctionSettings<Name> {
+    /** TABLE_NAME */
+    tableName: Name;
+    /** BUCKET_NAME */
+    bucketName: Name;
+    /** OBJECT_LAYOUT */
+    objectLayout: ObjectLayout;
+    /** ITEM_TTL_DAYS, left out when items never expire. */
+    itemTtlDays?: number;
+}
+
+/**
+ * The environment variables the handler reads its settings from (createHandlerFromEnvironment),
+ * in one place for the deployed function and the local ones. `Name` is a string, or a Pulumi
+ * input for a table or bucket name not known before the deployment.
+ */
+export function functionVariables<Name>(settings: FunctionSettings<Name>): Record<string, Name | string> {
+    const { tableName, bucketName, objectLayout, itemTtlDays } = settings;
+    return {
+        TABLE_NAME: tableName,
+        BUCKET_NAME: bucketName,
+        OBJECT_LAYOUT: objectLayout,
+        ...(itemTtlDays === undefined ? {} : { ITEM_TTL_DAYS: String(itemTtlDays) }),
+    };
+}
+
 /** Where the processor's logs and metrics are found: Powertools' service dimension and namespace. */
 export const SERVICE = "stock-processor";
 export const METRICS_NAMESPACE = "StockMarketPipeline";

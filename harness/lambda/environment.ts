@@ -1,11 +1,11 @@
 /**
  * The environment the processor gets in Lambda, pointed at stand-ins on this machine: its own
- * settings (TABLE_NAME, BUCKET_NAME, OBJECT_LAYOUT), the variables the Lambda runtime sets
+ * settings (functionVariables: TABLE_NAME, BUCKET_NAME, OBJECT_LAYOUT, ITEM_TTL_DAYS), the variables the Lambda runtime sets
  * (region, credentials, function name, version and memory, the X-Ray trace header), and the AWS
  * SDK's endpoint variables. One definition for the local run, the bench and the tests.
  */
 import { DEFAULTS } from "../../pipeline/infra/config";
-import type { ObjectLayout } from "../../pipeline/schema";
+import { functionVariables, ObjectLayout } from "../../pipeline/schema";
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION } from "../aws/emulators";
 
 export interface LambdaEnvironmentOptions {
@@ -15,6 +15,8 @@ export interface LambdaEnvironmentOptions {
     bucketName: string;
     /** Default: the stack's, "record". */
     objectLayout?: ObjectLayout;
+    /** ITEM_TTL_DAYS; unset, as in a stack without itemTtlDays: items never expire. */
+    itemTtlDays?: number;
     /** AWS_LAMBDA_FUNCTION_NAME (default "stock-processor"): Powertools and the metrics name the function by it. */
     functionName?: string;
     /** AWS_LAMBDA_FUNCTION_MEMORY_SIZE in MB (default: the stack's). */
@@ -31,9 +33,12 @@ export const TRACE_ID = "Root=1-67891233-abcdef012345678912345678;Parent=53995c3
 
 export function lambdaEnvironment(options: LambdaEnvironmentOptions): Record<string, string> {
     return {
-        TABLE_NAME: options.tableName,
-        BUCKET_NAME: options.bucketName,
-        OBJECT_LAYOUT: options.objectLayout ?? DEFAULTS.objectLayout,
+        ...functionVariables({
+            tableName: options.tableName,
+            bucketName: options.bucketName,
+            objectLayout: options.objectLayout ?? DEFAULTS.objectLayout,
+            itemTtlDays: options.itemTtlDays,
+        }),
         AWS_REGION: EMULATOR_REGION,
         AWS_DEFAULT_REGION: EMULATOR_REGION,
         AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,

@@ -182,6 +182,7 @@ export async function startFunction(
         tableName: TABLE_NAME,
         bucketName: BUCKET_NAME,
         objectLayout: settings.objectLayout,
+        itemTtlDays: settings.itemTtlDays,
         functionName: FUNCTION_NAME,
         memorySize: settings.memorySize,
     });

@@ -3,7 +3,7 @@ import * as path from "path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
-import { PREFIXES } from "../schema";
+import { functionVariables, PREFIXES } from "../schema";
 import { createHandlerFromEnvironment } from "../runtime/handler";
 import type { ProcessorSettings } from "./config";
 
@@ -179,12 +179,12 @@ export class StockProcessor extends pulumi.ComponentResource {
                 // A cap, so that a surge or a forged invocation cannot take the account's concurrency.
                 reservedConcurrentExecutions: settings.reservedConcurrency,
                 environment: {
-                    variables: {
-                        TABLE_NAME: args.tableName,
-                        BUCKET_NAME: args.bucketName,
-                        OBJECT_LAYOUT: settings.objectLayout,
-                        ...(args.itemTtlDays === undefined ? {} : { ITEM_TTL_DAYS: String(args.itemTtlDays) }),
-                    },
+                    variables: functionVariables({
+                        tableName: args.tableName,
+                        bucketName: args.bucketName,
+                        objectLayout: settings.objectLayout,
+                        itemTtlDays: args.itemTtlDays,
+                    }),
                 },
                 loggingConfig: {
                     logFormat: "JSON",

@@ -20,6 +20,12 @@ describe("the function's environment on this machine (lambdaEnvironment)", () =>
         expect(env.AWS_REGION).to.be.a("string").and.equal(env.AWS_DEFAULT_REGION);
         expect(env._X_AMZN_TRACE_ID).to.match(/^Root=1-/);
         expect(env).not.to.have.property("AWS_SESSION_TOKEN");
+        expect(env, "items never expire unless told").not.to.have.property("ITEM_TTL_DAYS");
+    });
+
+    it("gives an item TTL as ITEM_TTL_DAYS, the variable the deployed function gets it by", () => {
+        const env = lambdaEnvironment({ endpoints, tableName: "T", bucketName: "B", itemTtlDays: 7 });
+        expect(env.ITEM_TTL_DAYS).to.equal("7");
     });
 
     it("takes the layout, the function's name and memory, and a session token when given", () => {
