@@ -17,6 +17,7 @@ import {
     ciTrustPolicy,
     deployRolePolicy,
     previewRolePolicy,
+    roleTarget,
     RoleTarget,
     statementReasons,
 } from "../pulumi/permissions";
@@ -47,12 +48,7 @@ async function prodStack(): Promise<{ run: ProgramRun; target: RoleTarget; confi
     const { config } = readStackConfig(ROOT, stackFile(ROOT, "prod"));
     const run = await runProgramAsStack(config, "prod");
     const settings = parseStackConfig(config);
-    const target = {
-        region: config["aws:region"],
-        account: settings.streamArn.split(":")[4],
-        streamArn: settings.streamArn,
-        streamKmsKeyArn: settings.streamKmsKeyArn,
-    };
+    const target = roleTarget(settings, config["aws:region"]);
     return { run, target, config };
 }
 

@@ -8,6 +8,8 @@
  * The actions are those the provider is known to call; should `pulumi up` end in an AccessDenied
  * naming another one, add it to its type here (the error names the action).
  */
+import { arnParts } from "../../pipeline/arn";
+import type { PipelineSettings } from "../../pipeline/infra/config";
 import { DeclaredResource, fakeName, ProgramRun } from "./program-under-mocks";
 
 /** Where the stack deploys: the ARNs' region and account. */
@@ -18,6 +20,15 @@ export interface RoleTarget {
     streamArn: string;
     /** The stream's key, when the stack names one. */
     streamKmsKeyArn?: string;
+}
+
+/** The target of a stack's roles: its region, and the stream's account, ARN and key. */
+export function roleTarget(
+    settings: Pick<PipelineSettings, "streamArn" | "streamKmsKeyArn">,
+    region: string,
+): RoleTarget {
+    const { streamArn, streamKmsKeyArn } = settings;
+    return { region, account: arnParts(streamArn).account, streamArn, streamKmsKeyArn };
 }
 
 interface Statement {

@@ -1,5 +1,6 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { arnParts } from "../../pipeline/arn";
 
 /** A resource as the program declared it, with the inputs the engine would receive. */
 export interface DeclaredResource {
@@ -213,7 +214,8 @@ export function runProgramAsStack(
 
 /** The account of the stream the config names, which the mocked credentials are for by default. */
 function streamAccount(config: Record<string, string>): string | undefined {
-    return config[`${PROJECT}:streamArn`]?.split(":")[4] || undefined;
+    const streamArn = config[`${PROJECT}:streamArn`];
+    return (streamArn && arnParts(streamArn).account) || undefined;
 }
 
 /**

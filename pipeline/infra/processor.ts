@@ -3,6 +3,7 @@ import * as path from "path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
+import { arnParts } from "../arn";
 import { functionVariables, PREFIXES } from "../schema";
 import { createHandlerFromEnvironment } from "../runtime/handler";
 import type { ProcessorSettings } from "./config";
@@ -457,7 +458,7 @@ function leastPrivilegePolicy(targets: PolicyTargets): pulumi.Output<string> {
                                   Resource: kmsKey,
                                   Condition: {
                                       StringEquals: {
-                                          "kms:ViaService": `kinesis.${stream.split(":")[3]}.amazonaws.com`,
+                                          "kms:ViaService": `kinesis.${arnParts(stream).region}.amazonaws.com`,
                                           "kms:EncryptionContext:aws:kinesis:arn": stream,
                                       },
                                   },

@@ -11,7 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { parseStackConfig } from "../../pipeline/infra/config";
 import { formatBill, monthlyBill } from "../../harness/cost/bill";
 import { ProgramRun, runProgramAsStack } from "../../harness/pulumi/program-under-mocks";
-import { deployRolePolicy, previewRolePolicy } from "../../harness/pulumi/permissions";
+import { deployRolePolicy, previewRolePolicy, roleTarget } from "../../harness/pulumi/permissions";
 import { Command, displayPath, numberFlag, parseFlags, UsageError } from "../../harness/cli/cli";
 import { readStackConfig, stackFile } from "../../harness/pulumi/stack-files";
 import { formatPlan } from "../../harness/pulumi/tree";
@@ -97,12 +97,7 @@ async function main(argv: string[]): Promise<number> {
     const region = config["aws:region"] ?? process.env.AWS_REGION ?? "unset";
     if (permissions) {
         const settings = parseStackConfig(config, undefined, region === "unset" ? undefined : region);
-        const target = {
-            region,
-            account: settings.streamArn.split(":")[4],
-            streamArn: settings.streamArn,
-            streamKmsKeyArn: settings.streamKmsKeyArn,
-        };
+        const target = roleTarget(settings, region);
         console.log(permissions === "deploy" ? deployRolePolicy(run, target) : previewRolePolicy(run, target));
         return 0;
     }

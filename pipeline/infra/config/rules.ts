@@ -1,4 +1,5 @@
 /** Checks across keys: each runs only when every key it reads parsed, and names the key to fix. */
+import { arnParts, DOCUMENTATION_ACCOUNT } from "../../arn";
 import type { PipelineSettings, SettingKey } from "./settings";
 
 /**
@@ -9,13 +10,8 @@ export function latestToday(now: number): string {
     return new Date(now + 14 * 3600 * 1000).toISOString().slice(0, 10);
 }
 
-/** The region of an ARN (arn:PARTITION:SERVICE:REGION:...). */
-const regionOf = (arn: string) => arn.split(":")[3];
-/** The account of an ARN (arn:PARTITION:SERVICE:REGION:ACCOUNT:...). */
-const accountOf = (arn: string) => arn.split(":")[4];
-
-/** The account AWS's documentation writes in its examples (and Pulumi.dev.yaml in its placeholders). */
-export const DOCUMENTATION_ACCOUNT = "123456789012";
+const regionOf = (arn: string) => arnParts(arn).region;
+const accountOf = (arn: string) => arnParts(arn).account;
 
 /** The smallest object S3 lifecycle rules transition by default (objects under 128 KiB stay put). */
 export const MIN_TRANSITION_BYTES = 128 * 1024;
