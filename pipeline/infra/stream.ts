@@ -6,6 +6,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { arnParts, DOCUMENTATION_ACCOUNT, streamNameOf } from "../arn";
 import { ConfigError, ConfigProblem, formatProblem, PipelineSettings } from "./config";
 
 /** What the stream lookup returns that the checks read (a part of aws.kinesis.GetStreamResult). */
@@ -34,8 +35,21 @@ export interface CheckedStream {
     onDemand: boolean;
 }
 
-/** The account of an ARN (arn:PARTITION:SERVICE:REGION:ACCOUNT:...). */
-const accountOf = (arn: string) => arn.split(":")[4];
+const accountOf = (arn: string) => arnParts(arn).account;
+
+/**
+ * The streamArn problem when the lookup fails for an ARN copied from AWS's documentation: no
+ * credentials are ever that account's, so the usual advice (check the account) would mislead.
+ */
+function exampleArnProblem(streamArn: string, detail: string): ConfigProblem | undefined {
+    if (accountOf(streamArn) !== DOCUMENTATION_ACCOUNT) return undefined;
+    return {
+        key: "streamArn",
+        problem:
+            `the stream ${streamArn} is an example: account ${DOCUMENTATION_ACCOUNT} is the one AWS's documentation uses; ` +
+            `set the ARN of your stream (${detail})`,
+    };
+}
 
 /**
  * What is wrong with the stream found for the configured ARN (a problem), or worth saying (a
@@ -48,13 +62,12 @@ export function streamFindings(
 ): { problems: ConfigProblem[]; warnings: ConfigProblem[] } {
     const { streamArn, streamKmsKeyArn } = configured;
     if (found.arn !== streamArn) {
+        const credentials = `the stack's AWS credentials are for account ${accountOf(found.arn)}, where this name is ${found.arn}`;
         return {
             problems: [
-                {
+                exampleArnProblem(streamArn, credentials) ?? {
                     key: "streamArn",
-                    problem:
-                        `the stack's AWS credentials are for account ${accountOf(found.arn)}, where this name is ${found.arn}, ` +
-                        `not ${streamArn}: deploy with credentials of account ${accountOf(streamArn)}, the stream's`,
+                    problem: `${credentials}, not ${streamArn}: deploy with credentials of account ${accountOf(streamArn)}, the stream's`,
                 },
             ],
             warnings: [],
@@ -124,18 +137,6 @@ export function concurrencyWarning(
     };
 }
 
-/** The parts of a stream ARN: arn:PARTITION:kinesis:REGION:ACCOUNT:stream/NAME. */
-function streamName(arn: string): { name: string; region: string } {
-    const parts = arn.split(":");
-    return {
-        region: parts[3],
-        name: parts
-            .slice(5)
-            .join(":")
-            .replace(/^stream\//, ""),
-    };
-}
-
 /**
  * Looks the configured stream up (aws.kinesis.getStream: by its name, in its ARN's region, with
  * the stack's credentials, so in their account) and its key when it is encrypted, and checks them.
@@ -151,13 +152,18 @@ export async function lookUpStream(
     warn: (line: string) => void,
     opts?: pulumi.InvokeOptions,
 ): Promise<CheckedStream> {
-    const { name, region } = streamName(settings.streamArn);
+    const name = streamNameOf(settings.streamArn);
+    const { region } = arnParts(settings.streamArn);
     let found: FoundStream;
     try {
         found = await aws.kinesis.getStream({ name, region }, opts);
     } catch (error) {
+        const example = exampleArnProblem(
+            settings.streamArn,
+            `no such stream that the stack's AWS credentials can read: ${firstLine(error)}`,
+        );
         throw new ConfigError(namespace, [
-            {
+            example ?? {
                 key: "streamArn",
                 problem:
                     `no stream ${settings.streamArn} that the stack's AWS credentials can read ` +

@@ -153,6 +153,24 @@ describe("the stream, looked up before anything is built", () => {
         ]);
     });
 
+    it("names the documentation's example ARN, in a real preview, whether its name is found in the stack's account or not", async () => {
+        const example =
+            "the stream arn:aws:kinesis:us-east-1:123456789012:stream/stock-market-stream is an example: account 123456789012 is the one AWS's documentation uses; set the ARN of your stream";
+        const elsewhere = await problemsOf(runProgram({ streamArn: STREAM_ARN }, { account: "444455556666" }));
+        expect(elsewhere).to.deep.equal([
+            `config stock-market-pipeline:streamArn: ${example} (the stack's AWS credentials are for account 444455556666, where this name is arn:aws:kinesis:us-east-1:444455556666:stream/stock-market-stream)`,
+        ]);
+        const nowhere = await problemsOf(
+            runProgram({ streamArn: STREAM_ARN }, { account: "444455556666", stream: { missing: true } }),
+        );
+        expect(nowhere).to.have.length(1);
+        expect(nowhere[0]).to.match(
+            new RegExp(
+                `^config stock-market-pipeline:streamArn: ${example.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} \\(no such stream that the stack's AWS credentials can read: .*couldn't find resource\\)$`,
+            ),
+        );
+    });
+
     it("fails when the stream is encrypted with another key than streamKmsKeyArn", async () => {
         const problems = await problemsOf(
             runProgram({ streamArn: REAL_STREAM, streamKmsKeyArn: REAL_KEY }, { stream: { kmsKeyId: OTHER_KEY } }),
