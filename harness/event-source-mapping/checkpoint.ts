@@ -11,9 +11,10 @@
  *   whole batch;
  * - with `BisectBatchOnFunctionError` (the stack sets it), a function error (thrown, timed out,
  *   crashed) splits a batch of two or more records in two, and each half is retried on its own,
- *   the first half first; every invocation of a half is a retry of its records, so halves inherit
- *   the retry count and count toward `maximumRetryAttempts` (a poison record is isolated in at most
- *   log2(batchSize) retries, then retried alone until the bound);
+ *   the first half first. Splitting spends no retry ("Splitting batches doesn't consume the retry
+ *   quota"): the halves keep the batch's retry count, so a poison record is isolated in
+ *   log2(batchSize) invocations, then retried alone until the bound. With no retry left (as with
+ *   maximumRetryAttempts 0) the batch is given up without splitting, as the simulation plays it;
  * - after `maximumRetryAttempts` retries, or once the records to retry are older than
  *   `maximumRecordAgeInSeconds`, the records from the checkpoint on go to the destination and the
  *   shard moves past the batch.
@@ -47,7 +48,7 @@ export type Checkpoint =
     | { action: "advance"; sequenceNumber: string }
     /** Records before `sequenceNumber` are done; read again from it, as retry number `attempt`. */
     | { action: "retry-from"; sequenceNumber: string; attempt: number }
-    /** A function error: nothing is done; invoke `halves[0]`, then `halves[1]`, each as retry number `attempt`. */
+    /** A function error: nothing is done; invoke `halves[0]`, then `halves[1]`, each with the batch's retry count `attempt`. */
     | { action: "bisect"; halves: [BatchRecord[], BatchRecord[]]; attempt: number }
     /** Records before `sequenceNumber` are done; `discarded` go to the destination; continue after `lastSequenceNumber`. */
     | {
@@ -110,7 +111,7 @@ export function nextCheckpoint(
     }
     if ("error" in outcome && limits.bisectBatchOnFunctionError && batch.length > 1) {
         const middle = Math.ceil(batch.length / 2);
-        return { action: "bisect", halves: [batch.slice(0, middle), batch.slice(middle)], attempt: attempt + 1 };
+        return { action: "bisect", halves: [batch.slice(0, middle), batch.slice(middle)], attempt };
     }
     return { action: "retry-from", sequenceNumber: failedFrom, attempt: attempt + 1 };
 }

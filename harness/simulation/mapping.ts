@@ -180,6 +180,7 @@ export class Lane {
     }
 
     private expired(position: number): boolean {
+        if (this.settings.maximumRecordAgeInSeconds < 0) return false; // -1: records never expire
         const ageMs = Date.now() - this.records[position].event.kinesis.approximateArrivalTimestamp * 1000;
         return ageMs > this.settings.maximumRecordAgeInSeconds * 1000;
     }

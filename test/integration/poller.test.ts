@@ -176,11 +176,15 @@ describe("a shard poller on kinesalite", function () {
             s => s.gaveUp.length === 1 && s.acknowledged.length === 7,
         );
         expect(seen.batches).to.deep.equal([
+            // Splitting spends no retry: the halves are first tries too.
             numbers, // fails
             numbers.slice(0, 4), // done
-            numbers.slice(4), // fails (retry 1)
-            numbers.slice(4, 6), // fails (retry 2)
+            numbers.slice(4), // fails
+            numbers.slice(4, 6), // fails
             [numbers[4]], // done
+            [poison], // fails
+            [poison], // fails (retry 1)
+            [poison], // fails (retry 2)
             [poison], // fails (retry 3)
             [poison], // fails (retry 4): given up
             [numbers[6], numbers[7]], // done

@@ -138,11 +138,12 @@ describe("the event source mapping's checkpoint rule", () => {
 describe("the checkpoint rule with BisectBatchOnFunctionError", () => {
     const bisecting = { ...limits, bisectBatchOnFunctionError: true };
 
-    it("splits a batch in two on a function error, the first half taking the odd record, as one retry", () => {
-        expect(nextCheckpoint(batchOf(1, 2, 3, 4, 5), thrown, 0, bisecting, NOW)).to.deep.equal({
+    it("splits a batch in two on a function error, the first half taking the odd record, spending no retry", () => {
+        // "Splitting batches doesn't consume the retry quota" (the on-failure destination's page).
+        expect(nextCheckpoint(batchOf(1, 2, 3, 4, 5), thrown, 2, bisecting, NOW)).to.deep.equal({
             action: "bisect",
             halves: [batchOf(1, 2, 3), batchOf(4, 5)],
-            attempt: 1,
+            attempt: 2,
         });
     });
 
@@ -202,24 +203,25 @@ describe("the checkpoint rule with BisectBatchOnFunctionError", () => {
         expect(givenUp).to.deep.equal([37]);
         expect(done).to.have.length(99).and.not.include(37);
         expect(done).to.deep.equal([...done].sort((a, b) => a - b)); // stream order is kept
-        // Seven halvings reach the poison alone, then it is retried alone until the bound.
-        expect(invocations.filter(batch => batch.length === 1 && batch[0] === 37)).to.have.length(4);
+        // Seven halvings, which spend no retry, reach the poison alone; then it is retried alone until the bound.
+        expect(invocations.filter(batch => batch.length === 1 && batch[0] === 37)).to.have.length(11);
     });
 
-    it("invokes no record more than maximumRetryAttempts + 1 times", () => {
-        for (const maximumRetryAttempts of [0, 1, 3, 10]) {
+    it("invokes the poison alone maximumRetryAttempts + 1 times, after one invocation per halving", () => {
+        for (const maximumRetryAttempts of [1, 3, 10]) {
             const { invocations, givenUp } = isolate(64, 5, maximumRetryAttempts);
             const timesFive = invocations.filter(batch => batch.includes(5)).length;
-            expect(timesFive, `maximumRetryAttempts ${maximumRetryAttempts}`).to.equal(maximumRetryAttempts + 1);
-            expect(givenUp).to.include(5);
+            const alone = invocations.filter(batch => batch.length === 1 && batch[0] === 5).length;
+            expect(alone, `maximumRetryAttempts ${maximumRetryAttempts}`).to.equal(maximumRetryAttempts + 1);
+            expect(timesFive, `maximumRetryAttempts ${maximumRetryAttempts}`).to.equal(6 + maximumRetryAttempts + 1);
+            expect(givenUp).to.deep.equal([5]);
         }
     });
 
-    it("with retries too few to isolate the poison, gives up the half that still holds it, not the whole batch", () => {
-        const { givenUp, done } = isolate(16, 3, 2);
-        // 16 → 8 (retry 1) → 4 (retry 2): records 1..4 go to the destination, the rest are done.
-        expect(givenUp).to.deep.equal([1, 2, 3, 4]);
-        expect(done).to.deep.equal([5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]);
+    it("isolates the poison with a single retry allowed, since splitting spends none", () => {
+        const { givenUp, done } = isolate(16, 3, 1);
+        expect(givenUp).to.deep.equal([3]);
+        expect(done).to.deep.equal([1, 2, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]);
     });
 });
 
