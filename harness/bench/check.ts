@@ -12,7 +12,7 @@ import { startDynalite, startS3rver } from "../aws/emulators";
 import { lambdaEnvironment } from "../lambda/environment";
 import { createRecordBucket, createTickTable, dynamoClient, listKeys, s3Client, scanTicks } from "../aws/resources";
 import type { PutRecord } from "../local-stack/producer";
-import { compareDecimals, readStore, reconcile, StoreCounts } from "../local-stack/summary";
+import { compareDecimals, EMPTY_STORE, readStore, reconcile } from "../local-stack/summary";
 import { startContender } from "./contender-process";
 import { benchBatch } from "./events";
 
@@ -28,14 +28,6 @@ export interface CheckResult {
     verified: string;
     problems: string[];
 }
-
-const EMPTY_STORE: StoreCounts = {
-    tableItems: 0,
-    raw: 0,
-    processed: 0,
-    rejected: 0,
-    objects: { raw: 0, processed: 0, rejected: 0 },
-};
 
 /** Runs `batches` batches of every contender against fresh emulators and checks what each stored. */
 export async function checkOnEmulators(

@@ -186,7 +186,7 @@ const ROOT = path.resolve(__dirname, "..", "..");
 function handlerModule(): string {
     const tsNode = require.resolve("ts-node");
     return [
-        "// The bench's contender as the function's handler: tools/bench/contender-process.ts.",
+        "// The bench's contender as the function's handler: harness/bench/contender-process.ts.",
         'import { createRequire } from "module";',
         "const require = createRequire(import.meta.url);",
         `require(${JSON.stringify(tsNode)}).register({ transpileOnly: true, project: ${JSON.stringify(path.join(ROOT, "tsconfig.json"))} });`,

@@ -305,7 +305,7 @@ export class ShardPoller {
 /**
  * Lambda invokes a batch once its payload reaches 6 MB ("You cannot modify this limit"): a page
  * of big records becomes several batches, in stream order, each under Lambda's invocation limit.
- * A record too big for an event of its own goes alone, and its invocation fails (see FunctionPool).
+ * A record too big for an event of its own goes alone, and its invocation fails (RuntimeApi.invoke refuses it).
  */
 export function cutAtPayloadLimit(
     records: _Record[],

@@ -11,7 +11,7 @@
 import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { UserError } from "../cli/cli";
+import { displayPath, UserError } from "../cli/cli";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 /** Where it is installed: .lambda-runtime/ at the project's root, or LOCAL_LAMBDA_RUNTIME_DIR (one install for several clones). */
@@ -129,7 +129,7 @@ async function install(dir: string, options: EnsureOptions): Promise<LambdaRunti
     checkPlatform();
     checkBuildTools();
     log(
-        `installing the Lambda runtime into ${shown(dir)}/, once: ` +
+        `installing the Lambda runtime into ${displayPath(dir)}/, once: ` +
             `Node.js ${LAMBDA_RUNTIME_PINS.node} and aws-lambda-ric ${LAMBDA_RUNTIME_PINS.ric} (about a minute)`,
     );
     const staging = `${dir}.partial-${process.pid}`;
@@ -264,13 +264,7 @@ function run(command: string, args: string[], options: RunOptions): Promise<void
     });
 }
 
-/** Relative inside the current folder, absolute outside it. */
-function shown(file: string): string {
-    const relative = path.relative(process.cwd(), file);
-    return relative === "" || relative.startsWith("..") || path.isAbsolute(relative) ? file : relative;
-}
-
-const seeLog = (options: Pick<RunOptions, "installLog">) => `; its output is in ${shown(options.installLog)}`;
+const seeLog = (options: Pick<RunOptions, "installLog">) => `; its output is in ${displayPath(options.installLog)}`;
 
 /** The line of a failed step's output that best says why: npm's or the compiler's error, else its last line. */
 function lastErrorLine(output: string, code: number | null): string {

@@ -11,7 +11,7 @@ import { PREFIXES } from "../../pipeline/schema";
 import { scanTicks } from "../aws/resources";
 import { PrefixContents, readRecordCopies, RecordCopy } from "../aws/stored-records";
 import type { FailureDestinationMessage } from "../event-source-mapping/poller";
-import { compareSequenceNumbers, tickKey } from "../../pipeline/runtime/batch";
+import { compareRecords, compareSequenceNumbers, tickKey } from "../../pipeline/runtime/batch";
 import { table } from "../cli/text-table";
 import { ChaosReport, describeFaults } from "./chaos";
 import { putRecordId } from "./ledger";
@@ -56,6 +56,15 @@ export interface StoreCounts {
     objects: Record<Prefix, number>;
 }
 
+/** The counts of stores that hold nothing yet: what a run on fresh storage starts from. */
+export const EMPTY_STORE: StoreCounts = Object.freeze({
+    tableItems: 0,
+    raw: 0,
+    processed: 0,
+    rejected: 0,
+    objects: Object.freeze({ raw: 0, processed: 0, rejected: 0 }),
+});
+
 export async function readStore(
     dynamo: DynamoDBClient,
     s3: S3Client,
@@ -91,7 +100,11 @@ export function countStore(contents: StoreContents): StoreCounts {
  */
 export function duplicates(copies: RecordCopy[]): { real: number; redelivered: number } {
     const keysById = new Map<string, string[]>();
-    for (const copy of copies) keysById.set(copy.id, [...(keysById.get(copy.id) ?? []), copy.key]);
+    for (const copy of copies) {
+        const keys = keysById.get(copy.id);
+        if (keys) keys.push(copy.key);
+        else keysById.set(copy.id, [copy.key]);
+    }
     let real = 0;
     let redelivered = 0;
     for (const keys of keysById.values()) {
@@ -100,16 +113,6 @@ export function duplicates(copies: RecordCopy[]): { real: number; redelivered: n
         else redelivered++;
     }
     return { real, redelivered };
-}
-
-/** A table item's key: symbol and timestamp as written. */
-
-/** Records in stream order: by sequence number, then sub-sequence number (a plain record first). */
-function compareRecords(a: PutRecord, b: PutRecord): number {
-    return (
-        compareSequenceNumbers(a.sequenceNumber, b.sequenceNumber) ||
-        (a.subSequenceNumber ?? -1) - (b.subSequenceNumber ?? -1)
-    );
 }
 
 export interface SymbolSummary {
@@ -206,7 +209,9 @@ export function reconcile(
     for (const record of records) {
         if (!record.tick) continue;
         const key = tickKey(record.tick);
-        sameKey.set(key, [...(sameKey.get(key) ?? []), record]);
+        const same = sameKey.get(key);
+        if (same) same.push(record);
+        else sameKey.set(key, [record]);
     }
     /** The item holds this record's price or that of a later record with the same key. */
     const itemHolds = (record: PutRecord, item: StoredTick | undefined) =>

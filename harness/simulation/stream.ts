@@ -225,7 +225,9 @@ function index(shards: StreamRecord[][]): Stream {
     for (const record of all) {
         if (!record.tick) continue;
         const key = expectedItemKey(record.tick.symbol, record.tick.timestamp);
-        byKey.set(key, [...(byKey.get(key) ?? []), record]);
+        const same = byKey.get(key);
+        if (same) same.push(record);
+        else byKey.set(key, [record]);
         byItem.set(`${key}\u0000${record.tick.price}`, record);
     }
     return { shards, all, byKey, byItem };

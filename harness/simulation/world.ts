@@ -13,6 +13,7 @@ import { gunzipSync } from "zlib";
 import { BatchWriteCommand, NumberValue, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { parse } from "lossless-json";
+import { REQUEST_TIMEOUT_MS } from "../../pipeline/runtime/handler";
 import type { Choices } from "./choices";
 import { emptyCheckStats, Invariant, Stats, Violation } from "./invariants";
 import { canonicalDecimal, compareOrder, ExpectedRecord, expectedItemKey, Stream, StreamRecord } from "./stream";
@@ -20,7 +21,7 @@ import { canonicalDecimal, compareOrder, ExpectedRecord, expectedItemKey, Stream
 export const SIMULATED_TABLE = "StockMarketData";
 export const SIMULATED_BUCKET = "stock-market-data-sim";
 /** The handler's SDK clients give up on a request unanswered this long (requestTimeout, throwOnRequestTimeout). */
-export const SDK_REQUEST_TIMEOUT_MS = 5000;
+const SDK_REQUEST_TIMEOUT_MS = REQUEST_TIMEOUT_MS;
 const ITEMS_PER_BATCH_WRITE = 25;
 
 export type ObjectLayout = "record" | "batch";
@@ -51,7 +52,6 @@ export interface Invocation {
     id: number;
     /** Who invoked: the event source mapping, or `npm run replay`. */
     kind: "mapping" | "replay";
-    records: StreamRecord[];
     /** The records as processed (user records of aggregates unpacked). */
     expected: ExpectedRecord[];
     /** The latest record of each item key in the batch: the one whose item it may write. */
@@ -209,7 +209,6 @@ export class World {
         const invocation: Invocation = {
             id: ++this.invocations,
             kind,
-            records,
             expected,
             latestByKey,
             crashAfter: crashes ? this.choices.int(2 * expected.length + 3) : undefined,
@@ -451,7 +450,9 @@ export class World {
         }
         const write = { record, invocation };
         this.items.set(key, write);
-        this.itemWrites.set(key, [...(this.itemWrites.get(key) ?? []), write]);
+        const writes = this.itemWrites.get(key);
+        if (writes) writes.push(write);
+        else this.itemWrites.set(key, [write]);
         this.trace(() => `  inv#${invocation.id}: item ${describeKey(key)} := ${record?.name ?? "?"}`);
     }
 
@@ -547,7 +548,7 @@ export class World {
             const [, shardId, first, last] = batchKey;
             const records: ExpectedRecord[] = [];
             for (const line of text.split("\n").slice(0, -1)) {
-                const id = lineId(line);
+                const id = lineIdOf(line);
                 const record = id === undefined ? undefined : this.byId.get(id);
                 if (!record) {
                     this.violate("identicalCopies", `${where}: a line of no record: ${line.slice(0, 120)}`);
@@ -731,12 +732,13 @@ function validDynamoNumber(text: string): boolean {
     );
 }
 
-/** Sequence numbers as numbers: decimal strings too long for a double. */
+/** Sequence numbers as numbers: decimal strings too long for a double. The checker's own, apart from the handler's, so that a bug there cannot hide here. */
 function compareSequenceNumbers(a: string, b: string): number {
     return a.length !== b.length ? a.length - b.length : a < b ? -1 : a > b ? 1 : 0;
 }
 
-function lineId(line: string): string | undefined {
+/** The record id of an NDJSON line (sequence number, and sub-sequence number when in an aggregate). */
+function lineIdOf(line: string): string | undefined {
     const sequence = /"sequenceNumber":"(\d+)"/.exec(line)?.[1];
     if (sequence === undefined) return undefined;
     const sub = /"subSequenceNumber":(\d+)/.exec(line)?.[1];

@@ -78,7 +78,7 @@ export interface ProcessorDependencies {
 
 /** Per-request limits: a hung connection must not eat the invocation's time. */
 const CONNECTION_TIMEOUT_MS = 2000;
-const REQUEST_TIMEOUT_MS = 5000;
+export const REQUEST_TIMEOUT_MS = 5000;
 /** Sockets per client: a batch of 100 ticks has 200 objects to put, all at once. */
 const CONNECTION_POOL = 256;
 

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { tickKey } from "../../pipeline/runtime/batch";
 import { putRecordId } from "../../harness/local-stack/ledger";
 import type { PutRecord } from "../../harness/local-stack/producer";
-import { compareDecimals, percentile, reconcile, StoreContents, StoreCounts } from "../../harness/local-stack/summary";
+import { compareDecimals, EMPTY_STORE, percentile, reconcile, StoreContents } from "../../harness/local-stack/summary";
 
 describe("the local run's arithmetic", () => {
     it("compares prices as exact decimals, beyond a double's precision", () => {
@@ -50,13 +50,7 @@ describe("the local run's reconciliation", () => {
         },
     ];
     const items = ticks.map(tick => ({ ...tick, price: tick.price.replace(/0+$/, ""), day: "2026-11-28" }));
-    const empty: StoreCounts = {
-        tableItems: 0,
-        raw: 0,
-        processed: 0,
-        rejected: 0,
-        objects: { raw: 0, processed: 0, rejected: 0 },
-    };
+    const empty = EMPTY_STORE;
 
     /** The batch layout's copies of `produced`, delivered in one batch named `range` (`<first>-<last>`). */
     function batchCopies(range = `${seq(1)}-${seq(3)}`): StoreContents["copies"] {
