@@ -15,7 +15,7 @@ import { randomUUID } from "crypto";
 import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient, _Record } from "@aws-sdk/client-kinesis";
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
 import { BatchRecord, Checkpoint, InvocationOutcome, nextCheckpoint, RetryLimits } from "./checkpoint";
-import { REQUEST_PAYLOAD_LIMIT } from "../lambda/runtime-api";
+import { cutIntoEvents } from "../lambda/limits";
 
 export interface PollerSettings extends RetryLimits {
     batchSize: number;
@@ -71,9 +71,9 @@ export interface StreamCoordinates {
 /** Kinesis expires a shard iterator five minutes after GetShardIterator or GetRecords returned it. */
 const ITERATOR_LIFETIME_MS = 300_000;
 
-/** A part of a batch still to be invoked, and how many times its records have been retried. */
+/** A part of a batch still to be invoked, as the event's records, and how many times they have been retried. */
 interface Part {
-    records: _Record[];
+    records: KinesisStreamRecord[];
     attempt: number;
 }
 
@@ -171,10 +171,8 @@ export class ShardPoller {
      * (the shard then stays before the batch, as a mapping that is disabled mid-batch).
      */
     private async processBatch(records: _Record[]): Promise<boolean> {
-        const parts: Part[] = cutAtPayloadLimit(records, record => toEventRecord(record, this.where)).map(batch => ({
-            records: batch,
-            attempt: 0,
-        }));
+        const events = cutIntoEvents(records.map(record => toEventRecord(record, this.where)));
+        const parts: Part[] = events.map(batch => ({ records: batch, attempt: 0 }));
         while (parts.length > 0) {
             if (this.stopping) return false;
             parts.unshift(...(await this.processPart(parts.shift()!)));
@@ -185,8 +183,7 @@ export class ShardPoller {
     /** Invokes the function with one part of a batch; returns what is left to invoke, in stream order. */
     private async processPart(part: Part): Promise<Part[]> {
         const { records, attempt } = part;
-        const event = { Records: records.map(record => toEventRecord(record, this.where)) };
-        const outcome = await this.invoke(event, attempt);
+        const outcome = await this.invoke({ Records: records }, attempt);
         const batch = records.map(toBatchRecord);
         const checkpoint = nextCheckpoint(batch, outcome, attempt, this.settings);
         this.hooks.acknowledged(
@@ -302,38 +299,10 @@ export class ShardPoller {
     }
 }
 
-/**
- * Lambda invokes a batch once its payload reaches 6 MB ("You cannot modify this limit"): a page
- * of big records becomes several batches, in stream order, each under Lambda's invocation limit.
- * A record too big for an event of its own goes alone, and its invocation fails (RuntimeApi.invoke refuses it).
- */
-export function cutAtPayloadLimit(
-    records: _Record[],
-    toEvent: (record: _Record) => KinesisStreamRecord,
-    limit = REQUEST_PAYLOAD_LIMIT,
-): _Record[][] {
-    const batches: _Record[][] = [];
-    const envelope = Buffer.byteLength(JSON.stringify({ Records: [] }));
-    let bytes = envelope;
-    for (const record of records) {
-        const size = Buffer.byteLength(JSON.stringify(toEvent(record)));
-        const current = batches[batches.length - 1];
-        const separator = current?.length ? 1 : 0;
-        if (current && bytes + separator + size <= limit) {
-            current.push(record);
-            bytes += separator + size;
-        } else {
-            batches.push([record]);
-            bytes = envelope + size;
-        }
-    }
-    return batches;
-}
-
-function toBatchRecord(record: _Record): BatchRecord {
+function toBatchRecord(record: KinesisStreamRecord): BatchRecord {
     return {
-        sequenceNumber: record.SequenceNumber!,
-        approximateArrivalTimestamp: record.ApproximateArrivalTimestamp!.getTime(),
+        sequenceNumber: record.kinesis.sequenceNumber,
+        approximateArrivalTimestamp: Math.round(record.kinesis.approximateArrivalTimestamp * 1000),
     };
 }
 

@@ -18,12 +18,9 @@ import { randomBytes, randomUUID } from "crypto";
 import * as http from "http";
 import type { AddressInfo } from "net";
 import { InitError } from "./errors";
+import { REQUEST_PAYLOAD_LIMIT, RESPONSE_PAYLOAD_LIMIT } from "./limits";
 
 export const RUNTIME_API_VERSION = "2018-06-01";
-/** The most a synchronous invocation's event may weigh (Lambda's Invoke: 6 MB, that is 6 MiB). */
-export const REQUEST_PAYLOAD_LIMIT = 6 * 1024 * 1024;
-/** The most a response may weigh: Lambda's runtime API takes 6 MiB and 100 bytes. */
-export const RESPONSE_PAYLOAD_LIMIT = 6 * 1024 * 1024 + 100;
 
 /** The function returned an error, or its answer broke a limit: `name` is Lambda's errorType. */
 export class FunctionError extends Error {

@@ -12,9 +12,6 @@ import { backoffMs, isTransient } from "../../pipeline/runtime/retry";
 
 export type Invoke = (event: KinesisStreamEvent) => Promise<InvocationOutcome>;
 
-/** Lambda's limit for a synchronous invocation's payload is 6 MB: events are kept below this. */
-export const MAX_EVENT_BYTES = 5 * 1024 * 1024;
-
 /**
  * The deployed function, synchronously (RequestResponse). A function error (FunctionError set:
  * thrown, timed out, out of memory) is an outcome; an error of the Invoke call itself (throttled

@@ -12,7 +12,7 @@ import { lowestFailure } from "../event-source-mapping/checkpoint";
 import { toEventRecord } from "../event-source-mapping/poller";
 import { planRecord } from "../../pipeline/runtime/batch";
 import type { Invoke } from "./invoke";
-import { MAX_EVENT_BYTES } from "./invoke";
+import { cutIntoEvents } from "../lambda/limits";
 import { BatchRange, describeRange, parseStreamArn } from "./messages";
 import type { MessageSource, PendingMessage } from "./sources";
 import type { GoneRecords, RangeRead } from "./stream";
@@ -72,25 +72,6 @@ export function eventRecords(range: BatchRange, records: _Record[]): KinesisStre
     return records.map(record => toEventRecord(record, where));
 }
 
-/** Splits records into events below Lambda's payload limit, in stream order. */
-export function chunkBySize(records: KinesisStreamRecord[], maxBytes = MAX_EVENT_BYTES): KinesisStreamRecord[][] {
-    const chunks: KinesisStreamRecord[][] = [];
-    let current: KinesisStreamRecord[] = [];
-    let bytes = 0;
-    for (const record of records) {
-        const size = Buffer.byteLength(JSON.stringify(record)) + 1;
-        if (current.length > 0 && bytes + size > maxBytes) {
-            chunks.push(current);
-            current = [];
-            bytes = 0;
-        }
-        current.push(record);
-        bytes += size;
-    }
-    if (current.length > 0) chunks.push(current);
-    return chunks;
-}
-
 function describeFailure(outcome: Awaited<ReturnType<Invoke>>, failing: number): string {
     if ("error" in outcome) return `function error ${outcome.error.name}: ${outcome.error.message}`;
     return `the function reported ${failing === 1 ? "it" : `${failing} records from it`} failed`;
@@ -139,7 +120,7 @@ async function replayMessage(message: PendingMessage, options: ReplayOptions): P
         gone: read.gone,
     };
     if (options.dryRun || read.records.length === 0) return result;
-    for (const chunk of chunkBySize(eventRecords(message.range, read.records)))
+    for (const chunk of cutIntoEvents(eventRecords(message.range, read.records)))
         await replayChunk(chunk, options.invoke!, options.attempts ?? 3, result);
     return result;
 }

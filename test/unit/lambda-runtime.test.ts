@@ -1,11 +1,11 @@
 import * as fs from "fs";
 import * as path from "path";
-import type { _Record } from "@aws-sdk/client-kinesis";
+import type { KinesisStreamRecord } from "aws-lambda";
 import { expect } from "chai";
-import { cutAtPayloadLimit, toEventRecord } from "../../harness/event-source-mapping/poller";
+import { toEventRecord } from "../../harness/event-source-mapping/poller";
 import { InitError } from "../../harness/lambda/errors";
 import { ricEnvironment, runtimeNodeArgs } from "../../harness/lambda/ric";
-import { REQUEST_PAYLOAD_LIMIT } from "../../harness/lambda/runtime-api";
+import { cutIntoEvents, REQUEST_PAYLOAD_LIMIT } from "../../harness/lambda/limits";
 import type { LambdaRuntime } from "../../harness/lambda/runtime-install";
 import { sequenceNumber } from "../support/kinesis-events";
 
@@ -87,7 +87,7 @@ describe("an init error (InitError)", () => {
     });
 });
 
-describe("the mapping's batches under Lambda's 6 MB invocation limit (cutAtPayloadLimit)", () => {
+describe("the mapping's batches under Lambda's 6 MB invocation limit (cutIntoEvents)", () => {
     const where = {
         streamName: "s",
         streamArn: "arn:aws:kinesis:us-east-1:000000000000:stream/s",
@@ -95,24 +95,27 @@ describe("the mapping's batches under Lambda's 6 MB invocation limit (cutAtPaylo
         region: "us-east-1",
         functionArn: "arn:aws:lambda:us-east-1:000000000000:function:f",
     };
-    const record = (n: number, bytes: number): _Record => ({
-        SequenceNumber: sequenceNumber(n),
-        PartitionKey: "p",
-        Data: new Uint8Array(bytes),
-        ApproximateArrivalTimestamp: new Date(0),
-    });
-    const eventBytes = (records: _Record[]) =>
-        Buffer.byteLength(JSON.stringify({ Records: records.map(r => toEventRecord(r, where)) }));
+    const record = (n: number, bytes: number) =>
+        toEventRecord(
+            {
+                SequenceNumber: sequenceNumber(n),
+                PartitionKey: "p",
+                Data: new Uint8Array(bytes),
+                ApproximateArrivalTimestamp: new Date(0),
+            },
+            where,
+        );
+    const eventBytes = (records: KinesisStreamRecord[]) => Buffer.byteLength(JSON.stringify({ Records: records }));
 
     it("keeps a page whose event fits as one batch", () => {
         const page = Array.from({ length: 100 }, (_, i) => record(i, 100));
-        expect(cutAtPayloadLimit(page, r => toEventRecord(r, where))).to.deep.equal([page]);
+        expect(cutIntoEvents(page)).to.deep.equal([page]);
     });
 
     it("cuts a page of big records into batches in stream order, each event at most the limit and as full as it can be", () => {
         // Kinesis records of up to 1 MiB, base64 in the event: about 4 of them per 6 MB.
         const page = Array.from({ length: 10 }, (_, i) => record(i, 1024 * 1024 - 1000 * i));
-        const batches = cutAtPayloadLimit(page, r => toEventRecord(r, where));
+        const batches = cutIntoEvents(page);
         expect(batches.flat()).to.deep.equal(page);
         expect(batches.length).to.be.greaterThan(1);
         for (const [i, batch] of batches.entries()) {
@@ -124,7 +127,7 @@ describe("the mapping's batches under Lambda's 6 MB invocation limit (cutAtPaylo
 
     it("sends a record too big for any event alone, the records around it in batches of their own", () => {
         const page = [record(1, 10), record(2, 5000), record(3, 10)];
-        const batches = cutAtPayloadLimit(page, r => toEventRecord(r, where), 2000);
+        const batches = cutIntoEvents(page, 2000);
         expect(batches).to.deep.equal([[page[0]], [page[1]], [page[2]]]);
     });
 });

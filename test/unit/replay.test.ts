@@ -3,17 +3,11 @@ import type { LambdaClient } from "@aws-sdk/client-lambda";
 import type { KinesisStreamEvent } from "aws-lambda";
 import { expect } from "chai";
 import type { InvocationOutcome } from "../../harness/event-source-mapping/checkpoint";
+import { cutIntoEvents } from "../../harness/lambda/limits";
 import { lambdaInvoker } from "../../harness/replay/invoke";
 import { BatchRange, parseFailureMessage, rangeKey } from "../../harness/replay/messages";
 import { regionOfQueueUrl } from "../../tools/replay/command";
-import {
-    chunkBySize,
-    eventRecords,
-    formatTotals,
-    replay,
-    replayExitCode,
-    ReplayOptions,
-} from "../../harness/replay/replay-ranges";
+import { eventRecords, formatTotals, replay, replayExitCode, ReplayOptions } from "../../harness/replay/replay-ranges";
 import { MessageSource, PendingMessage, QueueSource, SqsSender } from "../../harness/replay/sources";
 import { missingRecords, RangeRead } from "../../harness/replay/stream";
 import { parseStackOutputs } from "../../harness/cli/stack-outputs";
@@ -112,8 +106,8 @@ describe("the event a replay sends", () => {
             range(1, 10),
             Array.from({ length: 10 }, (_, i) => record(i + 1)),
         );
-        const size = Buffer.byteLength(JSON.stringify(records[0])) + 1;
-        const chunks = chunkBySize(records, size * 3);
+        const threeRecords = Buffer.byteLength(JSON.stringify({ Records: records.slice(0, 3) }));
+        const chunks = cutIntoEvents(records, threeRecords);
         expect(chunks.map(chunk => chunk.length)).to.deep.equal([3, 3, 3, 1]);
         expect(chunks.flat()).to.deep.equal(records);
     });
