@@ -27,10 +27,12 @@ export interface StackContext {
     deploying?: boolean;
     /** Receives each warning, a line naming its key; warnings are dropped without it. */
     warn?: (line: string) => void;
+    /** Problems of the stack's keys outside the project's namespace, reported first, with the project's. */
+    otherProblems?: ConfigProblem[];
 }
 
 /** What the whole config map says besides the project's keys. */
-export interface StackConfigContext extends Omit<StackContext, "keys" | "region"> {
+export interface StackConfigContext extends Omit<StackContext, "keys" | "region" | "otherProblems"> {
     /**
      * The keys each provider takes, by namespace (e.g. `{ aws: ["region", "profile", …] }`,
      * read from the installed provider package): a key of such a namespace that is not among them
@@ -72,7 +74,7 @@ export function parsePipelineConfig(
     namespace = PROJECT,
     context: StackContext = {},
 ): PipelineSettings {
-    const problems: ConfigProblem[] = unknownKeyProblems(context.keys ?? []);
+    const problems: ConfigProblem[] = [...(context.otherProblems ?? []), ...unknownKeyProblems(context.keys ?? [])];
     const settings: Partial<Record<SettingKey, unknown>> = {};
     const failed = new Set<SettingKey>();
     for (const [key, kind] of Object.entries(SETTINGS) as [SettingKey, Kind<unknown, unknown>][]) {
@@ -126,24 +128,12 @@ export function parseStackConfig(
     const keys = Object.keys(all)
         .filter(key => key.startsWith(prefix))
         .map(key => key.slice(prefix.length));
-    const foreign = foreignKeyProblems(Object.keys(all), namespace, context.providerKeys ?? {});
-    // Warnings are said only once the config is known to be good: a failed run shows its problems alone.
-    const warnings: string[] = [];
-    let settings: PipelineSettings;
-    try {
-        settings = parsePipelineConfig(key => all[prefix + key], namespace, {
-            ...context,
-            keys,
-            region,
-            warn: line => warnings.push(line),
-        });
-    } catch (error) {
-        if (error instanceof ConfigError) throw new ConfigError(namespace, [...foreign, ...error.problems]);
-        throw error;
-    }
-    if (foreign.length > 0) throw new ConfigError(namespace, foreign);
-    for (const line of warnings) context.warn?.(line);
-    return settings;
+    return parsePipelineConfig(key => all[prefix + key], namespace, {
+        ...context,
+        keys,
+        region,
+        otherProblems: foreignKeyProblems(Object.keys(all), namespace, context.providerKeys ?? {}),
+    });
 }
 
 /**
