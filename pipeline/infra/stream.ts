@@ -10,7 +10,7 @@ import { arnParts, DOCUMENTATION_ACCOUNT, streamNameOf } from "../arn";
 import { ConfigError, ConfigProblem, formatProblem, PipelineSettings } from "./config";
 
 /** What the stream lookup returns that the checks read (a part of aws.kinesis.GetStreamResult). */
-export interface FoundStream {
+interface FoundStream {
     arn: string;
     encryptionType: string;
     /** The key as Kinesis reports it: a key ARN, a key id, an alias name or an alias ARN; empty when not encrypted. */
@@ -20,7 +20,7 @@ export interface FoundStream {
 }
 
 /** The stream's key as DescribeKey resolves it. */
-export interface FoundKey {
+interface FoundKey {
     arn: string;
     /** "AWS" for an AWS managed key (aws/kinesis), "CUSTOMER" for a customer managed one. */
     keyManager: string;
@@ -51,68 +51,52 @@ function exampleArnProblem(streamArn: string, detail: string): ConfigProblem | u
     };
 }
 
-/**
- * What is wrong with the stream found for the configured ARN (a problem), or worth saying (a
- * warning). Pure: `found` is the lookup's result, `key` the stream's key resolved (when encrypted).
- */
-export function streamFindings(
+/** What the lookup found wrong with the stream (an error), or worth saying (a warning). */
+type Finding = ConfigProblem & { severity: "error" | "warning" };
+
+/** The finding for the stream found for the configured ARN, if any; `key` is the stream's key resolved (when encrypted). */
+function streamFinding(
     configured: Pick<PipelineSettings, "streamArn" | "streamKmsKeyArn">,
     found: FoundStream,
     key?: FoundKey,
-): { problems: ConfigProblem[]; warnings: ConfigProblem[] } {
+): Finding | undefined {
     const { streamArn, streamKmsKeyArn } = configured;
     if (found.arn !== streamArn) {
         const credentials = `the stack's AWS credentials are for account ${accountOf(found.arn)}, where this name is ${found.arn}`;
+        const example = exampleArnProblem(streamArn, credentials);
+        if (example) return { ...example, severity: "error" };
         return {
-            problems: [
-                exampleArnProblem(streamArn, credentials) ?? {
-                    key: "streamArn",
-                    problem: `${credentials}, not ${streamArn}: deploy with credentials of account ${accountOf(streamArn)}, the stream's`,
-                },
-            ],
-            warnings: [],
+            severity: "error",
+            key: "streamArn",
+            problem: `${credentials}, not ${streamArn}: deploy with credentials of account ${accountOf(streamArn)}, the stream's`,
         };
     }
-    const encrypted = found.encryptionType === "KMS";
-    if (!encrypted) {
-        return streamKmsKeyArn
-            ? {
-                  problems: [
-                      {
-                          key: "streamKmsKeyArn",
-                          problem: `the stream ${streamArn} is not encrypted, so ${streamKmsKeyArn} is not its key: leave streamKmsKeyArn empty`,
-                      },
-                  ],
-                  warnings: [],
-              }
-            : { problems: [], warnings: [] };
+    if (found.encryptionType !== "KMS") {
+        if (!streamKmsKeyArn) return undefined;
+        return {
+            severity: "error",
+            key: "streamKmsKeyArn",
+            problem: `the stream ${streamArn} is not encrypted, so ${streamKmsKeyArn} is not its key: leave streamKmsKeyArn empty`,
+        };
     }
     const keyArn = key?.arn ?? found.kmsKeyId;
     if (streamKmsKeyArn && keyArn !== streamKmsKeyArn) {
         return {
-            problems: [
-                {
-                    key: "streamKmsKeyArn",
-                    problem: `the stream ${streamArn} is encrypted with ${keyArn}, not ${streamKmsKeyArn}: set the stream's key`,
-                },
-            ],
-            warnings: [],
+            severity: "error",
+            key: "streamKmsKeyArn",
+            problem: `the stream ${streamArn} is encrypted with ${keyArn}, not ${streamKmsKeyArn}: set the stream's key`,
         };
     }
     if (!streamKmsKeyArn && key?.keyManager !== "AWS") {
         return {
-            problems: [],
-            warnings: [
-                {
-                    key: "streamKmsKeyArn",
-                    problem:
-                        `empty, but the stream ${streamArn} is encrypted with the customer managed key ${keyArn}: ` +
-                        `the function cannot read its records without kms:Decrypt on it (set streamKmsKeyArn to ${keyArn})`,
-                },
-            ],
+            severity: "warning",
+            key: "streamKmsKeyArn",
+            problem:
+                `empty, but the stream ${streamArn} is encrypted with the customer managed key ${keyArn}: ` +
+                `the function cannot read its records without kms:Decrypt on it (set streamKmsKeyArn to ${keyArn})`,
         };
     }
-    return { problems: [], warnings: [] };
+    return undefined;
 }
 
 /**
@@ -184,9 +168,9 @@ export async function lookUpStream(
             ]);
         }
     }
-    const { problems, warnings } = streamFindings(settings, found, key);
-    if (problems.length > 0) throw new ConfigError(namespace, problems);
-    for (const warning of warnings) warn(formatProblem(namespace, warning));
+    const finding = streamFinding(settings, found, key);
+    if (finding?.severity === "error") throw new ConfigError(namespace, [finding]);
+    if (finding) warn(formatProblem(namespace, finding));
     return {
         arn: found.arn,
         shards: found.openShards.length,
