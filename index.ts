@@ -33,6 +33,8 @@ async function stack() {
     if (cap) warn(formatProblem(pulumi.getProject(), cap));
 
     const prefix = `stock-market-pipeline-${pulumi.getStack()}`;
+    // Alarm and dashboard names take fewer characters than a stack name: both use the dashboard's rule.
+    const namePrefix = dashboardName(prefix);
     const accessLogs = settings.accessLogsBucket
         ? { bucketName: settings.accessLogsBucket, prefix: `s3-access-logs/${prefix}/` }
         : undefined;
@@ -47,7 +49,7 @@ async function stack() {
         bucketName: storage.bucketName,
         bucketArn: storage.bucketArn,
         itemTtlDays: storage.itemTtlDays,
-        alarmNamePrefix: dashboardName(prefix),
+        alarmNamePrefix: namePrefix,
     });
 
     const health = new StockDashboard("health", {
@@ -55,7 +57,7 @@ async function stack() {
         timeoutSeconds: processor.timeout,
         failureQueueName: processor.failureQueue.name,
         tableName: storage.tableName,
-        dashboardName: dashboardName(prefix),
+        dashboardName: namePrefix,
     });
 
     // Athena over the bucket; it reads what the processor wrote and grants the processor nothing.
