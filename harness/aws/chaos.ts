@@ -21,7 +21,7 @@ export type FaultKind = "error" | "throttle" | "reset" | "reset-after-write" | "
  * failure destination once the retries are spent. `unprocessed` applies to DynamoDB's
  * BatchWriteItem only; elsewhere its share goes to the others.
  */
-export const DEFAULT_FAULT_MIX: Record<FaultKind, number> = {
+const DEFAULT_FAULT_MIX: Record<FaultKind, number> = {
     error: 0.35,
     throttle: 0.28,
     reset: 0.1,

@@ -44,7 +44,7 @@ export function ndjsonLines(gzipped: Buffer): Record<string, unknown>[] {
 }
 
 /** `<sequenceNumber>[-<subSequenceNumber>]` of a batch-layout line. */
-export function lineId(line: Record<string, unknown>): string {
+function lineId(line: Record<string, unknown>): string {
     const sub = line.subSequenceNumber;
     return sub === undefined ? String(line.sequenceNumber) : `${line.sequenceNumber}-${sub}`;
 }

@@ -29,7 +29,7 @@ export interface LambdaEnvironmentOptions {
  * As in Lambda, a trace header for the invocation: the SDK's recursion detection copies it into
  * each request it sends (when AWS_LAMBDA_FUNCTION_NAME is set too).
  */
-export const TRACE_ID = "Root=1-67891233-abcdef012345678912345678;Parent=53995c3f42cd8ad8;Sampled=0";
+const TRACE_ID = "Root=1-67891233-abcdef012345678912345678;Parent=53995c3f42cd8ad8;Sampled=0";
 
 export function lambdaEnvironment(options: LambdaEnvironmentOptions): Record<string, string> {
     return {

@@ -14,7 +14,7 @@ import type { LambdaRuntime } from "./runtime-install";
 import { RuntimeApi } from "./runtime-api";
 
 /** The handler Pulumi's CallbackFunction deploys. */
-export const HANDLER = "__index.handler";
+const HANDLER = "__index.handler";
 
 export interface RicInstanceOptions {
     runtime: LambdaRuntime;

@@ -20,7 +20,7 @@ import type { AddressInfo } from "net";
 import { InitError } from "./errors";
 import { REQUEST_PAYLOAD_LIMIT, RESPONSE_PAYLOAD_LIMIT } from "./limits";
 
-export const RUNTIME_API_VERSION = "2018-06-01";
+const RUNTIME_API_VERSION = "2018-06-01";
 
 /** The function returned an error, or its answer broke a limit: `name` is Lambda's errorType. */
 export class FunctionError extends Error {
@@ -31,7 +31,7 @@ export class FunctionError extends Error {
 }
 
 /** The event is over REQUEST_PAYLOAD_LIMIT: Lambda refuses the invocation before any runtime sees it. */
-export class RequestTooLarge extends Error {
+class RequestTooLarge extends Error {
     constructor(readonly bytes: number) {
         super(`Request must be smaller than ${REQUEST_PAYLOAD_LIMIT} bytes for the InvokeFunction operation`);
         this.name = "RequestEntityTooLargeException";

@@ -22,7 +22,7 @@ const installLogOf = (dir: string) => `${dir}-install.log`;
 /** The versions installed: change one here and the next ensure installs again. */
 export const LAMBDA_RUNTIME_PINS = { node: "22.23.5", ric: "4.0.2" } as const;
 /** The managed runtime the stack deploys, which this one stands in for. */
-export const DEPLOYED_RUNTIME = "nodejs22.x";
+const DEPLOYED_RUNTIME = "nodejs22.x";
 
 export interface LambdaRuntime {
     /** Node.js 22's executable. */

@@ -190,7 +190,7 @@ export function wallTimeMs(timestamp: string): number | undefined {
 }
 
 /** One row as the record module 1 would have written, and what the pipeline will make of it. */
-export function rowTick(file: CsvFile, line: number, fields: string[]): CsvTick {
+function rowTick(file: CsvFile, line: number, fields: string[]): CsvTick {
     const value = (role: CsvRole) => {
         const index = file.indexes[role];
         return index === undefined ? undefined : fields[index];

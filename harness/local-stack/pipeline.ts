@@ -122,7 +122,7 @@ function throwIfAborted(signal?: AbortSignal): void {
         throw Object.assign(new Error("interrupted before the producer started"), { name: "AbortError" });
 }
 
-export async function startEmulators(dataDir: string | undefined, closers: Closer[]) {
+async function startEmulators(dataDir: string | undefined, closers: Closer[]) {
     const dir = (name: string) => {
         if (!dataDir) return undefined;
         const folder = path.join(dataDir, name);

@@ -13,7 +13,7 @@ import type { CsvTick } from "./csv-ticks";
 import { GeneratedTick, RecordFault, SymbolSpec, TickGenerator } from "./ticks";
 
 /** PutRecords' limits per call: records, and bytes of data and partition keys. */
-export const MAX_RECORDS_PER_CALL = 500;
+const MAX_RECORDS_PER_CALL = 500;
 const MAX_BYTES_PER_CALL = 5 * 1024 * 1024;
 /** Pacing step: records due are sent ten times a second. */
 const TICK_MS = 100;

@@ -18,7 +18,7 @@ export interface ProgressOutput {
     write(text: string): unknown;
 }
 
-export function formatProgress(elapsedMs: number, p: ProgressSnapshot): string {
+function formatProgress(elapsedMs: number, p: ProgressSnapshot): string {
     const failed = p.failedToDestination > 0 ? `, failed to destination ${p.failedToDestination}` : "";
     return (
         `[${(elapsedMs / 1000).toFixed(0).padStart(3)} s] produced ${p.produced}, stored ${p.stored}, rejected ${p.rejected}, ` +

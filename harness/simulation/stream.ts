@@ -54,7 +54,7 @@ export interface Stream {
     byItem: Map<string, ExpectedRecord>;
 }
 
-export const SIMULATED_STREAM_ARN = "arn:aws:kinesis:us-east-1:123456789012:stream/stock-market-stream";
+const SIMULATED_STREAM_ARN = "arn:aws:kinesis:us-east-1:123456789012:stream/stock-market-stream";
 /** 2026-11-28T14:30:00Z; or 2026-11-28T23:59:59Z to cross a UTC day within a batch. */
 const STARTS = [1795876200, 1795910399];
 const SYMBOLS_BY_SHARD = [

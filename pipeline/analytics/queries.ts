@@ -123,7 +123,7 @@ ${name} AS (
 }
 
 /** Leaves out canary ticks (schema.ts, CANARY_SYMBOL_PREFIX): the prefix holds no LIKE wildcard. */
-export const NOT_A_CANARY = `symbol NOT LIKE '${CANARY_SYMBOL_PREFIX}%'`;
+const NOT_A_CANARY = `symbol NOT LIKE '${CANARY_SYMBOL_PREFIX}%'`;
 
 /**
  * CTEs ending in `unique_ticks`: one row per (symbol, "timestamp"), the latest record's, as the

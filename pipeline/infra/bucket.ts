@@ -83,7 +83,7 @@ export function logAccess(
 }
 
 /** A bucket policy that denies every request made without TLS, to the bucket and its objects. */
-export function denyInsecureTransport(bucketArn: string): string {
+function denyInsecureTransport(bucketArn: string): string {
     return JSON.stringify({
         Version: "2012-10-17",
         Statement: [

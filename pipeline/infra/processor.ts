@@ -361,7 +361,7 @@ const fromTheAlarms = (source: AlarmSource) => ({
 });
 
 /** The alarm topic key's policy: the account administers it, the stack's alarms encrypt with it. */
-export function alarmTopicKeyPolicy(accountRoot: string, source: AlarmSource): string {
+function alarmTopicKeyPolicy(accountRoot: string, source: AlarmSource): string {
     return JSON.stringify({
         Version: "2012-10-17",
         Statement: [
@@ -387,7 +387,7 @@ export function alarmTopicKeyPolicy(accountRoot: string, source: AlarmSource): s
 }
 
 /** The alarm topic's policy: only the stack's alarms publish, and never without TLS. */
-export function alarmTopicPolicy(topicArn: string, source: AlarmSource): string {
+function alarmTopicPolicy(topicArn: string, source: AlarmSource): string {
     return JSON.stringify({
         Version: "2012-10-17",
         Statement: [

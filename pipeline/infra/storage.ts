@@ -128,7 +128,7 @@ type LifecycleRule = aws.types.input.s3.BucketLifecycleConfigurationRule;
  * old versions expired after noncurrentVersionDays (and the delete markers left alone then
  * removed), incomplete uploads aborted.
  */
-export function recordsLifecycleRules(settings: StorageSettings): LifecycleRule[] {
+function recordsLifecycleRules(settings: StorageSettings): LifecycleRule[] {
     const rules: LifecycleRule[] = [];
     if (settings.rawArchiveAfterDays > 0)
         rules.push({

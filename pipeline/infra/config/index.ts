@@ -10,6 +10,4 @@
  */
 export * from "./errors";
 export * from "./parse";
-export { latestToday } from "./rules";
 export * from "./settings";
-export { editDistance } from "./suggest";

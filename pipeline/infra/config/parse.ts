@@ -141,7 +141,7 @@ export function parseStackConfig(
  * (`stock-market-pipline:memorySize`, which Pulumi would hand to nobody), or a key a provider does
  * not take (`aws:regoin`). Keys of other namespaces pass: they are their owners' to check.
  */
-export function foreignKeyProblems(
+function foreignKeyProblems(
     keys: string[],
     namespace: string,
     providerKeys: Record<string, readonly string[]>,

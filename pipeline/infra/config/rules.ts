@@ -20,7 +20,7 @@ export const MIN_TRANSITION_BYTES = 128 * 1024;
  * metadata and the record's bytes in base64; 30 to 35 bytes on the bench's ticks, whatever the
  * batch's size): what decides whether a batch's raw/ object reaches MIN_TRANSITION_BYTES.
  */
-export const RAW_BATCH_BYTES_PER_RECORD = 35;
+const RAW_BATCH_BYTES_PER_RECORD = 35;
 
 /** What a rule sees: the settings each parsed alone, the stack's aws:region, and the time (epoch ms). */
 export interface RuleContext {

@@ -12,11 +12,11 @@ import { boolean, bucketName, day, instant, integer, Kind, oneOf, optional, opti
 
 export const PROJECT = "stock-market-pipeline";
 
-export const STARTING_POSITIONS = ["LATEST", "TRIM_HORIZON", "AT_TIMESTAMP"] as const;
+const STARTING_POSITIONS = ["LATEST", "TRIM_HORIZON", "AT_TIMESTAMP"] as const;
 export type StartingPosition = (typeof STARTING_POSITIONS)[number];
 
 /** Storage classes that make sense for raw copies kept for replay and audit. */
-export const RAW_STORAGE_CLASSES = [
+const RAW_STORAGE_CLASSES = [
     "STANDARD_IA",
     "ONEZONE_IA",
     "INTELLIGENT_TIERING",
@@ -30,7 +30,7 @@ export type RawStorageClass = (typeof RAW_STORAGE_CLASSES)[number];
 const MAX_DAYS = 36500;
 
 /** Retention values CloudWatch Logs accepts (days). */
-export const LOG_RETENTION_DAYS = [
+const LOG_RETENTION_DAYS = [
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
 
