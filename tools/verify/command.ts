@@ -185,5 +185,3 @@ async function main(argv: string[]): Promise<number> {
 
 /** The command; main.ts runs it. */
 export const verifyCommand: Command = { name: "npm run verify", help: HELP, run: main };
-
-export { report as formatVerifyReport };
