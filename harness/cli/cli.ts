@@ -271,6 +271,6 @@ export function runCommand(command: Command, argv = process.argv.slice(2)): void
  * hang a terminal or a CI job. The commands close what they open; this is the last resort.
  * Nothing printed is lost: stdout and stderr are synchronous on Linux, for files, pipes and TTYs.
  */
-export function exitNow(code: number): never {
+function exitNow(code: number): never {
     process.exit(code);
 }

@@ -191,7 +191,7 @@ export function describeCsvHistory(csv: CsvHistory): string {
 }
 
 /** At most this many bad rows are named in the progress output; the summary counts them all. */
-export const BAD_ROWS_SHOWN = 20;
+const BAD_ROWS_SHOWN = 20;
 
 /** Names each bad CSV row as it is sent (file:line and why the pipeline will reject it), up to BAD_ROWS_SHOWN. */
 export function badRowReporter(log: (line: string) => void): (tick: CsvTick) => void {

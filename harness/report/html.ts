@@ -52,7 +52,7 @@ const LIBRARY = path.join(
 );
 
 /** JSON that is safe inside a <script> element: no "</script>" or "<!--" can close it early. */
-export function scriptJson(value: unknown): string {
+function scriptJson(value: unknown): string {
     return JSON.stringify(value)
         .replace(/</g, "\\u003c")
         .replace(/\u2028/g, "\\u2028")

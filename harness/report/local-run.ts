@@ -13,7 +13,7 @@ import { writeReport, writeReportPage } from "./report";
 const ms = (value: number | null) => (value === null ? "n/a" : `${Math.round(value)} ms`);
 
 /** What the run adds to the page: its counts, throughput and latency, and how to repeat it. */
-export function runFacts(summary: RunSummary, seed?: number): ReportFact[] {
+function runFacts(summary: RunSummary, seed?: number): ReportFact[] {
     const seconds = summary.producer.elapsedMs / 1000;
     const rate = seconds > 0 ? summary.produced / seconds : 0;
     const { p50, p90, p99 } = summary.latencyMs;

@@ -144,7 +144,7 @@ function namedQuery(name: string, params: string[]): SqlToRun {
     return { sql: query.sql, values: asUsage(() => bindParameters(query, given)), userSql: false };
 }
 
-export function listQueries(): string {
+function listQueries(): string {
     return NAMED_QUERIES.map(query => {
         const params = query.parameters.map(p => ` --param ${p.name}=${p.example}`).join("");
         return `${query.name}${params}\n    ${query.description}`;
