@@ -1,7 +1,7 @@
 /**
- * `npm run verify`: checks that a deployed stack really stores ticks, end to end. See run.ts for
- * what it does; this file is the CLI and the AWS clients (endpoints from the environment, so the
- * same code runs against the local emulators).
+ * `npm run verify`: checks that a deployed stack really stores ticks, end to end. See
+ * harness/verify/canary-check.ts for what it does; this file is the CLI and the AWS clients
+ * (endpoints from the environment, so the same code runs against the local emulators).
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { KinesisClient } from "@aws-sdk/client-kinesis";
