@@ -74,11 +74,12 @@ export function bucketStore(client: S3Client, bucket: string): ObjectStore {
 }
 
 /**
- * An S3 client configured as the processor's is: the SDK's own credential chain, AWS_REGION and
- * AWS_ENDPOINT_URL_S3, plus S3_FORCE_PATH_STYLE=true for emulators that need path-style addressing.
+ * An S3 client configured as the processor's is: the SDK's own credential chain, AWS_REGION (unless
+ * `region` is given) and AWS_ENDPOINT_URL_S3, plus S3_FORCE_PATH_STYLE=true for emulators that
+ * need path-style addressing.
  */
-export function s3ClientFromEnvironment(env: NodeJS.ProcessEnv = process.env): S3Client {
-    return new S3Client({ forcePathStyle: env.S3_FORCE_PATH_STYLE === "true" });
+export function s3ClientFromEnvironment(region?: string, env: NodeJS.ProcessEnv = process.env): S3Client {
+    return new S3Client({ region, forcePathStyle: env.S3_FORCE_PATH_STYLE === "true" });
 }
 
 /** Where `--bucket` and `--data` point: an S3 bucket, or a local run's data directory (and a bucket in it). */
