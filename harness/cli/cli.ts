@@ -108,6 +108,15 @@ export function parseFlags(argv: string[], options: OptionSpecs): FlagValues {
     }
 }
 
+/** Runs `parse` (a check of a flag's value), turning its Error into a UsageError. */
+export function asUsage<T>(parse: () => T): T {
+    try {
+        return parse();
+    } catch (error) {
+        throw new UsageError((error as Error).message);
+    }
+}
+
 export function numberFlag(
     values: Record<string, unknown>,
     name: string,

@@ -1,7 +1,7 @@
 /** Command-line flags shared by `npm run local` and `npm run produce`, parsed and checked. */
 import type { ParseArgsConfig } from "util";
 import { validateSymbol } from "../../pipeline/runtime/tick";
-import { displayPath, numberFlag, suggestion, UsageError, UserError } from "./cli";
+import { asUsage, displayPath, numberFlag, suggestion, UsageError, UserError } from "./cli";
 import {
     checkCsvFile,
     CSV_ROLES,
@@ -140,12 +140,7 @@ export function producerFlags(values: Record<string, unknown>): ProducerFlags {
         ...SYNTHETIC_DEFAULTS,
         ...Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)),
     };
-    let symbols: SymbolSpec[];
-    try {
-        symbols = resolveSymbols(String(given.symbols));
-    } catch (error) {
-        throw new UsageError((error as Error).message);
-    }
+    const symbols = asUsage(() => resolveSymbols(String(given.symbols)));
     return {
         rate: numberFlag(given, "rate", 0.1, 100_000),
         duration: numberFlag(given, "duration", 0.1, 86_400),

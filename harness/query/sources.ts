@@ -7,7 +7,7 @@ import * as path from "path";
 import { S3Client } from "@aws-sdk/client-s3";
 import { getObject, listKeys } from "../aws/resources";
 import { explainAwsError } from "../cli/aws-errors";
-import { UsageError, UserError } from "../cli/cli";
+import { asUsage, UsageError, UserError } from "../cli/cli";
 
 export interface ObjectStore {
     bucket: string;
@@ -118,15 +118,6 @@ export function openSource(source: SourceFlags): { store: ObjectStore; where: st
         );
     }
     return { store: asUsage(() => directoryStore(root, bucket)), where: `${path.join(root, bucket)} (s3rver files)` };
-}
-
-/** Runs `parse`, turning its Error into a UsageError. */
-export function asUsage<T>(parse: () => T): T {
-    try {
-        return parse();
-    } catch (error) {
-        throw new UsageError((error as Error).message);
-    }
 }
 
 /** AWS answers the user can act on (no such bucket or workgroup, access denied, no credentials, no endpoint) as one line. */

@@ -5,6 +5,7 @@
 import { AthenaClient } from "@aws-sdk/client-athena";
 import { bindParameters, findNamedQuery, NAMED_QUERIES } from "../../pipeline/analytics/queries";
 import {
+    asUsage,
     Command,
     FlagValues,
     interruptOnSigint,
@@ -18,14 +19,7 @@ import { parseDays } from "../../harness/query/days";
 import type { QueryResult } from "../../harness/query/engine";
 import { FORMATS, formatResult, OutputFormat } from "../../harness/query/format";
 import { InvalidSql, loadSummary, openLoadedEngine, problemLines } from "../../harness/query/load";
-import {
-    asUsage,
-    awsErrorsAsUserErrors,
-    openSource,
-    SOURCE_HELP,
-    SourceFlags,
-    sourceFlags,
-} from "../../harness/query/sources";
+import { awsErrorsAsUserErrors, openSource, SOURCE_HELP, SourceFlags, sourceFlags } from "../../harness/query/sources";
 
 const HELP = `Usage: npm run query -- SOURCE QUERY [--days DAYS] [--format table|csv|json]
 
