@@ -33,7 +33,7 @@ const NETWORK_CODES = [
 type AwsLikeError = Error & { code?: string; cause?: unknown; $metadata?: unknown };
 
 /** ECONNREFUSED and the like, on the error or its causes, or (HTTP/2 handler) only in its message. */
-export function networkErrorCode(error: AwsLikeError): string | undefined {
+function networkErrorCode(error: AwsLikeError): string | undefined {
     for (let e: AwsLikeError | undefined = error; e; e = e.cause as AwsLikeError | undefined)
         if (e.code && NETWORK_CODES.includes(e.code)) return e.code;
     if (error.name === "TimeoutError") return error.name;

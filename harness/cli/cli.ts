@@ -108,6 +108,15 @@ export function parseFlags(argv: string[], options: OptionSpecs): FlagValues {
     }
 }
 
+/** Runs `parse` (a check of a flag's value), turning its Error into a UsageError. */
+export function asUsage<T>(parse: () => T): T {
+    try {
+        return parse();
+    } catch (error) {
+        throw new UsageError((error as Error).message);
+    }
+}
+
 export function numberFlag(
     values: Record<string, unknown>,
     name: string,
@@ -271,6 +280,6 @@ export function runCommand(command: Command, argv = process.argv.slice(2)): void
  * hang a terminal or a CI job. The commands close what they open; this is the last resort.
  * Nothing printed is lost: stdout and stderr are synchronous on Linux, for files, pipes and TTYs.
  */
-export function exitNow(code: number): never {
+function exitNow(code: number): never {
     process.exit(code);
 }

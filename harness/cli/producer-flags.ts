@@ -1,7 +1,7 @@
 /** Command-line flags shared by `npm run local` and `npm run produce`, parsed and checked. */
 import type { ParseArgsConfig } from "util";
 import { validateSymbol } from "../../pipeline/runtime/tick";
-import { displayPath, numberFlag, suggestion, UsageError, UserError } from "./cli";
+import { asUsage, displayPath, numberFlag, suggestion, UsageError, UserError } from "./cli";
 import {
     checkCsvFile,
     CSV_ROLES,
@@ -140,12 +140,7 @@ export function producerFlags(values: Record<string, unknown>): ProducerFlags {
         ...SYNTHETIC_DEFAULTS,
         ...Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)),
     };
-    let symbols: SymbolSpec[];
-    try {
-        symbols = resolveSymbols(String(given.symbols));
-    } catch (error) {
-        throw new UsageError((error as Error).message);
-    }
+    const symbols = asUsage(() => resolveSymbols(String(given.symbols)));
     return {
         rate: numberFlag(given, "rate", 0.1, 100_000),
         duration: numberFlag(given, "duration", 0.1, 86_400),
@@ -191,7 +186,7 @@ export function describeCsvHistory(csv: CsvHistory): string {
 }
 
 /** At most this many bad rows are named in the progress output; the summary counts them all. */
-export const BAD_ROWS_SHOWN = 20;
+const BAD_ROWS_SHOWN = 20;
 
 /** Names each bad CSV row as it is sent (file:line and why the pipeline will reject it), up to BAD_ROWS_SHOWN. */
 export function badRowReporter(log: (line: string) => void): (tick: CsvTick) => void {

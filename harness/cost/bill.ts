@@ -148,7 +148,7 @@ function sampleRecords(count: number, badRatio: number, seed: number): KinesisSt
 }
 
 /** Bytes per record under each prefix in batches of `ticks` records, from the objects the processor plans. */
-export function recordSizes(layout: ObjectLayout, ticks: number, itemTtlDays?: number): RecordSizes {
+function recordSizes(layout: ObjectLayout, ticks: number, itemTtlDays?: number): RecordSizes {
     // Sizes per record settle within a few thousand records; a sample that large is enough.
     const count = Math.max(1, Math.min(2000, Math.round(ticks)));
     const bytesUnder = (records: KinesisStreamRecord[], prefix: string) =>

@@ -88,7 +88,7 @@ export function readStackConfig(projectDir: string, stackFile: string): StackCon
 }
 
 /** The stack files next to Pulumi.yaml: Pulumi.dev.yaml → "dev". */
-export function stackNames(projectDir: string): string[] {
+function stackNames(projectDir: string): string[] {
     return fs
         .readdirSync(projectDir)
         .map(name => /^Pulumi\.(.+)\.ya?ml$/.exec(name)?.[1])

@@ -42,7 +42,7 @@ function duckdbType(kind: ColumnKind): string {
 }
 
 /** The CREATE TABLE mirroring a Glue table: data columns, the partition column, `"$path"`. */
-export function createTableSql(table: GlueTableDefinition): string {
+function createTableSql(table: GlueTableDefinition): string {
     const columns = [...table.columns, table.partitionKey].map(
         column => `${quote(column.name)} ${duckdbType(columnKind(column))}`,
     );

@@ -7,7 +7,7 @@ import * as path from "path";
 import { S3Client } from "@aws-sdk/client-s3";
 import { getObject, listKeys } from "../aws/resources";
 import { explainAwsError } from "../cli/aws-errors";
-import { UsageError, UserError } from "../cli/cli";
+import { asUsage, UsageError, UserError } from "../cli/cli";
 
 export interface ObjectStore {
     bucket: string;
@@ -74,11 +74,12 @@ export function bucketStore(client: S3Client, bucket: string): ObjectStore {
 }
 
 /**
- * An S3 client configured as the processor's is: the SDK's own credential chain, AWS_REGION and
- * AWS_ENDPOINT_URL_S3, plus S3_FORCE_PATH_STYLE=true for emulators that need path-style addressing.
+ * An S3 client configured as the processor's is: the SDK's own credential chain, AWS_REGION (unless
+ * `region` is given) and AWS_ENDPOINT_URL_S3, plus S3_FORCE_PATH_STYLE=true for emulators that
+ * need path-style addressing.
  */
-export function s3ClientFromEnvironment(env: NodeJS.ProcessEnv = process.env): S3Client {
-    return new S3Client({ forcePathStyle: env.S3_FORCE_PATH_STYLE === "true" });
+export function s3ClientFromEnvironment(region?: string, env: NodeJS.ProcessEnv = process.env): S3Client {
+    return new S3Client({ region, forcePathStyle: env.S3_FORCE_PATH_STYLE === "true" });
 }
 
 /** Where `--bucket` and `--data` point: an S3 bucket, or a local run's data directory (and a bucket in it). */
@@ -117,15 +118,6 @@ export function openSource(source: SourceFlags): { store: ObjectStore; where: st
         );
     }
     return { store: asUsage(() => directoryStore(root, bucket)), where: `${path.join(root, bucket)} (s3rver files)` };
-}
-
-/** Runs `parse`, turning its Error into a UsageError. */
-export function asUsage<T>(parse: () => T): T {
-    try {
-        return parse();
-    } catch (error) {
-        throw new UsageError((error as Error).message);
-    }
 }
 
 /** AWS answers the user can act on (no such bucket or workgroup, access denied, no credentials, no endpoint) as one line. */

@@ -65,6 +65,10 @@ export interface OfferedInterval {
 }
 
 export interface ReportData {
+    /**
+     * The first and the last day of the ticks, as written in their timestamps (the tables' `day`):
+     * one when they are the same, none without ticks. The page names the span with them.
+     */
     days: string[];
     /** The intervals whose candles are embedded, shortest first. */
     intervals: OfferedInterval[];
@@ -140,7 +144,6 @@ function records(result: QueryResult): Record<string, string | null>[] {
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 export async function buildReportData(engine: LocalEngine): Promise<ReportData> {
-    const days = [...new Set(records(await named(engine, "ticks-per-day")).map(row => row.day!))].sort(byText);
     const bySymbol = new Map<string, SymbolReport>();
     for (const row of records(await engine.query(REPORT_QUERIES.symbolSpans))) {
         bySymbol.set(row.symbol!, {
@@ -158,13 +161,9 @@ export async function buildReportData(engine: LocalEngine): Promise<ReportData> 
         if (symbol) Object.assign(symbol, { lastPrice: priceText(row.price!), lastTimestamp: row.timestamp! });
     }
     const symbols = [...bySymbol.values()].sort((a, b) => byText(a.symbol, b.symbol));
-    const intervals =
-        symbols.length === 0
-            ? []
-            : offeredIntervals(
-                  symbols.map(s => s.firstTime).sort(byText)[0],
-                  symbols.map(s => s.lastTime).sort(byText)[symbols.length - 1],
-              );
+    const first = symbols.map(s => s.firstTime).sort(byText)[0];
+    const last = symbols.map(s => s.lastTime).sort(byText)[symbols.length - 1];
+    const intervals = symbols.length === 0 ? [] : offeredIntervals(first, last);
     for (const interval of intervals) {
         for (const symbol of symbols) symbol.candles[interval.name] = [];
         for (const row of records(await engine.query(REPORT_QUERIES.candles(interval)))) {
@@ -183,7 +182,7 @@ export async function buildReportData(engine: LocalEngine): Promise<ReportData> 
         candles: Math.max(0, ...symbols.map(s => s.candles[interval.name].length)),
     }));
     return {
-        days,
+        days: symbols.length === 0 ? [] : [...new Set([first.slice(0, 10), last.slice(0, 10)])],
         intervals: intervals.map(({ name, label, seconds }) => ({ name, label, seconds })),
         interval: chooseInterval(counts),
         symbols,

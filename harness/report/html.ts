@@ -50,9 +50,15 @@ const LIBRARY = path.join(
     "dist",
     "lightweight-charts.standalone.production.js",
 );
+let library: string | undefined;
+
+/** The chart library's code, read once: the live server renders the page on every GET /. */
+function chartLibrary(): string {
+    return (library ??= fs.readFileSync(LIBRARY, "utf8"));
+}
 
 /** JSON that is safe inside a <script> element: no "</script>" or "<!--" can close it early. */
-export function scriptJson(value: unknown): string {
+function scriptJson(value: unknown): string {
     return JSON.stringify(value)
         .replace(/</g, "\\u003c")
         .replace(/\u2028/g, "\\u2028")
@@ -147,7 +153,7 @@ ${STYLE}
 <body>
 ${BODY}
 <script>
-${fs.readFileSync(LIBRARY, "utf8")}
+${chartLibrary()}
 </script>
 <script type="application/json" id="page-data">${scriptJson(pageState(page))}</script>
 <script>

@@ -34,7 +34,7 @@ const HEADERS = {
 };
 
 /** The Host header a request to this server may carry. */
-export function allowedHosts(port: number): Set<string> {
+function allowedHosts(port: number): Set<string> {
     return new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
 }
 

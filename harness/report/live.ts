@@ -1,9 +1,11 @@
 /**
  * The report of a run while it goes (`npm run local -- --live`): the run's state from its
- * timeline, and the report's data from the bucket, refreshed at least once a second by loading
- * only the objects that appeared since (the same query layer and SQL as the written report).
+ * timeline, and the report's data from the bucket, refreshed at least once a second while a page
+ * asks for it, by loading only the objects that appeared since (the same query layer and SQL as
+ * the written report). Nobody watching, it reads and rebuilds nothing: listing the bucket and
+ * running the report's queries every second would take CPU from the emulators and the function,
+ * and so lengthen the latency the run measures. The run's end gets one last rebuild either way.
  */
-import { setTimeout as sleep } from "timers/promises";
 import { GLUE_TABLES } from "../../pipeline/analytics/tables";
 import { LocalEngine } from "../query/engine";
 import { StoreFollower } from "../query/load";
@@ -13,9 +15,16 @@ import { buildReportData, ReportData } from "./data";
 import { PageState, pageState, renderReport, ReportFact, ReportPage } from "./html";
 
 /** How often the page asks for the state. */
-export const POLL_MS = 500;
-/** The report's data is rebuilt at least this often while the run goes (when a rebuild is quicker). */
-export const REFRESH_MS = 1000;
+const POLL_MS = 500;
+
+export interface LiveTiming {
+    /** The report's data is rebuilt at least this often while watched (when a rebuild is quicker). */
+    refreshMs: number;
+    /** A page that asked within this long is still watching (a background tab asks once a second). */
+    watchedMs: number;
+}
+
+const TIMING: LiveTiming = { refreshMs: 1000, watchedMs: 5000 };
 
 const EMPTY: ReportData = { days: [], intervals: [], interval: "1s", symbols: [], rejected: { total: 0, reasons: [] } };
 
@@ -27,6 +36,10 @@ export class LiveReport {
     private timeline?: RunTimeline;
     private follower?: StoreFollower;
     private refreshing?: Promise<void>;
+    /** Objects were loaded since the data was last built (or it never was). */
+    private behind = true;
+    private askedAt = -Infinity;
+    private wake?: () => void;
     private stopped = false;
     private warned = false;
 
@@ -35,10 +48,15 @@ export class LiveReport {
         /** Where the ticks are read, as the page names it. */
         private readonly source: string,
         private readonly warn: (line: string) => void,
+        private readonly timing: LiveTiming,
     ) {}
 
-    static async open(source: string, warn: (line: string) => void): Promise<LiveReport> {
-        return new LiveReport(await LocalEngine.open(GLUE_TABLES), source, warn);
+    static async open(
+        source: string,
+        warn: (line: string) => void,
+        timing: Partial<LiveTiming> = {},
+    ): Promise<LiveReport> {
+        return new LiveReport(await LocalEngine.open(GLUE_TABLES), source, warn, { ...TIMING, ...timing });
     }
 
     /** The run is up: follow its bucket and its timeline, refreshing until `stop`. */
@@ -51,21 +69,47 @@ export class LiveReport {
     private async loop(): Promise<void> {
         while (!this.stopped) {
             const started = Date.now();
-            await this.refresh().catch(error => {
-                if (this.warned) return;
-                this.warned = true;
-                this.warn(`warning: the live page could not read the bucket: ${(error as Error).message}`);
-            });
-            await sleep(Math.max(0, REFRESH_MS - (Date.now() - started)));
+            if (this.watched())
+                await this.refresh().catch(error => {
+                    if (this.warned) return;
+                    this.warned = true;
+                    this.warn(`warning: the live page could not read the bucket: ${(error as Error).message}`);
+                });
+            await this.rest(Math.max(0, this.timing.refreshMs - (Date.now() - started)));
         }
     }
 
-    /** Loads what is new and, when something was, rebuilds the report's data. */
+    /** Waits `ms`, or less when woken: a page that starts watching, or stop. */
+    private async rest(ms: number): Promise<void> {
+        if (this.stopped) return;
+        await new Promise<void>(resolve => {
+            const timer = setTimeout(resolve, ms);
+            this.wake = () => {
+                clearTimeout(timer);
+                resolve();
+            };
+        });
+        this.wake = undefined;
+    }
+
+    private watched(): boolean {
+        return Date.now() - this.askedAt < this.timing.watchedMs;
+    }
+
+    /** A page asked for something: refresh for it now if nobody was watching, and while it keeps asking. */
+    private asked(): void {
+        const wasWatched = this.watched();
+        this.askedAt = Date.now();
+        if (!wasWatched) this.wake?.();
+    }
+
+    /** Loads what is new and, when something was (or the data was never built), rebuilds the report's data. */
     async refresh(): Promise<void> {
         if (!this.follower) return;
-        const loaded = await this.follower.catchUp();
-        if (loaded === 0 && this.reportVersion > 0) return;
+        if ((await this.follower.catchUp()) > 0) this.behind = true;
+        if (!this.behind) return;
         this.data = await buildReportData(this.engine);
+        this.behind = false;
         this.generatedAt = new Date();
         this.reportVersion++;
     }
@@ -73,6 +117,7 @@ export class LiveReport {
     /** Stops refreshing: call before the emulators stop. */
     async stop(): Promise<void> {
         this.stopped = true;
+        this.wake?.();
         await this.refreshing;
     }
 
@@ -97,11 +142,13 @@ export class LiveReport {
 
     /** GET /: the page, with the state it starts from. */
     html(): string {
+        this.asked();
         return renderReport(this.page(true));
     }
 
     /** GET /state.json: everything but the candles, and which version of them is current. */
     state(): Omit<PageState, "report"> {
+        this.asked();
         const state: Partial<PageState> = pageState(this.page(true));
         delete state.report;
         return state as Omit<PageState, "report">;
@@ -109,6 +156,7 @@ export class LiveReport {
 
     /** GET /report.json: the candles, last prices and rejected records. */
     report(): ReportData {
+        this.asked();
         return this.data;
     }
 

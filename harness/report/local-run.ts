@@ -12,8 +12,8 @@ import { writeReport, writeReportPage } from "./report";
 
 const ms = (value: number | null) => (value === null ? "n/a" : `${Math.round(value)} ms`);
 
-/** What the run adds to the page: its counts, throughput and latency, and how to repeat it. */
-export function runFacts(summary: RunSummary, seed?: number): ReportFact[] {
+/** What the run adds to the page: its counts, throughput and latency, and how to repeat it (its seed). */
+function runFacts(summary: RunSummary): ReportFact[] {
     const seconds = summary.producer.elapsedMs / 1000;
     const rate = seconds > 0 ? summary.produced / seconds : 0;
     const { p50, p90, p99 } = summary.latencyMs;
@@ -31,7 +31,7 @@ export function runFacts(summary: RunSummary, seed?: number): ReportFact[] {
             label: "invocations",
             value: `${summary.invocations} (${summary.functionErrors} function errors, ${summary.coldStarts} cold starts)`,
         },
-        ...(seed === undefined ? [] : [{ label: "seed", value: String(seed) }]),
+        ...(summary.seed === undefined ? [] : [{ label: "seed", value: String(summary.seed) }]),
     ];
 }
 
@@ -41,14 +41,14 @@ export function runFacts(summary: RunSummary, seed?: number): ReportFact[] {
  */
 export async function runReport(
     run: { s3: S3Client; bucket: string; summary: RunSummary },
-    options: { out: string; seed?: number; log: (line: string) => void },
+    options: { out: string; log: (line: string) => void },
 ): Promise<string | undefined> {
     try {
         const written = await writeReport({
             store: bucketStore(run.s3, run.bucket),
             where: `s3://${run.bucket} (local s3rver)`,
             out: options.out,
-            facts: runFacts(run.summary, options.seed),
+            facts: runFacts(run.summary),
             run: run.summary.run,
         });
         return written.path;
@@ -96,9 +96,9 @@ export class LiveSession {
      */
     async finish(
         run: { summary: RunSummary },
-        options: { out: string; seed?: number; log: (line: string) => void },
+        options: { out: string; log: (line: string) => void },
     ): Promise<string | undefined> {
-        await this.live.finish(runFacts(run.summary, options.seed));
+        await this.live.finish(runFacts(run.summary));
         try {
             return writeReportPage(options.out, this.live.page());
         } catch (error) {

@@ -218,8 +218,10 @@ export const PAGE_SCRIPT = String.raw`(function () {
         report.symbols.forEach(function (s, index) {
             var view = views.get(s.symbol);
             if (!view) { view = symbolView(s.symbol, index); views.set(s.symbol, view); }
-            var list = interval ? s.candles[interval.name] || [] : [];
-            var precision = decimals(list.reduce(function (all, c) { return all.concat([c.open, c.high, c.low, c.close]); }, []));
+            var list = s.candles[interval.name] || [];
+            var prices = [];
+            list.forEach(function (c) { prices.push(c.open, c.high, c.low, c.close); });
+            var precision = decimals(prices);
             view.candles.applyOptions({ priceFormat: { type: "price", precision: precision, minMove: Math.pow(10, -precision) } });
             view.chart.applyOptions({ timeScale: { timeVisible: interval.seconds < 86400, secondsVisible: interval.seconds < 60 } });
             view.byTime = new Map();

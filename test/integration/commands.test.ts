@@ -102,6 +102,16 @@ describe("the other commands, when the user makes a mistake", function () {
             "npm run build:lambda: Unknown option '--watch' (npm run build:lambda -- --help for the usage)",
         );
     });
+
+    it("npm run ensure:chromium answers a misspelt flag with the one it meant, before looking for Chromium, exit 2", async () => {
+        const result = await runTool("ensure-chromium/main.ts", ["--hepl"]);
+        expectOneLine(
+            result,
+            2,
+            "npm run ensure:chromium: Unknown option '--hepl' (did you mean --help?) (npm run ensure:chromium -- --help for the usage)",
+        );
+        expect(result.stdout).to.equal("");
+    });
 });
 
 describe("every command's --help", function () {

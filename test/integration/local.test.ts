@@ -55,7 +55,7 @@ describe("the local pipeline (npm run local), a short run end to end", function 
             // dist/processor while other test files run it.
             build: packageIsStale(),
             afterRun: async run => {
-                reportPath = await runReport(run, { out: reportFile, seed: 7, log: line => expect.fail(line) });
+                reportPath = await runReport(run, { out: reportFile, log: line => expect.fail(line) });
             },
         });
     });
@@ -107,6 +107,8 @@ describe("the local pipeline (npm run local), a short run end to end", function 
             `produced ${summary.produced}, stored ${summary.stored}, rejected ${summary.rejected}, lost 0`,
         ]);
         expect(JSON.stringify(state.facts)).to.include(`p50 ${Math.round(summary.latencyMs.p50!)} ms`);
+        // The run's seed, from its summary: what repeats it.
+        expect(state.facts).to.deep.include({ label: "seed", value: "7" });
         // One point a second, adding up to what the run produced and what the function acknowledged.
         const timeline: TimelinePoint[] = state.run.timeline;
         expect(timeline.length).to.be.within(DURATION, DURATION + 10);

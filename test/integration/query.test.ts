@@ -4,6 +4,8 @@
 // the local engine over s3rver's files and over the S3 API, give the expected numbers.
 import { expect } from "chai";
 import * as fs from "fs";
+import * as http from "http";
+import type { AddressInfo } from "net";
 import * as os from "os";
 import * as path from "path";
 import type { KinesisStreamEvent } from "aws-lambda";
@@ -340,5 +342,67 @@ describe("npm run query over objects the shipped package wrote to the emulators"
                 /^npm run query: .*missing is not a directory \(npm run query -- --help for the usage\)$/,
             );
         });
+    });
+});
+
+describe("npm run query on Athena, on Ctrl-C", function () {
+    this.timeout(60_000);
+    let server: http.Server;
+    let endpoint: string;
+    /** The Athena actions the command asked for, in order. */
+    const actions: string[] = [];
+
+    // Athena as far as the command needs it: a query that runs until it is stopped.
+    before(async () => {
+        server = http.createServer((request, response) => {
+            let body = "";
+            request.on("data", chunk => (body += chunk));
+            request.on("end", () => {
+                const action = String(request.headers["x-amz-target"]).replace(/^AmazonAthena\./, "");
+                actions.push(action);
+                const answers: Record<string, object> = {
+                    StartQueryExecution: { QueryExecutionId: "q-1" },
+                    GetQueryExecution: { QueryExecution: { QueryExecutionId: "q-1", Status: { State: "RUNNING" } } },
+                    StopQueryExecution: {},
+                };
+                response.writeHead(200, { "content-type": "application/x-amz-json-1.1" });
+                response.end(JSON.stringify(answers[action] ?? {}));
+            });
+        });
+        await new Promise<void>(resolve => server.listen(0, "127.0.0.1", resolve));
+        endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+    after(() => new Promise(resolve => server.close(resolve)));
+
+    it("stops the query on Athena though npm forwards the keypress's SIGINT a second time, exit 130", async () => {
+        let interrupted = false;
+        const result = await runTool(
+            "query/main.ts",
+            ["--athena-workgroup", "wg", "--athena-database", "db", "--named", "latest-price"],
+            {
+                env: {
+                    AWS_ENDPOINT_URL_ATHENA: endpoint,
+                    AWS_REGION: EMULATOR_REGION,
+                    AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
+                    AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
+                    AWS_SESSION_TOKEN: undefined,
+                    AWS_PROFILE: undefined,
+                },
+                timeoutMs: 60_000,
+                // A shell's foreground job: Ctrl-C signals the whole group, and npm forwards a second SIGINT.
+                detached: true,
+                onStderr: (stderr, child) => {
+                    if (interrupted || !stderr.includes("athena: query q-1 running")) return;
+                    interrupted = true;
+                    process.kill(-child.pid!, "SIGINT");
+                    setTimeout(() => process.kill(child.pid!, "SIGINT"), 20);
+                },
+            },
+        );
+        expect(interrupted, result.stderr).to.equal(true);
+        expect(result.status, result.stderr).to.equal(130);
+        expect(actions, result.stderr).to.include("StopQueryExecution");
+        expect(result.stderr).to.include("npm run query: interrupted");
+        expect(result.stderr).not.to.include("interrupted again");
     });
 });

@@ -32,6 +32,8 @@ export interface CommandOptions {
     detached?: boolean;
     /** Called with all of stdout so far, each time more arrives, and the process (to signal it). */
     onStdout?: (stdout: string, child: ChildProcess) => void;
+    /** The same for stderr, where commands write their progress. */
+    onStderr?: (stderr: string, child: ChildProcess) => void;
 }
 
 /** Runs tools/<script> with the arguments, as `npm run` runs it. */
@@ -69,7 +71,10 @@ function run(command: string, args: string[], options: CommandOptions): Promise<
         stdout += chunk;
         options.onStdout?.(stdout, child);
     });
-    child.stderr.on("data", chunk => (stderr += chunk));
+    child.stderr.on("data", chunk => {
+        stderr += chunk;
+        options.onStderr?.(stderr, child);
+    });
     const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 120_000);
     return new Promise((resolve, reject) => {
         child.on("error", reject);

@@ -5,7 +5,7 @@
  */
 import { spawnSync } from "child_process";
 import { findChromium } from "../../harness/browser/chromium";
-import { Command, UserError } from "../../harness/cli/cli";
+import { Command, parseFlags, UserError } from "../../harness/cli/cli";
 
 const HELP = `Usage: npm run ensure:chromium
 
@@ -37,7 +37,9 @@ function aptGet(args: string[]): void {
     }
 }
 
-async function main(): Promise<number> {
+async function main(argv: string[]): Promise<number> {
+    // It takes no flag: a mistyped one is refused (with the flag it most likely meant), not ignored.
+    parseFlags(argv, {});
     if (findChromium()) return 0;
     if (process.env.CHROMIUM_PATH)
         throw new UserError(`CHROMIUM_PATH is ${process.env.CHROMIUM_PATH}, which does not exist`);

@@ -156,7 +156,7 @@ async function main(argv: string[]): Promise<number> {
     if (live) console.log(`live: ${live.url} (the report as the run goes; served after it until Ctrl-C)`);
     try {
         let reportPath: string | undefined;
-        const reportOptions = { out: options.report, seed: options.seed, log: logAboveProgress };
+        const reportOptions = { out: options.report, log: logAboveProgress };
         const summary = await runLocalPipeline({
             ...options,
             signal: controller.signal,

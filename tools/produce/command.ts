@@ -89,7 +89,7 @@ function parseEndpoint(text: string): string {
 }
 
 /** A Kinesis error as one line the user can act on; anything unexpected is returned as it is. */
-export function explainKinesisError(
+function explainKinesisError(
     error: unknown,
     destination: Pick<Destination, "describe" | "endpoint" | "local">,
 ): unknown {

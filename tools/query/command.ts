@@ -2,22 +2,24 @@
  * `npm run query`: SQL over the ticks a bucket holds, on a local DuckDB or on Athena, with the same
  * SQL as the stack's Athena named queries (pipeline/analytics/queries.ts).
  */
-import type { AthenaClient } from "@aws-sdk/client-athena";
+import { AthenaClient } from "@aws-sdk/client-athena";
 import { bindParameters, findNamedQuery, NAMED_QUERIES } from "../../pipeline/analytics/queries";
-import { Command, FlagValues, parseFlags, suggestion, UsageError, UserError } from "../../harness/cli/cli";
+import {
+    asUsage,
+    Command,
+    FlagValues,
+    interruptOnSigint,
+    parseFlags,
+    suggestion,
+    UsageError,
+    UserError,
+} from "../../harness/cli/cli";
 import { AthenaQueryFailed, runAthenaQuery } from "../../harness/query/athena";
 import { parseDays } from "../../harness/query/days";
 import type { QueryResult } from "../../harness/query/engine";
 import { FORMATS, formatResult, OutputFormat } from "../../harness/query/format";
 import { InvalidSql, loadSummary, openLoadedEngine, problemLines } from "../../harness/query/load";
-import {
-    asUsage,
-    awsErrorsAsUserErrors,
-    openSource,
-    SOURCE_HELP,
-    SourceFlags,
-    sourceFlags,
-} from "../../harness/query/sources";
+import { awsErrorsAsUserErrors, openSource, SOURCE_HELP, SourceFlags, sourceFlags } from "../../harness/query/sources";
 
 const HELP = `Usage: npm run query -- SOURCE QUERY [--days DAYS] [--format table|csv|json]
 
@@ -136,7 +138,7 @@ function namedQuery(name: string, params: string[]): SqlToRun {
     return { sql: query.sql, values: asUsage(() => bindParameters(query, given)), userSql: false };
 }
 
-export function listQueries(): string {
+function listQueries(): string {
     return NAMED_QUERIES.map(query => {
         const params = query.parameters.map(p => ` --param ${p.name}=${p.example}`).join("");
         return `${query.name}${params}\n    ${query.description}`;
@@ -151,6 +153,25 @@ export interface QueryIo {
     /** Progress and warnings (stderr). */
     note(line: string): void;
     signal?: AbortSignal;
+}
+
+/**
+ * The command's world as main.ts runs it: stdout, stderr, the SDK's own credentials and region,
+ * and Ctrl-C, which stops reading objects, or stops the query on Athena too (StopQueryExecution).
+ * interruptOnSigint takes npm's forwarded copy of the keypress for the same one, not a second.
+ */
+export function consoleQueryIo(): QueryIo {
+    const controller = new AbortController();
+    interruptOnSigint(controller, {
+        first: "interrupted: stopping the query (Ctrl-C again to exit now)",
+        again: "interrupted again: exiting now",
+    });
+    return {
+        athenaClient: () => new AthenaClient({}),
+        print: text => console.log(text),
+        note: line => console.error(line),
+        signal: controller.signal,
+    };
 }
 
 export function queryCommand(io: QueryIo): Command {

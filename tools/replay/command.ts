@@ -1,7 +1,8 @@
 /**
  * `npm run replay`: brings back every batch in the failure destination, from the stack's SQS
  * queue (deployed function) or from a local run's data folder (the same package run locally).
- * See run.ts for how a message is replayed; this file is the CLI and the wiring.
+ * See harness/replay/replay-ranges.ts for how a message is replayed; this file is the CLI and the
+ * wiring.
  */
 import * as fs from "fs";
 import * as path from "path";

@@ -3,9 +3,9 @@
  * layer on the local engine: per symbol candles at the interval the span calls for (switchable in
  * the page), the last prices, and the rejected records by reason.
  */
-import { Command, displayPath, outputFile, parseFlags, UsageError, UserError } from "../../harness/cli/cli";
+import { asUsage, Command, displayPath, outputFile, parseFlags, UsageError, UserError } from "../../harness/cli/cli";
 import { parseDays } from "../../harness/query/days";
-import { asUsage, awsErrorsAsUserErrors, openSource, SOURCE_HELP, sourceFlags } from "../../harness/query/sources";
+import { awsErrorsAsUserErrors, openSource, SOURCE_HELP, sourceFlags } from "../../harness/query/sources";
 import { writeReport } from "../../harness/report/report";
 import { defaultReportFile } from "../../harness/cli/outputs";
 

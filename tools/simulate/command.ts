@@ -72,7 +72,7 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
 const sum = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
 
 /** What a layout's schedules did: a line, then what happened in them. */
-export function formatActivity(result: SimulationResult): string[] {
+function formatActivity(result: SimulationResult): string[] {
     const s = result.stats;
     return [
         `${result.layout}: ${plural(result.schedules, "schedule")} in ${seconds(result.elapsedMs)}`,
@@ -86,7 +86,7 @@ export function formatActivity(result: SimulationResult): string[] {
 }
 
 /** The invariants, each with how many times it was checked. */
-export function formatChecks(stats: Stats): string[] {
+function formatChecks(stats: Stats): string[] {
     const width = Math.max(...INVARIANT_NAMES.map(name => name.length));
     return INVARIANT_NAMES.map(
         name => `  ${name.padEnd(width)}  ${String(stats.checks[name]).padStart(9)}  ${INVARIANTS[name]}`,

@@ -1,16 +1,16 @@
 /**
- * `npm run verify`: checks that a deployed stack really stores ticks, end to end. See run.ts for
- * what it does; this file is the CLI and the AWS clients (endpoints from the environment, so the
- * same code runs against the local emulators).
+ * `npm run verify`: checks that a deployed stack really stores ticks, end to end. See
+ * harness/verify/canary-check.ts for what it does; this file is the CLI and the AWS clients
+ * (endpoints from the environment, so the same code runs against the local emulators).
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { KinesisClient } from "@aws-sdk/client-kinesis";
-import { S3Client } from "@aws-sdk/client-s3";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { StreamTarget } from "../../harness/aws/kinesis";
 import { explainAwsError } from "../../harness/cli/aws-errors";
-import { Command, numberFlag, parseFlags, UsageError, UserError } from "../../harness/cli/cli";
+import { Command, numberFlag, parseFlags, UsageError } from "../../harness/cli/cli";
 import { readStackOutputs } from "../../harness/cli/stack-outputs";
+import { s3ClientFromEnvironment } from "../../harness/query/sources";
 import { canarySymbol, newRunId } from "../../harness/verify/canary";
 import { PIECES, verifyStack, VerifyResult } from "../../harness/verify/canary-check";
 import { CanaryStore } from "../../harness/verify/store";
@@ -155,7 +155,7 @@ async function main(argv: string[]): Promise<number> {
     const keep = values.keep === true;
     const kinesis = new KinesisClient({ region: stack.region, requestHandler: new NodeHttpHandler() });
     const dynamo = new DynamoDBClient({ region: stack.region });
-    const s3 = new S3Client({ region: stack.region, forcePathStyle: process.env.S3_FORCE_PATH_STYLE === "true" });
+    const s3 = s3ClientFromEnvironment(stack.region);
     try {
         console.log(
             `verifying stream ${stack.streamArn} → table ${stack.tableName}, bucket ${stack.bucketName} (run ${runId})`,
@@ -174,7 +174,6 @@ async function main(argv: string[]): Promise<number> {
         for (const line of report(result, timeoutMs, keep)) console.log(line);
         return result.ok ? 0 : 1;
     } catch (error) {
-        if (error instanceof UserError) throw error;
         throw explainAwsError(error) ?? error;
     } finally {
         kinesis.destroy();
@@ -185,5 +184,3 @@ async function main(argv: string[]): Promise<number> {
 
 /** The command; main.ts runs it. */
 export const verifyCommand: Command = { name: "npm run verify", help: HELP, run: main };
-
-export { report as formatVerifyReport };
