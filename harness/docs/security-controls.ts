@@ -6,7 +6,7 @@
  * and a test runs each check on the prod stack under mocks, so the page cannot claim what the
  * code no longer does.
  */
-import type { DeclaredResource, ProgramRun } from "../pulumi/program-under-mocks";
+import { DeclaredResource, fakeId, ProgramRun } from "../pulumi/program-under-mocks";
 
 export interface Control {
     /** Security Hub's control id, e.g. S3.5; empty for a practice it has no control for. */
@@ -37,7 +37,7 @@ function everyBucket(run: ProgramRun, type: string, has: (companion: DeclaredRes
     return (
         buckets.length > 0 &&
         buckets.every(bucket =>
-            run.all(type).some(companion => companion.inputs.bucket === `${bucket.name}-id` && has(companion)),
+            run.all(type).some(companion => companion.inputs.bucket === fakeId(bucket.name) && has(companion)),
         )
     );
 }
@@ -118,7 +118,7 @@ export const CONTROLS: Control[] = [
                 .all("aws:s3/bucketVersioning:BucketVersioning")
                 .some(
                     v =>
-                        v.inputs.bucket === "storage-records-id" &&
+                        v.inputs.bucket === fakeId("storage-records") &&
                         v.inputs.versioningConfiguration?.status === "Enabled",
                 ),
     },

@@ -10,7 +10,7 @@
  */
 import { arnParts } from "../../pipeline/arn";
 import type { PipelineSettings } from "../../pipeline/infra/config";
-import { DeclaredResource, fakeName, ProgramRun } from "./program-under-mocks";
+import { DeclaredResource, fakeName, GENERATED_SUFFIX, ProgramRun, resourceOfId } from "./program-under-mocks";
 
 /** Where the stack deploys: the ARNs' region and account. */
 export interface RoleTarget {
@@ -59,12 +59,12 @@ interface TypePermissions {
 /** The physical name, or for a name Pulumi generates (`<logical>-<random>`), a pattern matching it. */
 export function namePattern(resource: Pick<DeclaredResource, "type" | "name" | "inputs">): string {
     const name = fakeName(resource.type, resource.name, resource.inputs);
-    return name.endsWith("abc123") ? `${name.slice(0, -"abc123".length)}*` : name;
+    return name.endsWith(GENERATED_SUFFIX) ? `${name.slice(0, -GENERATED_SUFFIX.length)}*` : name;
 }
 
 /** The bucket a bucket setting (versioning, policy, …) belongs to: the resource whose id it names. */
 function bucketOf(resource: DeclaredResource, run: ProgramRun): string {
-    const bucket = run.resources.find(r => `${r.name}-id` === resource.inputs.bucket);
+    const bucket = resourceOfId(run, resource.inputs.bucket);
     return bucket ? namePattern(bucket) : String(resource.inputs.bucket);
 }
 
@@ -242,7 +242,7 @@ export const PERMISSIONS: Record<string, TypePermissions> = {
         read: ["iam:GetRolePolicy"],
         write: ["iam:PutRolePolicy", "iam:DeleteRolePolicy"],
         arn: (_, t, resource, run) => {
-            const role = run.resources.find(r => `${r.name}-id` === resource.inputs.role);
+            const role = resourceOfId(run, resource.inputs.role);
             return [roleArn(role ? namePattern(role) : String(resource.inputs.role), t)];
         },
     },

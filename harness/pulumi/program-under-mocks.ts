@@ -61,26 +61,39 @@ const PROGRAM = path.resolve(__dirname, "../../index.ts");
 
 /** ARNs in the formats AWS gives each resource type, so that policies are checked against real shapes. */
 const ARN_FORMATS: Record<string, (name: string) => string> = {
-    "aws:dynamodb/table:Table": name => `arn:aws:dynamodb:us-east-1:123456789012:table/${name}`,
+    "aws:dynamodb/table:Table": name => `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${name}`,
     "aws:s3/bucket:Bucket": name => `arn:aws:s3:::${name}`,
-    "aws:cloudwatch/logGroup:LogGroup": name => `arn:aws:logs:us-east-1:123456789012:log-group:${name}`,
-    "aws:sqs/queue:Queue": name => `arn:aws:sqs:us-east-1:123456789012:${name}`,
-    "aws:iam/role:Role": name => `arn:aws:iam::123456789012:role/${name}`,
-    "aws:lambda/function:Function": name => `arn:aws:lambda:us-east-1:123456789012:function:${name}`,
-    "aws:sns/topic:Topic": name => `arn:aws:sns:us-east-1:123456789012:${name}`,
+    "aws:cloudwatch/logGroup:LogGroup": name => `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${name}`,
+    "aws:sqs/queue:Queue": name => `arn:aws:sqs:${REGION}:${ACCOUNT}:${name}`,
+    "aws:iam/role:Role": name => `arn:aws:iam::${ACCOUNT}:role/${name}`,
+    "aws:lambda/function:Function": name => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${name}`,
+    "aws:sns/topic:Topic": name => `arn:aws:sns:${REGION}:${ACCOUNT}:${name}`,
 };
+
+/** What the mocks append to a name Pulumi would generate (`<logical>-<random>`). */
+export const GENERATED_SUFFIX = "abc123";
 
 /** The physical name the mocks give a resource: its configured name, or Pulumi-style auto-naming. */
 export function fakeName(type: string, name: string, inputs: Record<string, any>): string {
     const configured = type === "aws:s3/bucket:Bucket" ? inputs.bucket : inputs.name;
-    return configured ?? (inputs.namePrefix ? `${inputs.namePrefix}abc123` : `${name}-abc123`);
+    return (
+        configured ?? (inputs.namePrefix ? `${inputs.namePrefix}${GENERATED_SUFFIX}` : `${name}-${GENERATED_SUFFIX}`)
+    );
+}
+
+/** The id the mocks give the resource of this logical name, which other resources' inputs then hold. */
+export const fakeId = (name: string) => `${name}-id`;
+
+/** The resource whose id an input holds (a bucket setting's `bucket`, a role policy's `role`), if declared. */
+export function resourceOfId(run: Pick<ProgramRun, "resources">, id: unknown): DeclaredResource | undefined {
+    return run.resources.find(resource => fakeId(resource.name) === id);
 }
 
 /** The ARN the mocks give a declared resource. */
 export function fakeArn(resource: Pick<DeclaredResource, "type" | "name" | "inputs">): string {
     const format =
         ARN_FORMATS[resource.type] ??
-        (name => `arn:aws:${resource.type.split(":")[1].split("/")[0]}:us-east-1:123456789012:${name}`);
+        (name => `arn:aws:${resource.type.split(":")[1].split("/")[0]}:${REGION}:${ACCOUNT}:${name}`);
     return format(fakeName(resource.type, resource.name, resource.inputs));
 }
 
@@ -136,7 +149,7 @@ function fakeState(type: string, name: string, inputs: Record<string, any>): Rec
     const physicalName = fakeName(type, name, inputs);
     const state: Record<string, any> = { ...inputs, name: physicalName, arn: fakeArn({ type, name, inputs }) };
     if (type === "aws:s3/bucket:Bucket") state.bucket = physicalName;
-    if (type === "aws:sqs/queue:Queue") state.url = `https://sqs.us-east-1.amazonaws.com/123456789012/${physicalName}`;
+    if (type === "aws:sqs/queue:Queue") state.url = `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${physicalName}`;
     return state;
 }
 
@@ -258,7 +271,7 @@ async function runStack(
                 const resource = { type: args.type, name: args.name, inputs: args.inputs, options: {} };
                 resources.push(resource);
                 world.seen?.push(resource);
-                return { id: `${args.name}-id`, state: fakeState(args.type, args.name, args.inputs) };
+                return { id: fakeId(args.name), state: fakeState(args.type, args.name, args.inputs) };
             },
             call: args => {
                 calls.push({ token: args.token, inputs: args.inputs });

@@ -4,7 +4,15 @@
  * mapping's settings, the role's statements. Values that only exist once deployed (ARNs, ids,
  * generated names) are shown as references to their resource, e.g. `<storage-ticks.arn>`.
  */
-import { DeclaredResource, fakeArn, fakeName, ProgramRun, resourceId } from "./program-under-mocks";
+import {
+    DeclaredResource,
+    fakeArn,
+    fakeId,
+    fakeName,
+    GENERATED_SUFFIX,
+    ProgramRun,
+    resourceId,
+} from "./program-under-mocks";
 
 type Describe = (inputs: Record<string, any>, ref: (text: string) => string) => string[];
 
@@ -170,9 +178,9 @@ function referenceResolver(resources: DeclaredResource[]): (text: string) => str
     const pairs: [string, string][] = [];
     for (const r of resources) {
         if (r.type.startsWith("pulumi:") || !r.type.startsWith("aws:")) continue;
-        pairs.push([fakeArn(r), `<${r.name}.arn>`], [`${r.name}-id`, `<${r.name}.id>`]);
+        pairs.push([fakeArn(r), `<${r.name}.arn>`], [fakeId(r.name), `<${r.name}.id>`]);
         const name = fakeName(r.type, r.name, r.inputs);
-        if (name.endsWith("abc123")) pairs.push([name, `<${r.name}.name>`]);
+        if (name.endsWith(GENERATED_SUFFIX)) pairs.push([name, `<${r.name}.name>`]);
     }
     pairs.sort((a, b) => b[0].length - a[0].length);
     return text => pairs.reduce((out, [fake, reference]) => out.split(fake).join(reference), text);
