@@ -6,6 +6,7 @@ import {
     PERMISSIONS,
     previewRolePolicy,
     RoleTarget,
+    statementReasons,
     typesWithoutPermissions,
 } from "../../harness/pulumi/permissions";
 
@@ -51,6 +52,21 @@ describe("the CI roles' policies", () => {
     it("give each statement a Sid, as IAM takes them (letters and digits)", () => {
         for (const policy of [deployRolePolicy(everything, TARGET), previewRolePolicy(everything, TARGET)])
             for (const statement of statementsOf(policy)) expect(statement.Sid).to.match(/^[A-Za-z0-9]+$/);
+    });
+
+    it("each have a reason in the docs' table for every Sid they hold, and the table names no other", () => {
+        const named = statementReasons().flatMap(([sids]) => sids.split(", "));
+        const explains = (sid: string) =>
+            named.some(name => name === sid || (name.endsWith("…") && sid.startsWith(name.slice(0, -1))));
+        const held = new Set(
+            [deployRolePolicy(everything, TARGET), previewRolePolicy(everything, TARGET)].flatMap(policy =>
+                statementsOf(policy).map(s => s.Sid),
+            ),
+        );
+        expect([...held].filter(sid => !explains(sid))).to.deep.equal([]);
+        const explained = (name: string) =>
+            [...held].some(sid => sid === name || (name.endsWith("…") && sid.startsWith(name.slice(0, -1))));
+        expect(named.filter(name => !explained(name))).to.deep.equal([]);
     });
 
     it("let the preview role only read: Get, List and Describe actions", () => {
