@@ -63,7 +63,7 @@ export type Checkpoint =
  * The lowest failed sequence number of the batch, or null when the response reports no failure.
  * Returns the batch's first record when the whole batch counts as failed.
  */
-export function lowestFailure(batch: BatchRecord[], outcome: InvocationOutcome): string | null {
+export function lowestFailure(batch: Pick<BatchRecord, "sequenceNumber">[], outcome: InvocationOutcome): string | null {
     const first = batch[0].sequenceNumber;
     if ("error" in outcome) return first;
     const failures = outcome.response?.batchItemFailures;
@@ -73,6 +73,12 @@ export function lowestFailure(batch: BatchRecord[], outcome: InvocationOutcome):
     // Lambda cannot tell where to resume from an identifier it does not know: it retries everything.
     if (identifiers.some(id => typeof id !== "string" || !inBatch.has(id))) return first;
     return (identifiers as string[]).reduce((low, id) => (compareSequenceNumbers(id, low) < 0 ? id : low));
+}
+
+/** How many records at the start of the batch are done: the lowest failure's index, or null when none failed. */
+export function failureIndex(batch: Pick<BatchRecord, "sequenceNumber">[], outcome: InvocationOutcome): number | null {
+    const lowest = lowestFailure(batch, outcome);
+    return lowest === null ? null : batch.findIndex(record => record.sequenceNumber === lowest);
 }
 
 /**

@@ -8,7 +8,7 @@
 import { setTimeout as sleep } from "timers/promises";
 import type { _Record } from "@aws-sdk/client-kinesis";
 import type { KinesisStreamRecord } from "aws-lambda";
-import { lowestFailure } from "../event-source-mapping/checkpoint";
+import { failureIndex } from "../event-source-mapping/checkpoint";
 import { toEventRecord } from "../event-source-mapping/poller";
 import { planRecord } from "../../pipeline/runtime/batch";
 import type { Invoke } from "./invoke";
@@ -89,13 +89,11 @@ async function replayChunk(
     for (let attempt = 1; pending.length > 0 && attempt <= attempts; attempt++) {
         if (attempt > 1) await sleep(200 * 2 ** (attempt - 2));
         const outcome = await invoke({ Records: pending });
-        const batch = pending.map(record => ({
-            sequenceNumber: record.kinesis.sequenceNumber,
-            approximateArrivalTimestamp: record.kinesis.approximateArrivalTimestamp * 1000,
-        }));
-        const failedFrom = lowestFailure(batch, outcome);
-        const doneCount =
-            failedFrom === null ? pending.length : batch.findIndex(record => record.sequenceNumber === failedFrom);
+        const failed = failureIndex(
+            pending.map(record => record.kinesis),
+            outcome,
+        );
+        const doneCount = failed ?? pending.length;
         // A KPL aggregate holds several ticks: each is stored or rejected on its own.
         for (const plan of pending.slice(0, doneCount).flatMap(planRecord)) {
             if (plan.tick) result.stored++;

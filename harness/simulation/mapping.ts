@@ -23,7 +23,7 @@
  * - Between attempts the mapping waits up to a second (AWS does not say how long).
  */
 import type { KinesisStreamBatchResponse } from "aws-lambda";
-import { lowestFailure } from "../event-source-mapping/checkpoint";
+import { failureIndex } from "../event-source-mapping/checkpoint";
 import type { Choices } from "./choices";
 import type { StreamRecord } from "./stream";
 import type { World } from "./world";
@@ -67,13 +67,6 @@ const names = (records: StreamRecord[]) =>
         ? `s${records[0].shard}#${records[0].index}`
         : `s${records[0].shard}#${records[0].index}..${records[records.length - 1].index}`;
 
-/** Where to continue after an invocation: the position of the lowest failure in `records`, or null. */
-export function failedFrom(records: StreamRecord[], outcome: Outcome): number | null {
-    const batch = records.map(record => ({ sequenceNumber: record.sequenceNumber, approximateArrivalTimestamp: 0 }));
-    const lowest = lowestFailure(batch, outcome);
-    return lowest === null ? null : records.findIndex(record => record.sequenceNumber === lowest);
-}
-
 /** One lane of one shard: its records in order, its checkpoint, and the batch in progress. */
 export class Lane {
     private checkpoint = 0;
@@ -101,7 +94,7 @@ export class Lane {
         const batch = this.records.slice(part.from, part.to);
         const label = `${this.name} ${part.attempt > 0 ? `retry ${part.attempt}` : "batch"}`;
         const outcome = await this.invoke("mapping", batch, label);
-        const failed = failedFrom(batch, outcome);
+        const failed = failureIndex(batch, outcome);
         if (failed === null) {
             this.acknowledge(part.from, part.to, []);
             this.parts.shift();
@@ -236,7 +229,7 @@ export async function replayMessage(
     for (let attempt = 1; pending.length > 0 && attempt <= attempts; attempt++) {
         if (attempt > 1) await sleep(200 * 2 ** (attempt - 2));
         const outcome = await invoke("replay", pending, `replay ${names(range)}`);
-        const failed = failedFrom(pending, outcome);
+        const failed = failureIndex(pending, outcome);
         pending = failed === null ? [] : pending.slice(failed);
     }
     if (pending.length > 0) {
