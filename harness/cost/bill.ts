@@ -12,10 +12,10 @@ import { MIN_TRANSITION_BYTES } from "../../pipeline/infra/config/rules";
 import { expiresAt, planBatch, TickPlan } from "../../pipeline/runtime/batch";
 import { plannedObjects } from "../../pipeline/runtime/layouts";
 import { METRICS, ObjectLayout, PREFIXES, TTL_ATTRIBUTE } from "../../pipeline/schema";
-import { FULL_VCPU_MB, SHARD_RECORDS_PER_SECOND } from "../bench/cost";
 import { DEFAULT_SYMBOLS, seededRandom, TickGenerator } from "../local-stack/ticks";
 import { table } from "../cli/text-table";
 import { itemSize } from "../sink/write-units";
+import { FULL_VCPU_MB, lambdaDurationMs, SHARD_RECORDS_PER_SECOND } from "./model";
 import { dollars, listPriceText } from "./money";
 import { GB, HOURS_PER_MONTH, LIST_PRICES, PRICE_DATE, PRICE_REGION } from "./prices";
 
@@ -113,14 +113,14 @@ export function ticksPerInvocation(
 }
 
 /**
- * An invocation's billed duration in ms at `memoryMb`: the measured round trip, and the measured
- * CPU per tick times the ticks, stretched below one vCPU (1,769 MB), rounded up to the ms.
+ * An invocation's billed duration in ms at `memoryMb`: the measured batch with its CPU scaled to
+ * `ticks` (the waiting is about one round trip, whatever the batch), in Lambda at that memory
+ * (lambdaDurationMs), rounded up to the ms.
  */
 export function invocationMs(layout: ObjectLayout, ticks: number, memoryMb: number): number {
     const measured = MEASURED_BATCH[layout];
-    const waiting = measured.wallMs - measured.cpuMs;
-    const cpu = (measured.cpuMs / MEASURED_BATCH.batchSize) * ticks * Math.max(1, FULL_VCPU_MB / memoryMb);
-    return Math.ceil(waiting + cpu);
+    const cpuMs = (measured.cpuMs / MEASURED_BATCH.batchSize) * ticks;
+    return Math.ceil(lambdaDurationMs({ wallMs: measured.wallMs - measured.cpuMs + cpuMs, cpuMs }, memoryMb));
 }
 
 /** `count` records as a mapping delivers them, generated as the local producer makes them. */
@@ -399,7 +399,7 @@ export function monthlyBill(inputs: BillInputs): MonthlyBill {
                     ? ` (a shard takes at most ${quantity(SHARD_RECORDS_PER_SECOND)} records/s: this rate needs ${Math.ceil(rate / SHARD_RECORDS_PER_SECOND)} shards, --shards)`
                     : ""),
             `${quantity(perInvocation)} ticks per invocation (batchSize ${s.batchSize}; the mapping reads each shard about once a second, or waits maximumBatchingWindowInSeconds ${s.maximumBatchingWindowInSeconds})`,
-            `CPU per batch of 100 as npm run bench measured it (${MEASURED_BATCH[layout].cpuMs} ms in the ${layout} layout, docs/performance.md), stretched below 1,769 MB`,
+            `CPU per batch of 100 as npm run bench measured it (${MEASURED_BATCH[layout].cpuMs} ms in the ${layout} layout, docs/performance.md), stretched below ${FULL_VCPU_MB.toLocaleString("en-US")} MB`,
             `object and item sizes measured on the processor's code: raw/ ${sizes.validRaw.toFixed(0)} B, processed/ ${sizes.processed.toFixed(0)} B, rejected/ ${sizes.rejected.toFixed(0)} B per record, items of ${sizes.item.toFixed(0)} B (${writeUnits} write unit)`,
             `storage after ${daysKept} days of ticks (--days-kept), each store at most its retention; ${REWRITTEN_SHARE * 100}% of objects assumed rewritten by redeliveries, their old version kept ${s.noncurrentVersionDays} days`,
         ],
