@@ -12,6 +12,7 @@ import { MIN_TRANSITION_BYTES } from "../../pipeline/infra/config/rules";
 import { expiresAt, planBatch, TickPlan } from "../../pipeline/runtime/batch";
 import { plannedObjects } from "../../pipeline/runtime/layouts";
 import { METRICS, ObjectLayout, PREFIXES, TTL_ATTRIBUTE } from "../../pipeline/schema";
+import { RecordSource, toEventRecord } from "../event-source-mapping/event-record";
 import { DEFAULT_SYMBOLS, seededRandom, TickGenerator } from "../local-stack/ticks";
 import { table } from "../cli/text-table";
 import { itemSize } from "../sink/write-units";
@@ -123,29 +124,30 @@ export function invocationMs(layout: ObjectLayout, ticks: number, memoryMb: numb
     return Math.ceil(lambdaDurationMs({ wallMs: measured.wallMs - measured.cpuMs + cpuMs, cpuMs }, memoryMb));
 }
 
+/** Where the bill's sample records were read from: only these names are written into them. */
+const SAMPLE_SOURCE: RecordSource = {
+    streamArn: "arn:aws:kinesis:us-east-1:111122223333:stream/ticks",
+    shardId: "shardId-000000000000",
+    region: "us-east-1",
+    invokeIdentityArn: "arn:aws:iam::111122223333:role/processor",
+};
+
 /** `count` records as a mapping delivers them, generated as the local producer makes them. */
 function sampleRecords(count: number, badRatio: number, seed: number): KinesisStreamRecord[] {
     const generator = new TickGenerator(DEFAULT_SYMBOLS, badRatio, seededRandom(seed));
-    const arrival = Date.UTC(2026, 10, 28, 14, 30) / 1000;
+    const arrival = new Date(Date.UTC(2026, 10, 28, 14, 30));
     return Array.from({ length: count }, (_, i) => {
-        const record = generator.next(arrival * 1000);
+        const record = generator.next(arrival.getTime());
         const sequenceNumber = `49659033827149025660855969253836157109592157598913${String(100000 + i)}`;
-        return {
-            eventID: `shardId-000000000000:${sequenceNumber}`,
-            eventName: "aws:kinesis:record",
-            eventSource: "aws:kinesis",
-            eventVersion: "1.0",
-            eventSourceARN: "arn:aws:kinesis:us-east-1:111122223333:stream/ticks",
-            awsRegion: "us-east-1",
-            invokeIdentityArn: "arn:aws:iam::111122223333:role/processor",
-            kinesis: {
-                kinesisSchemaVersion: "1.0",
-                partitionKey: record.partitionKey,
-                sequenceNumber,
-                data: record.data.toString("base64"),
-                approximateArrivalTimestamp: arrival,
+        return toEventRecord(
+            {
+                Data: record.data,
+                PartitionKey: record.partitionKey,
+                SequenceNumber: sequenceNumber,
+                ApproximateArrivalTimestamp: arrival,
             },
-        };
+            SAMPLE_SOURCE,
+        );
     });
 }
 
