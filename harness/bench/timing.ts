@@ -2,12 +2,16 @@
  * Times contenders against the sink: rounds in which every contender with batches left runs one,
  * in a new seeded order each round, so that the drifts of a shared machine hit all contenders
  * alike. The sink's counts are read around each timed batch, so each contender's requests are its
- * own.
+ * own. timeAgainstSink is the whole run both bench commands make: the sink, the contenders'
+ * processes, the timing, and stopping them all.
  */
-import type { SinkProcess } from "../sink/sink-process";
+import type { ObjectLayout } from "../../pipeline/schema";
+import { lambdaEnvironment } from "../lambda/environment";
+import { SinkProcess, startSinkProcess } from "../sink/sink-process";
+import type { SinkStats } from "../sink/sink-server";
 import { percentile } from "../local-stack/summary";
 import { seededRandom } from "../local-stack/ticks";
-import type { ContenderProcess, InvocationResult } from "./contender-process";
+import { ContenderKind, ContenderProcess, InvocationResult, startContender } from "./contender-process";
 
 export interface TimedContender {
     name: string;
@@ -122,4 +126,69 @@ async function runBatch(
     result.dynamodbItems += after.dynamodbItems - before.dynamodbItems;
     result.dynamodbWriteUnits += after.dynamodbWriteUnits - before.dynamodbWriteUnits;
     result.sinkCpuMs += after.cpuMs - before.cpuMs;
+}
+
+/** Lambda's credentials are temporary: its session token is signed into every request, and the sink checks it. */
+const SESSION_TOKEN = "IQoJb3JpZ2luX2VjEOz//////////wEaCXVzLWVhc3QtMSJHMEUCIQD-bench-session-token";
+
+/** A contender to start in a process of its own and time. */
+export interface ContenderSpec {
+    /** Its result's name. */
+    name: string;
+    kind: ContenderKind;
+    /** For `processor`: the SDK tuning (see tuningOf); what Lambda runs when left out. */
+    tuning?: string;
+    /** The OBJECT_LAYOUT its environment gives it. */
+    objectLayout: ObjectLayout;
+    warmUps: number;
+    batches: number;
+}
+
+export interface SinkTimingOptions {
+    seed: number;
+    batchSize: number;
+    /** The sink's latency per request, by service, ms. */
+    latencyMs: { dynamodb: number; s3: number };
+    /** Writes a V8 CPU profile of each contender's process into this folder. */
+    cpuProfileDir?: string;
+}
+
+/**
+ * Starts the sink, then each contender's process in turn (one warm Lambda container, its
+ * environment pointing at the sink), times them all (timeContenders), and reads what the sink
+ * counted. Every process started, and the sink, is stopped whatever happens.
+ */
+export async function timeAgainstSink(
+    specs: ContenderSpec[],
+    options: SinkTimingOptions,
+    progress: Progress,
+): Promise<{ results: TimingResult[]; stats: SinkStats }> {
+    const sink = await startSinkProcess({ latencyMs: options.latencyMs, signing: { sessionToken: SESSION_TOKEN } });
+    const processes: ContenderProcess[] = [];
+    try {
+        const contenders: TimedContender[] = [];
+        for (const spec of specs) {
+            const process = await startContender({
+                kind: spec.kind,
+                tuning: spec.tuning,
+                seed: options.seed,
+                batchSize: options.batchSize,
+                environment: lambdaEnvironment({
+                    endpoints: sink.endpoints,
+                    tableName: "StockMarketData",
+                    bucketName: "stock-market-data-bench",
+                    objectLayout: spec.objectLayout,
+                    sessionToken: SESSION_TOKEN,
+                }),
+                cpuProfileDir: options.cpuProfileDir,
+            });
+            processes.push(process);
+            contenders.push({ name: spec.name, process, warmUps: spec.warmUps, batches: spec.batches });
+        }
+        const results = await timeContenders(contenders, sink, options.seed, progress);
+        return { results, stats: await sink.stats() };
+    } finally {
+        await Promise.all(processes.map(process => process.stop()));
+        await sink.close();
+    }
 }

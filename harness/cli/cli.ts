@@ -140,6 +140,16 @@ export function numberFlag(
 }
 
 /**
+ * `--seed N` (0 to 2^31 - 1), or a random seed when the flag is not given: the command prints
+ * either, so that a run can be repeated.
+ */
+export function seedFlag(values: Record<string, unknown>, random: () => number = Math.random): number {
+    return values.seed === undefined
+        ? Math.floor(random() * 2 ** 31)
+        : numberFlag(values, "seed", 0, 2 ** 31 - 1, true);
+}
+
+/**
  * A path as a command prints it: relative when it lies inside the current folder (`report.html`,
  * `dist/processor/`), absolute otherwise, never a climb such as `../../tmp/x`.
  */

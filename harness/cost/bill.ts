@@ -12,16 +12,19 @@ import { MIN_TRANSITION_BYTES } from "../../pipeline/infra/config/rules";
 import { expiresAt, planBatch, TickPlan } from "../../pipeline/runtime/batch";
 import { plannedObjects } from "../../pipeline/runtime/layouts";
 import { METRICS, ObjectLayout, PREFIXES, TTL_ATTRIBUTE } from "../../pipeline/schema";
-import { FULL_VCPU_MB, SHARD_RECORDS_PER_SECOND } from "../bench/cost";
+import { RecordSource, toEventRecord } from "../event-source-mapping/event-record";
 import { DEFAULT_SYMBOLS, seededRandom, TickGenerator } from "../local-stack/ticks";
 import { table } from "../cli/text-table";
 import { itemSize } from "../sink/write-units";
+import { FULL_VCPU_MB, lambdaDurationMs, SHARD_RECORDS_PER_SECOND } from "./model";
+import { dollars, listPriceText } from "./money";
 import { GB, HOURS_PER_MONTH, LIST_PRICES, PRICE_DATE, PRICE_REGION } from "./prices";
 
 const P = LIST_PRICES;
 export const SECONDS_PER_MONTH = HOURS_PER_MONTH * 3600;
 const SECONDS_PER_DAY = 86_400;
 const DAYS_PER_MONTH = SECONDS_PER_MONTH / SECONDS_PER_DAY;
+const MILLION = 1_000_000;
 
 /**
  * The processor's CPU and wall time per batch of 100 ticks, as `npm run bench` measured them (the
@@ -111,39 +114,40 @@ export function ticksPerInvocation(
 }
 
 /**
- * An invocation's billed duration in ms at `memoryMb`: the measured round trip, and the measured
- * CPU per tick times the ticks, stretched below one vCPU (1,769 MB), rounded up to the ms.
+ * An invocation's billed duration in ms at `memoryMb`: the measured batch with its CPU scaled to
+ * `ticks` (the waiting is about one round trip, whatever the batch), in Lambda at that memory
+ * (lambdaDurationMs), rounded up to the ms.
  */
 export function invocationMs(layout: ObjectLayout, ticks: number, memoryMb: number): number {
     const measured = MEASURED_BATCH[layout];
-    const waiting = measured.wallMs - measured.cpuMs;
-    const cpu = (measured.cpuMs / MEASURED_BATCH.batchSize) * ticks * Math.max(1, FULL_VCPU_MB / memoryMb);
-    return Math.ceil(waiting + cpu);
+    const cpuMs = (measured.cpuMs / MEASURED_BATCH.batchSize) * ticks;
+    return Math.ceil(lambdaDurationMs({ wallMs: measured.wallMs - measured.cpuMs + cpuMs, cpuMs }, memoryMb));
 }
+
+/** Where the bill's sample records were read from: only these names are written into them. */
+const SAMPLE_SOURCE: RecordSource = {
+    streamArn: "arn:aws:kinesis:us-east-1:111122223333:stream/ticks",
+    shardId: "shardId-000000000000",
+    region: "us-east-1",
+    invokeIdentityArn: "arn:aws:iam::111122223333:role/processor",
+};
 
 /** `count` records as a mapping delivers them, generated as the local producer makes them. */
 function sampleRecords(count: number, badRatio: number, seed: number): KinesisStreamRecord[] {
     const generator = new TickGenerator(DEFAULT_SYMBOLS, badRatio, seededRandom(seed));
-    const arrival = Date.UTC(2026, 10, 28, 14, 30) / 1000;
+    const arrival = new Date(Date.UTC(2026, 10, 28, 14, 30));
     return Array.from({ length: count }, (_, i) => {
-        const record = generator.next(arrival * 1000);
+        const record = generator.next(arrival.getTime());
         const sequenceNumber = `49659033827149025660855969253836157109592157598913${String(100000 + i)}`;
-        return {
-            eventID: `shardId-000000000000:${sequenceNumber}`,
-            eventName: "aws:kinesis:record",
-            eventSource: "aws:kinesis",
-            eventVersion: "1.0",
-            eventSourceARN: "arn:aws:kinesis:us-east-1:111122223333:stream/ticks",
-            awsRegion: "us-east-1",
-            invokeIdentityArn: "arn:aws:iam::111122223333:role/processor",
-            kinesis: {
-                kinesisSchemaVersion: "1.0",
-                partitionKey: record.partitionKey,
-                sequenceNumber,
-                data: record.data.toString("base64"),
-                approximateArrivalTimestamp: arrival,
+        return toEventRecord(
+            {
+                Data: record.data,
+                PartitionKey: record.partitionKey,
+                SequenceNumber: sequenceNumber,
+                ApproximateArrivalTimestamp: arrival,
             },
-        };
+            SAMPLE_SOURCE,
+        );
     });
 }
 
@@ -188,11 +192,6 @@ export function quantity(n: number): string {
     return n >= 100 ? Math.round(n).toLocaleString("en-US") : String(Number(n.toFixed(2)));
 }
 
-export function dollars(n: number): string {
-    if (n > 0 && n < 0.01) return "< $0.01";
-    return `$${n.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
-}
-
 const gb = (bytes: number) => bytes / GB;
 const gbText = (bytes: number) => `${quantity(gb(bytes))} GB`;
 
@@ -225,35 +224,35 @@ export function monthlyBill(inputs: BillInputs): MonthlyBill {
         "per tick",
         "Lambda requests",
         `${quantity(invocations)} invocations`,
-        "$0.20 per million",
+        listPriceText(P.lambda.perRequest, MILLION),
         invocations * P.lambda.perRequest,
     );
     add(
         "per tick",
         `Lambda duration (${s.memorySize} MB, ~${ms} ms per invocation)`,
         `${quantity(gbSeconds)} GB-s`,
-        `$${P.lambda.perGbSecond} per GB-s`,
+        listPriceText(P.lambda.perGbSecond, 1, "GB-s"),
         gbSeconds * P.lambda.perGbSecond,
     );
     add(
         "per tick",
         "DynamoDB writes (on demand)",
         `${quantity(valid * writeUnits)} write units`,
-        "$0.625 per million",
+        listPriceText(P.dynamodb.perWriteUnit, MILLION),
         valid * writeUnits * P.dynamodb.perWriteUnit,
     );
     add(
         "per tick",
         `S3 PUTs (${layout} layout)`,
         `${quantity(puts)} requests`,
-        "$0.005 per 1,000",
+        listPriceText(P.s3.putPerRequest, 1000),
         puts * P.s3.putPerRequest,
     );
     add(
         "per tick",
         "CloudWatch Logs ingested",
         gbText(logBytes),
-        "$0.50 per GB",
+        listPriceText(P.cloudwatch.logsIngestedPerGb, 1, "GB"),
         gb(logBytes) * P.cloudwatch.logsIngestedPerGb,
     );
     const archiveActs =
@@ -264,33 +263,51 @@ export function monthlyBill(inputs: BillInputs): MonthlyBill {
             "per tick",
             `S3 transitions of raw/ to ${s.rawArchiveStorageClass}`,
             `${quantity(rawObjectsPerMonth)} requests`,
-            `$${(price * 1000).toFixed(2)} per 1,000`,
+            listPriceText(price, 1000),
             rawObjectsPerMonth * price,
         );
     }
-    add("per tick", "SQS failure queue", "only records given up on", "$0.40 per million requests", 0);
+    add(
+        "per tick",
+        "SQS failure queue",
+        "only records given up on",
+        listPriceText(P.sqs.perRequest, MILLION, "requests"),
+        0,
+    );
 
     // Fixed: what runs whatever the rate.
     const alarms = count(resourceTypes, "aws:cloudwatch/metricAlarm:MetricAlarm");
     const dashboards = count(resourceTypes, "aws:cloudwatch/dashboard:Dashboard");
     const keys = count(resourceTypes, "aws:kms/key:Key");
     const metrics = Object.keys(METRICS).length;
-    add("fixed", "CloudWatch alarms", `${alarms}`, "$0.10 per alarm-month", alarms * P.cloudwatch.alarmPerMonth);
+    add(
+        "fixed",
+        "CloudWatch alarms",
+        `${alarms}`,
+        listPriceText(P.cloudwatch.alarmPerMonth, 1, "alarm-month"),
+        alarms * P.cloudwatch.alarmPerMonth,
+    );
     add(
         "fixed",
         "CloudWatch dashboard",
         `${dashboards}`,
-        "$3.00 per dashboard-month",
+        listPriceText(P.cloudwatch.dashboardPerMonth, 1, "dashboard-month"),
         dashboards * P.cloudwatch.dashboardPerMonth,
     );
     add(
         "fixed",
         "CloudWatch custom metrics (EMF)",
         `${metrics}`,
-        "$0.30 per metric-month",
+        listPriceText(P.cloudwatch.metricPerMonth, 1, "metric-month"),
         metrics * P.cloudwatch.metricPerMonth,
     );
-    add("fixed", "KMS keys of the stack's", `${keys}`, "$1.00 per key-month", keys * P.kms.keyPerMonth);
+    add(
+        "fixed",
+        "KMS keys of the stack's",
+        `${keys}`,
+        listPriceText(P.kms.keyPerMonth, 1, "key-month"),
+        keys * P.kms.keyPerMonth,
+    );
 
     // Storage: what the stores hold after daysKept days.
     const perDay = rate * SECONDS_PER_DAY;
@@ -300,14 +317,14 @@ export function monthlyBill(inputs: BillInputs): MonthlyBill {
         "storage",
         `DynamoDB table (${s.itemTtlDays ? `items expire after ${s.itemTtlDays} days` : "items kept for good"}${s.dayIndex ? ", byDay index" : ""})`,
         gbText(tableBytes),
-        "$0.25 per GB-month",
+        listPriceText(P.dynamodb.storagePerGbMonth, 1, "GB-month"),
         gb(tableBytes) * P.dynamodb.storagePerGbMonth,
     );
     add(
         "storage",
         "DynamoDB point-in-time recovery",
         gbText(tableBytes),
-        "$0.20 per GB-month",
+        listPriceText(P.dynamodb.pitrPerGbMonth, 1, "GB-month"),
         gb(tableBytes) * P.dynamodb.pitrPerGbMonth,
     );
     const prefixes = [
@@ -338,7 +355,7 @@ export function monthlyBill(inputs: BillInputs): MonthlyBill {
             "storage",
             `S3 ${prefix} (${retention}; old versions included)`,
             gbText(standard),
-            "$0.023 per GB-month",
+            listPriceText(P.s3.storagePerGbMonth.STANDARD, 1, "GB-month"),
             gb(standard) * P.s3.storagePerGbMonth.STANDARD,
         );
         if (archived > 0) {
@@ -347,7 +364,7 @@ export function monthlyBill(inputs: BillInputs): MonthlyBill {
                 "storage",
                 `S3 ${prefix} in ${s.rawArchiveStorageClass}`,
                 gbText(archived),
-                `$${price} per GB-month`,
+                listPriceText(price, 1, "GB-month"),
                 gb(archived) * price,
             );
         }
@@ -357,7 +374,7 @@ export function monthlyBill(inputs: BillInputs): MonthlyBill {
         "storage",
         `CloudWatch Logs (kept ${s.logRetentionDays} days)`,
         gbText(logsHeld),
-        "$0.03 per GB-month",
+        listPriceText(P.cloudwatch.logsStoredPerGbMonth, 1, "GB-month"),
         gb(logsHeld) * P.cloudwatch.logsStoredPerGbMonth,
     );
     if (s.accessLogsBucket) {
@@ -366,7 +383,7 @@ export function monthlyBill(inputs: BillInputs): MonthlyBill {
             "storage",
             `S3 server access logs in ${s.accessLogsBucket}`,
             gbText(accessBytes),
-            "$0.023 per GB-month",
+            listPriceText(P.s3.storagePerGbMonth.STANDARD, 1, "GB-month"),
             gb(accessBytes) * P.s3.storagePerGbMonth.STANDARD,
         );
     }
@@ -384,13 +401,13 @@ export function monthlyBill(inputs: BillInputs): MonthlyBill {
                     ? ` (a shard takes at most ${quantity(SHARD_RECORDS_PER_SECOND)} records/s: this rate needs ${Math.ceil(rate / SHARD_RECORDS_PER_SECOND)} shards, --shards)`
                     : ""),
             `${quantity(perInvocation)} ticks per invocation (batchSize ${s.batchSize}; the mapping reads each shard about once a second, or waits maximumBatchingWindowInSeconds ${s.maximumBatchingWindowInSeconds})`,
-            `CPU per batch of 100 as npm run bench measured it (${MEASURED_BATCH[layout].cpuMs} ms in the ${layout} layout, docs/performance.md), stretched below 1,769 MB`,
+            `CPU per batch of 100 as npm run bench measured it (${MEASURED_BATCH[layout].cpuMs} ms in the ${layout} layout, docs/performance.md), stretched below ${FULL_VCPU_MB.toLocaleString("en-US")} MB`,
             `object and item sizes measured on the processor's code: raw/ ${sizes.validRaw.toFixed(0)} B, processed/ ${sizes.processed.toFixed(0)} B, rejected/ ${sizes.rejected.toFixed(0)} B per record, items of ${sizes.item.toFixed(0)} B (${writeUnits} write unit)`,
             `storage after ${daysKept} days of ticks (--days-kept), each store at most its retention; ${REWRITTEN_SHARE * 100}% of objects assumed rewritten by redeliveries, their old version kept ${s.noncurrentVersionDays} days`,
         ],
         notCounted: [
             "Kinesis: the stream is module 1's, billed to its owner (shard hours, PUT payload units), not counted here",
-            `Athena: $${P.athena.perTbScanned.toFixed(2)} per TB scanned, so it depends on your queries; one day of processed/ is ${gbText(processedPerDay)} here, ${dollars((gb(processedPerDay) / 1024) * P.athena.perTbScanned)} to scan (at least 10 MB a query); the workgroup caps a query at ${s.athenaBytesScannedCutoffGiB} GiB`,
+            `Athena: ${listPriceText(P.athena.perTbScanned, 1, "TB scanned")}, so it depends on your queries; one day of processed/ is ${gbText(processedPerDay)} here, ${dollars((gb(processedPerDay) / 1024) * P.athena.perTbScanned)} to scan (at least 10 MB a query); the workgroup caps a query at ${s.athenaBytesScannedCutoffGiB} GiB`,
             "KMS requests (the stream's key, the alarm topic's key for each alarm), SNS email notifications, Glue catalog (within its free million objects), the Athena results bucket: cents",
             "free tiers (e.g. an account's first 3 dashboards), taxes, data transfer (nothing leaves the region), support plans; S3 writes its access logs for free, only their storage is billed",
         ],

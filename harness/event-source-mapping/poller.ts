@@ -16,6 +16,7 @@ import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient, _Record } fr
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
 import { BatchRecord, Checkpoint, InvocationOutcome, nextCheckpoint, RetryLimits } from "./checkpoint";
 import { cutIntoEvents } from "../lambda/limits";
+import { toEventRecord } from "./event-record";
 
 export interface PollerSettings extends RetryLimits {
     batchSize: number;
@@ -80,26 +81,6 @@ interface Part {
 type Position =
     | { ShardIteratorType: "LATEST" | "TRIM_HORIZON" }
     | { ShardIteratorType: "AT_SEQUENCE_NUMBER" | "AFTER_SEQUENCE_NUMBER"; StartingSequenceNumber: string };
-
-/** A Kinesis record as Lambda hands it to the function. */
-export function toEventRecord(record: _Record, where: StreamCoordinates): KinesisStreamRecord {
-    return {
-        eventSource: "aws:kinesis",
-        eventVersion: "1.0",
-        eventID: `${where.shardId}:${record.SequenceNumber}`,
-        eventName: "aws:kinesis:record",
-        invokeIdentityArn: where.invokeIdentityArn ?? "arn:aws:iam::000000000000:role/processor-local",
-        awsRegion: where.region,
-        eventSourceARN: where.streamArn,
-        kinesis: {
-            kinesisSchemaVersion: "1.0",
-            partitionKey: record.PartitionKey!,
-            sequenceNumber: record.SequenceNumber!,
-            data: Buffer.from(record.Data ?? new Uint8Array()).toString("base64"),
-            approximateArrivalTimestamp: record.ApproximateArrivalTimestamp!.getTime() / 1000,
-        },
-    };
-}
 
 export class ShardPoller {
     private iterator: string | undefined;

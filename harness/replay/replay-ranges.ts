@@ -9,7 +9,7 @@ import { setTimeout as sleep } from "timers/promises";
 import type { _Record } from "@aws-sdk/client-kinesis";
 import type { KinesisStreamRecord } from "aws-lambda";
 import { failureIndex } from "../event-source-mapping/checkpoint";
-import { toEventRecord } from "../event-source-mapping/poller";
+import { toEventRecord } from "../event-source-mapping/event-record";
 import { planRecord } from "../../pipeline/runtime/batch";
 import type { Invoke } from "./invoke";
 import { cutIntoEvents } from "../lambda/limits";
@@ -62,11 +62,9 @@ interface MessageResult {
 export function eventRecords(range: BatchRange, records: _Record[]): KinesisStreamRecord[] {
     const { region, account } = parseStreamArn(range.streamArn);
     const where = {
-        streamName: parseStreamArn(range.streamArn).name,
         streamArn: range.streamArn,
         shardId: range.shardId,
         region,
-        functionArn: "",
         invokeIdentityArn: `arn:aws:iam::${account}:role/npm-run-replay`,
     };
     return records.map(record => toEventRecord(record, where));

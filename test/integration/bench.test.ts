@@ -3,53 +3,24 @@
  * (what the report's request counts come from), and the correctness run on the emulators.
  */
 import { expect } from "chai";
-import { lambdaEnvironment } from "../../harness/lambda/environment";
-import { SinkProcess, startSinkProcess } from "../../harness/sink/sink-process";
 import { checkOnEmulators } from "../../harness/bench/check";
-import { ContenderProcess, startContender } from "../../harness/bench/contender-process";
-import { timeContenders } from "../../harness/bench/timing";
-
-const SESSION_TOKEN = "IQoJb3JpZ2luX2VjEOz-bench-test-token";
+import { timeAgainstSink } from "../../harness/bench/timing";
 
 describe("the bench", function () {
     this.timeout(120_000);
 
     describe("timing the contenders against the sink", () => {
-        let sink: SinkProcess;
-        const processes: ContenderProcess[] = [];
-        before(async () => {
-            sink = await startSinkProcess({ signing: { sessionToken: SESSION_TOKEN } });
-        });
-        after(async () => {
-            await Promise.all(processes.map(process => process.stop()));
-            await sink?.close();
-        });
-
-        const contender = async (kind: "original" | "processor", layout: "record" | "batch") => {
-            const process = await startContender({
-                kind,
-                seed: 1,
-                batchSize: 100,
-                environment: lambdaEnvironment({
-                    endpoints: sink.endpoints,
-                    tableName: "StockMarketData",
-                    bucketName: "stock-market-data-bench",
-                    objectLayout: layout,
-                    sessionToken: SESSION_TOKEN,
-                }),
-            });
-            processes.push(process);
-            return process;
-        };
-
         it("counts each contender's own requests and write units per timed batch, every request validly signed", async () => {
-            const contenders = [
-                { name: "original", process: await contender("original", "record"), warmUps: 0, batches: 1 },
-                { name: "record", process: await contender("processor", "record"), warmUps: 1, batches: 2 },
-                { name: "batch", process: await contender("processor", "batch"), warmUps: 1, batches: 2 },
-            ];
             const progress: number[] = [];
-            const results = await timeContenders(contenders, sink, 1, done => progress.push(done));
+            const { results, stats } = await timeAgainstSink(
+                [
+                    { name: "original", kind: "original", objectLayout: "record", warmUps: 0, batches: 1 },
+                    { name: "record", kind: "processor", objectLayout: "record", warmUps: 1, batches: 2 },
+                    { name: "batch", kind: "processor", objectLayout: "batch", warmUps: 1, batches: 2 },
+                ],
+                { seed: 1, batchSize: 100, latencyMs: { dynamodb: 0, s3: 0 } },
+                done => progress.push(done),
+            );
 
             expect(progress).to.deep.equal([1, 2, 3, 4, 5, 6, 7]);
             const [original, record, batch] = results;
@@ -63,7 +34,6 @@ describe("the bench", function () {
                 expect(result.inclusiveCpuMs, result.name).to.have.length(result.wallMs.length);
                 expect(Math.min(...result.cpuMs), result.name).to.be.above(0);
             }
-            const stats = await sink.stats();
             expect(stats.problemSamples).to.deep.equal([]);
             expect([stats.invalidSignatures, stats.headerProblems]).to.deep.equal([0, 0]);
         });

@@ -1,12 +1,8 @@
 import { expect } from "chai";
 import { parse } from "lossless-json";
 import { UsageError } from "../../harness/cli/cli";
-import {
-    BatchMeasurement,
-    costPerMillionTicks,
-    lambdaDurationMs,
-    recordsPerSecondPerShard,
-} from "../../harness/bench/cost";
+import { BatchMeasurement, costPerMillionTicks, recordsPerSecondPerShard } from "../../harness/bench/cost";
+import { lambdaDurationMs } from "../../harness/cost/model";
 import { benchBatch } from "../../harness/bench/events";
 import { checkPlan, parseOptions, reproduceCommand, timingPlan } from "../../tools/bench/options";
 import { ContenderSummary, formatReport, summarize, verdicts } from "../../tools/bench/report";

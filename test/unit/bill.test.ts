@@ -125,4 +125,33 @@ describe("the monthly bill (npm run plan --rate)", () => {
         // With 1% invalid, a batch of 100 holds one with probability 1 - 0.99^100 (63%).
         expect(batch(0.01)).to.be.closeTo(invocations * (2 + (1 - 0.99 ** 100)) * 0.005e-3, 1e-6);
     });
+
+    it("prints on every line the price its cost is computed at: the cost is the quantity at that price", () => {
+        const number = (text: string) => Number(text.replace(/,/g, ""));
+        const scale: Record<string, number> = { million: 1e6, billion: 1e9 };
+        const bills = [
+            monthlyBill(inputs({ resourceTypes: [ALARM, DASHBOARD, KEY] })),
+            monthlyBill(
+                inputs(
+                    { rate: 20, badRatio: 0.05, daysKept: 400 },
+                    { objectLayout: "batch", dayIndex: "true", accessLogsBucket: "access-logs", itemTtlDays: "30" },
+                ),
+            ),
+        ];
+        const priced = bills.flatMap(bill => bill.lines).filter(l => l.monthly > 0);
+        expect(priced).to.have.length.above(20);
+        for (const l of priced) {
+            const price = /^\$([\d,.]+) per (?:(million|[\d,]+)(?: |$))?/.exec(l.price);
+            const quantity = /^([\d,.]+)(?: (million|billion))?/.exec(l.quantity);
+            expect(price, `${l.item}: ${l.price}`).to.not.equal(null);
+            expect(quantity, `${l.item}: ${l.quantity}`).to.not.equal(null);
+            const per = price![2] === undefined ? 1 : (scale[price![2]] ?? number(price![2]));
+            const units = number(quantity![1]) * (scale[quantity![2]] ?? 1);
+            // The quantity is printed to 2 decimals or 3 figures: within 1% of what the cost counts.
+            expect(l.monthly / (number(price![1]) / per), `${l.item}: ${l.quantity} at ${l.price}`).to.be.closeTo(
+                units,
+                units * 0.01,
+            );
+        }
+    });
 });

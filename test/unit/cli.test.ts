@@ -9,6 +9,7 @@ import {
     outputFile,
     outputFolder,
     parseFlags,
+    seedFlag,
     suggestion,
     UsageError,
     UserError,
@@ -87,6 +88,15 @@ describe("the commands' flags", () => {
         expect(() => numberFlag({ shards: "1.5" }, "shards", 1, 500, true)).to.throw(
             /expected an integer from 1 to 500/,
         );
+    });
+
+    it("take the seed given, or draw one when none is (which the command then prints)", () => {
+        expect(seedFlag({ seed: "42" })).to.equal(42);
+        expect(seedFlag({ seed: "0" }, () => 0.5)).to.equal(0);
+        expect(seedFlag({}, () => 0.5)).to.equal(2 ** 30);
+        expect(seedFlag({}, () => 0.9999999999)).to.equal(2 ** 31 - 1);
+        expect(() => seedFlag({ seed: "-1" })).to.throw(UsageError, /--seed: expected an integer from 0 to 2147483647/);
+        expect(() => seedFlag({ seed: "1.5" })).to.throw(UsageError, /--seed/);
     });
 });
 

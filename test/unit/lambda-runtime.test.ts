@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import type { KinesisStreamRecord } from "aws-lambda";
 import { expect } from "chai";
-import { toEventRecord } from "../../harness/event-source-mapping/poller";
+import { toEventRecord } from "../../harness/event-source-mapping/event-record";
 import { InitError } from "../../harness/lambda/errors";
 import { ricEnvironment, runtimeNodeArgs } from "../../harness/lambda/ric";
 import { cutIntoEvents, REQUEST_PAYLOAD_LIMIT } from "../../harness/lambda/limits";

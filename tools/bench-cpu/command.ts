@@ -9,12 +9,11 @@
  * Each variant runs in its own processes (harness/bench/contender-process.ts); `--processes N` pools N
  * of them per variant, since medians differ between processes by several ms (heap layout, JIT).
  */
-import { lambdaEnvironment } from "../../harness/lambda/environment";
-import { startSinkProcess } from "../../harness/sink/sink-process";
-import { Command, numberFlag, outputFolder, parseFlags, UsageError } from "../../harness/cli/cli";
-import { ContenderProcess, startContender, tuningOf } from "../../harness/bench/contender-process";
+import { Command, numberFlag, outputFolder, parseFlags, seedFlag, UsageError } from "../../harness/cli/cli";
+import { tuningOf } from "../../harness/bench/contender-process";
 import { table } from "../../harness/cli/text-table";
-import { median, p90, TimedContender, timeContenders, TimingResult } from "../../harness/bench/timing";
+import { ContenderSpec, median, p90, timeAgainstSink, TimingResult } from "../../harness/bench/timing";
+import type { ObjectLayout } from "../../pipeline/schema";
 import { ensureLambdaRuntime } from "../../harness/lambda/runtime-install";
 
 const HELP = `Usage: npm run bench:cpu -- [flags]
@@ -49,8 +48,6 @@ const OPTIONS = {
     "cpu-prof": { type: "string" },
 } as const;
 
-const SESSION_TOKEN = "IQoJb3JpZ2luX2VjEOz//////////wEaCXVzLWVhc3QtMSJHMEUCIQD-measure-cpu-session-token";
-
 function parseOptions(argv: string[]) {
     const values = parseFlags(argv, OPTIONS);
     const variants = String(values.variants).split(",").filter(Boolean);
@@ -61,7 +58,7 @@ function parseOptions(argv: string[]) {
         throw new UsageError(`--object-layout: expected record or batch, got "${objectLayout}"`);
     return {
         variants,
-        objectLayout,
+        objectLayout: objectLayout as ObjectLayout,
         warmUps: numberFlag(values, "warm-ups", 0, 10_000, true),
         batches: numberFlag(values, "batches", 1, 10_000, true),
         batchSize: numberFlag(values, "batch-size", 1, 10_000, true),
@@ -70,10 +67,7 @@ function parseOptions(argv: string[]) {
             s3: numberFlag(values, "s3-latency", 0, 10_000, true),
             dynamodb: numberFlag(values, "dynamo-latency", 0, 10_000, true),
         },
-        seed:
-            values.seed === undefined
-                ? Math.floor(Math.random() * 2 ** 31)
-                : numberFlag(values, "seed", 0, 2 ** 31 - 1, true),
+        seed: seedFlag(values),
         cpuProfileDir:
             values["cpu-prof"] === undefined ? undefined : outputFolder("cpu-prof", values["cpu-prof"] as string),
     };
@@ -134,51 +128,31 @@ async function main(argv: string[]): Promise<number> {
     console.log(`reproduce with: ${reproduceCommand(options)}`);
     const runtime = await ensureLambdaRuntime({ log: line => console.log(line) });
     console.log(`function runtime: ${runtime.description}, CPU measured in each variant's process`);
-    const sink = await startSinkProcess({ latencyMs: options.latencyMs, signing: { sessionToken: SESSION_TOKEN } });
-    const processes: ContenderProcess[] = [];
-    try {
-        const contenders: TimedContender[] = [];
-        for (const variant of options.variants) {
-            for (let i = 0; i < options.processes; i++) {
-                const process = await startContender({
-                    kind: variant === "package" ? "package" : "processor",
-                    tuning: variant,
-                    seed: options.seed,
-                    batchSize: options.batchSize,
-                    cpuProfileDir: options.cpuProfileDir,
-                    environment: lambdaEnvironment({
-                        endpoints: sink.endpoints,
-                        tableName: "StockMarketData",
-                        bucketName: "stock-market-data-bench",
-                        objectLayout: options.objectLayout as "record" | "batch",
-                        sessionToken: SESSION_TOKEN,
-                    }),
-                });
-                processes.push(process);
-                contenders.push({ name: variant, process, warmUps: options.warmUps, batches: options.batches });
-            }
-        }
-        let shown = -1;
-        const results = await timeContenders(contenders, sink, options.seed, (done, total) => {
-            if (Math.floor((10 * done) / total) === shown) return;
-            shown = Math.floor((10 * done) / total);
-            process.stderr.write(`${done}/${total} batches\n`);
-        });
-        const seen = await sink.stats();
-        console.log(
-            "CPU ms per batch of the handler's process: in the call, and including what it left for after (GC)",
-        );
-        for (const line of report(options, results)) console.log(line);
-        console.log(
-            `sink: ${JSON.stringify(seen.requests)}; invalid signatures ${seen.invalidSignatures}, header problems ${seen.headerProblems}`,
-        );
-        for (const problem of seen.problemSamples) console.log(`  ${problem}`);
-        const failed = results.some(result => result.problems.length > 0);
-        return seen.invalidSignatures === 0 && seen.headerProblems === 0 && !failed ? 0 : 1;
-    } finally {
-        await Promise.all(processes.map(process => process.stop()));
-        await sink.close();
-    }
+    // Each variant's processes one after another, in the order given.
+    const specs: ContenderSpec[] = options.variants.flatMap(variant =>
+        Array.from({ length: options.processes }, () => ({
+            name: variant,
+            kind: variant === "package" ? ("package" as const) : ("processor" as const),
+            tuning: variant,
+            objectLayout: options.objectLayout,
+            warmUps: options.warmUps,
+            batches: options.batches,
+        })),
+    );
+    let shown = -1;
+    const { results, stats: seen } = await timeAgainstSink(specs, options, (done, total) => {
+        if (Math.floor((10 * done) / total) === shown) return;
+        shown = Math.floor((10 * done) / total);
+        process.stderr.write(`${done}/${total} batches\n`);
+    });
+    console.log("CPU ms per batch of the handler's process: in the call, and including what it left for after (GC)");
+    for (const line of report(options, results)) console.log(line);
+    console.log(
+        `sink: ${JSON.stringify(seen.requests)}; invalid signatures ${seen.invalidSignatures}, header problems ${seen.headerProblems}`,
+    );
+    for (const problem of seen.problemSamples) console.log(`  ${problem}`);
+    const failed = results.some(result => result.problems.length > 0);
+    return seen.invalidSignatures === 0 && seen.headerProblems === 0 && !failed ? 0 : 1;
 }
 
 /** The command; main.ts runs it. */

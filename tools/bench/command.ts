@@ -13,30 +13,13 @@
  * (cost.ts), the records per second per shard, and whether the acceptance targets hold (report.ts).
  */
 import * as os from "os";
-import { lambdaEnvironment } from "../../harness/lambda/environment";
-import { SinkProcess, startSinkProcess } from "../../harness/sink/sink-process";
 import type { SinkStats } from "../../harness/sink/sink-server";
 import { Command } from "../../harness/cli/cli";
 import { checkOnEmulators } from "../../harness/bench/check";
-import { ContenderProcess, startContender } from "../../harness/bench/contender-process";
 import { ensureLambdaRuntime } from "../../harness/lambda/runtime-install";
 import { checkPlan, HELP, Options, parseOptions, reproduceCommand, timingPlan } from "./options";
 import { CONTENDER_NAMES, ContenderId, formatReport, summarize, verdicts } from "./report";
-import { TimedContender, timeContenders } from "../../harness/bench/timing";
-
-/** Lambda's credentials are temporary: its session token is signed into every request. */
-const SESSION_TOKEN = "IQoJb3JpZ2luX2VjEOz//////////wEaCXVzLWVhc3QtMSJHMEUCIQD-bench-session-token";
-
-/** The function's environment in Lambda, pointing at the sink. */
-function environmentFor(sink: SinkProcess, id: ContenderId): Record<string, string> {
-    return lambdaEnvironment({
-        endpoints: sink.endpoints,
-        tableName: "StockMarketData",
-        bucketName: "stock-market-data-bench",
-        objectLayout: id === "batch" ? "batch" : "record",
-        sessionToken: SESSION_TOKEN,
-    });
-}
+import { ContenderSpec, timeAgainstSink } from "../../harness/bench/timing";
 
 const load = () => os.loadavg().map(value => value.toFixed(2));
 
@@ -66,37 +49,16 @@ function signatureLine(stats: SinkStats): { line: string; ok: boolean } {
     };
 }
 
-async function timeAgainstSink(options: Options) {
-    const sink = await startSinkProcess({
-        latencyMs: { dynamodb: options.dynamoLatencyMs, s3: options.s3LatencyMs },
-        signing: { sessionToken: SESSION_TOKEN },
-    });
-    const processes: ContenderProcess[] = [];
-    try {
-        const contenders: TimedContender[] = [];
-        for (const id of options.contenders) {
-            const process = await startContender({
-                kind: id === "original" ? "original" : "processor",
-                seed: options.seed,
-                batchSize: options.batchSize,
-                environment: environmentFor(sink, id),
-                cpuProfileDir: options.cpuProfileDir,
-            });
-            processes.push(process);
-            const original = id === "original";
-            contenders.push({
-                name: id,
-                process,
-                warmUps: original ? options.originalWarmUps : options.warmUps,
-                batches: original ? options.originalBatches : options.batches,
-            });
-        }
-        const results = await timeContenders(contenders, sink, options.seed, progressLine("timing"));
-        return { results, stats: await sink.stats() };
-    } finally {
-        await Promise.all(processes.map(process => process.stop()));
-        await sink.close();
-    }
+/** Each contender as the timing starts it: the original's algorithm has batch counts of its own. */
+function contenderSpec(options: Options, id: ContenderId): ContenderSpec {
+    const original = id === "original";
+    return {
+        name: id,
+        kind: original ? "original" : "processor",
+        objectLayout: id === "batch" ? "batch" : "record",
+        warmUps: original ? options.originalWarmUps : options.warmUps,
+        batches: original ? options.originalBatches : options.batches,
+    };
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -129,7 +91,16 @@ async function main(argv: string[]): Promise<number> {
         `\ntiming against the sink (its own process) at ${options.dynamoLatencyMs} ms per DynamoDB and ${options.s3LatencyMs} ms per S3 request: ` +
             timingPlan(options),
     );
-    const { results, stats } = await timeAgainstSink(options);
+    const { results, stats } = await timeAgainstSink(
+        options.contenders.map(id => contenderSpec(options, id)),
+        {
+            seed: options.seed,
+            batchSize: options.batchSize,
+            latencyMs: { dynamodb: options.dynamoLatencyMs, s3: options.s3LatencyMs },
+            cpuProfileDir: options.cpuProfileDir,
+        },
+        progressLine("timing"),
+    );
     problems.push(...results.flatMap(result => result.problems.map(problem => `${result.name}: ${problem}`)));
     const summaries = results.map(result => summarize(result.name as ContenderId, result, options.batchSize));
 

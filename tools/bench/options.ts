@@ -1,7 +1,7 @@
 /**
  * `npm run bench`'s flags, and the command line that repeats a run.
  */
-import { numberFlag, outputFolder, parseFlags, UsageError } from "../../harness/cli/cli";
+import { numberFlag, outputFolder, parseFlags, seedFlag, UsageError } from "../../harness/cli/cli";
 import { CONTENDER_NAMES, ContenderId } from "./report";
 
 export interface Options {
@@ -69,10 +69,7 @@ function parseContenders(text: string): ContenderId[] {
 export function parseOptions(argv: string[]): Options {
     const values = parseFlags(argv, OPTIONS);
     return {
-        seed:
-            values.seed === undefined
-                ? Math.floor(Math.random() * 2 ** 31)
-                : numberFlag(values, "seed", 0, 2 ** 31 - 1, true),
+        seed: seedFlag(values),
         contenders: parseContenders(String(values.contenders)),
         batches: numberFlag(values, "batches", 1, 10_000, true),
         warmUps: numberFlag(values, "warm-ups", 0, 10_000, true),

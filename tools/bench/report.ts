@@ -3,15 +3,11 @@
  * as the sink counted them, the cost per million ticks, the records per second per shard, and
  * whether the acceptance targets hold. Pure: timings in, lines out.
  */
-import {
-    BatchMeasurement,
-    costPerMillionTicks,
-    FULL_VCPU_MB,
-    PRICES,
-    recordsPerSecondPerShard,
-    SHARD_RECORDS_PER_SECOND,
-} from "../../harness/bench/cost";
+import { BatchMeasurement, costPerMillionTicks, recordsPerSecondPerShard } from "../../harness/bench/cost";
 import { table } from "../../harness/cli/text-table";
+import { FULL_VCPU_MB, SHARD_RECORDS_PER_SECOND } from "../../harness/cost/model";
+import { dollars, listPriceText } from "../../harness/cost/money";
+import { LIST_PRICES } from "../../harness/cost/prices";
 import { median, p90, TimingResult } from "../../harness/bench/timing";
 
 /** The record layout must beat the original's algorithm by this factor per batch (10 ms / 30 ms latency). */
@@ -68,7 +64,6 @@ export function summarize(id: ContenderId, result: TimingResult, batchSize: numb
 }
 
 const ms = (value: number) => value.toFixed(1);
-const dollars = (value: number) => `$${value < 0.1 ? value.toFixed(3) : value.toFixed(2)}`;
 const count = (value: number) => String(+value.toFixed(1));
 const thousands = (value: number) => Math.round(value).toLocaleString("en-US");
 
@@ -103,11 +98,11 @@ function costTable(summaries: ContenderSummary[], memoryMb: number): string[] {
             const cost = costPerMillionTicks(s, memoryMb);
             return [
                 s.name,
-                dollars(cost.s3),
-                dollars(cost.dynamodb),
-                dollars(cost.lambda),
+                dollars(cost.s3, "mills"),
+                dollars(cost.dynamodb, "mills"),
+                dollars(cost.lambda, "mills"),
                 `(${thousands(cost.lambdaDurationMs)})`,
-                dollars(cost.total),
+                dollars(cost.total, "mills"),
             ];
         }),
     ]);
@@ -165,9 +160,10 @@ export function formatReport(summaries: ContenderSummary[], options: ReportOptio
             `CPU: the handler's process, garbage collection included; requests: as the sink counted them):`,
         ...timingTable(summaries),
         "",
-        `cost per million ticks at Lambda arm64 ${options.memoryMb} MB (S3 PUT $${PRICES.s3PutPerRequest * 1000} per 1,000; ` +
-            `DynamoDB $${PRICES.dynamodbPerWriteUnit * 1e6} per million write units; Lambda $${PRICES.lambdaPerGbSecond} per GB-s ` +
-            `and $${(PRICES.lambdaPerRequest * 1e6).toFixed(2)} per million requests):`,
+        `cost per million ticks at Lambda arm64 ${options.memoryMb} MB (S3 PUT ${listPriceText(LIST_PRICES.s3.putPerRequest, 1000)}; ` +
+            `DynamoDB ${listPriceText(LIST_PRICES.dynamodb.perWriteUnit, 1_000_000, "write units")}; ` +
+            `Lambda ${listPriceText(LIST_PRICES.lambda.perGbSecond, 1, "GB-s")} ` +
+            `and ${listPriceText(LIST_PRICES.lambda.perRequest, 1_000_000, "requests")}):`,
         ...costTable(summaries, options.memoryMb),
         `(ms per batch at ${options.memoryMb} MB: the median time measured here plus the CPU time stretched to ` +
             `${vcpu.toFixed(2)} vCPU, Lambda's share at that size; one core of this machine counted as one vCPU)`,
