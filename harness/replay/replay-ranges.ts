@@ -75,6 +75,21 @@ function describeFailure(outcome: Awaited<ReturnType<Invoke>>, failing: number):
     return `the function reported ${failing === 1 ? "it" : `${failing} records from it`} failed`;
 }
 
+/**
+ * The events a range read back is invoked in. A range the mapping gave up holds `batchSize`
+ * records, contiguous in their lane; read back from the shard it holds more when the mapping ran
+ * with parallelizationFactor above 1: the other lanes' records between its first and last come
+ * back too. An event of them all shares its first and last record with the mapping's batch but not
+ * its records, so in the batch layout (objects keyed `<first>-<last>`) a later redelivery of that
+ * batch would overwrite the replay's objects without the other lanes' lines. Such a range, or one
+ * read back short, is invoked a record per event instead: the object of `<r>-<r>` holds r alone,
+ * whoever writes it.
+ */
+export function replayEvents<T>(records: T[], batchSize: number): T[][] {
+    if (records.length === batchSize) return [records];
+    return records.map(record => [record]);
+}
+
 /** Sends one event's records, retrying from the lowest failure as the mapping would. */
 async function replayChunk(
     chunk: KinesisStreamRecord[],
@@ -116,8 +131,9 @@ async function replayMessage(message: PendingMessage, options: ReplayOptions): P
         gone: read.gone,
     };
     if (options.dryRun || read.records.length === 0) return result;
-    for (const chunk of cutIntoEvents(eventRecords(message.range, read.records)))
-        await replayChunk(chunk, options.invoke!, options.attempts ?? 3, result);
+    for (const records of replayEvents(eventRecords(message.range, read.records), message.range.batchSize))
+        for (const chunk of cutIntoEvents(records))
+            await replayChunk(chunk, options.invoke!, options.attempts ?? 3, result);
     return result;
 }
 

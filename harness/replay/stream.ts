@@ -57,9 +57,10 @@ function allGone(range: BatchRange, why: string): RangeRead {
 }
 
 /**
- * Which of the range's records are missing. A range given up by the event source mapping is
- * contiguous in its shard and holds `batchSize` records; Kinesis trims a shard from its oldest
- * record on, so what is missing is the start of the range, up to the first record still held.
+ * Which of the range's records are missing. A range given up by the event source mapping holds
+ * `batchSize` records (with parallelizationFactor above 1, the shard holds other lanes' records
+ * between them too); Kinesis trims a shard from its oldest record on, so what is missing is the
+ * start of the range, up to the first record still held.
  */
 export function missingRecords(range: BatchRange, found: _Record[]): GoneRecords | undefined {
     if (found.length >= range.batchSize) return undefined;

@@ -24,6 +24,7 @@
  */
 import type { KinesisStreamBatchResponse } from "aws-lambda";
 import { failureIndex } from "../event-source-mapping/checkpoint";
+import { replayEvents } from "../replay/replay-ranges";
 import type { Choices } from "./choices";
 import type { StreamRecord } from "./stream";
 import type { World } from "./world";
@@ -49,6 +50,8 @@ export interface DestinationMessage {
     /** Positions in the shard of startSequenceNumber and endSequenceNumber. */
     first: number;
     last: number;
+    /** How many records the lane gave up (KinesisBatchInfo.batchSize): fewer than first..last with other lanes' between. */
+    batchSize: number;
     condition: "RetryAttemptsExhausted" | "RecordAgeExceeded";
 }
 
@@ -205,6 +208,7 @@ export class Lane {
             shard: records[0].shard,
             first: records[0].index,
             last: records[records.length - 1].index,
+            batchSize: records.length,
             condition,
         });
     }
@@ -212,8 +216,9 @@ export class Lane {
 
 /**
  * `npm run replay` at some moment: a message's range read back from the shard (every record
- * between its start and end, whatever their lane), invoked, the records still failing retried
- * from the lowest one up to `attempts` times; the message is removed only once all of it is stored.
+ * between its start and end, whatever their lane), invoked in the events `npm run replay` makes of
+ * it (replayEvents), the records still failing of each retried from the lowest one up to
+ * `attempts` times; the message is removed only once all of it is stored.
  */
 export async function replayMessage(
     message: DestinationMessage,
@@ -225,15 +230,19 @@ export async function replayMessage(
 ): Promise<void> {
     const range = shards[message.shard].slice(message.first, message.last + 1);
     world.stats.replays++;
-    let pending = range;
-    for (let attempt = 1; pending.length > 0 && attempt <= attempts; attempt++) {
-        if (attempt > 1) await sleep(200 * 2 ** (attempt - 2));
-        const outcome = await invoke("replay", pending, `replay ${names(range)}`);
-        const failed = failureIndex(pending, outcome);
-        pending = failed === null ? [] : pending.slice(failed);
+    let stillFailing = 0;
+    for (const records of replayEvents(range, message.batchSize)) {
+        let pending = records;
+        for (let attempt = 1; pending.length > 0 && attempt <= attempts; attempt++) {
+            if (attempt > 1) await sleep(200 * 2 ** (attempt - 2));
+            const outcome = await invoke("replay", pending, `replay ${names(range)}`);
+            const failed = failureIndex(pending, outcome);
+            pending = failed === null ? [] : pending.slice(failed);
+        }
+        stillFailing += pending.length;
     }
-    if (pending.length > 0) {
-        world.trace(() => `replay ${names(range)}: ${pending.length} still failing, the message stays`);
+    if (stillFailing > 0) {
+        world.trace(() => `replay ${names(range)}: ${stillFailing} still failing, the message stays`);
         return;
     }
     const index = destination.indexOf(message);

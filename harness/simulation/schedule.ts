@@ -20,6 +20,8 @@ export interface ScheduleOptions {
     createHandler?: (deps: ProcessorDependencies) => ProcessorHandler;
     /** Receives the schedule's trace, line by line (slower: only for the one being shown). */
     trace?: (line: string) => void;
+    /** Narrows the drawn settings to a corner a test explores more often than the draw would. */
+    narrow?: (drawn: ScheduleSettings) => ScheduleSettings;
 }
 
 export interface ScheduleSettings {
@@ -230,7 +232,8 @@ class Schedule {
 /** Runs one schedule from a seed or a tape. */
 export async function runSchedule(source: ChoiceSource, options: ScheduleOptions): Promise<ScheduleResult> {
     const streams = choiceStreams(source);
-    const settings = drawSettings(streams.settings);
+    const drawn = drawSettings(streams.settings);
+    const settings = options.narrow?.(drawn) ?? drawn;
     const stream = drawStream(streams.stream, {
         shards: settings.shards,
         recordsPerShard: settings.recordsPerShard,

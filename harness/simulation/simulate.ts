@@ -54,6 +54,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     const scheduleOptions: ScheduleOptions = {
         layout: options.layout,
         createHandler: options.createHandler,
+        narrow: options.narrow,
         trace: options.trace,
     };
     for (let index = 0; index < options.runs; index++) {
@@ -75,7 +76,7 @@ async function shrinkFailure(
     first: Violation,
     options: SimulationOptions,
 ): Promise<FailedSchedule["shrunk"]> {
-    const schedule = { layout: options.layout, createHandler: options.createHandler };
+    const schedule = { layout: options.layout, createHandler: options.createHandler, narrow: options.narrow };
     const shrunk = await shrink(
         tapes,
         async candidate => {

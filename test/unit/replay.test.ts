@@ -190,6 +190,26 @@ describe("replaying messages", () => {
         expect(replayExitCode(totals)).to.equal(0);
     });
 
+    it("invokes a record per event when the range holds other lanes' records, so that no event shares the lane batch's first and last", async () => {
+        // The mapping (parallelizationFactor 2) gave up records 1 and 3 of a lane; record 2, another lane's, lies between.
+        const { source, done } = fakeSource([pending("a", { ...range(1, 3), batchSize: 2 })]);
+        const events: string[][] = [];
+        const totals = await replay(
+            options(
+                source,
+                { [seq(1)]: { records: [record(1), record(2), record(3)] } },
+                async event => {
+                    events.push(event.Records.map(r => r.kinesis.sequenceNumber));
+                    return ok();
+                },
+                [],
+            ),
+        );
+        expect(events).to.deep.equal([[seq(1)], [seq(2)], [seq(3)]]);
+        expect(totals).to.include({ records: 3, stored: 3, stillFailing: 0, done: 1 });
+        expect(done).to.deep.equal(["a"]);
+    });
+
     it("retries from the lowest reported failure, as the event source mapping would, until it is stored", async () => {
         const { source, done } = fakeSource([pending("a", range(1, 4))]);
         const events: string[][] = [];
