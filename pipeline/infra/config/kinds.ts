@@ -20,6 +20,14 @@ export interface Kind<T, D> {
     missing?: string;
 }
 
+/**
+ * A kind that may also be left empty (undefined then): an option that is off unless set. Its
+ * `type` is the inner one's, "or empty".
+ */
+function orEmpty<T>(type: string, parse: (text: string) => T): Kind<T | undefined, ""> {
+    return { fallback: "", type: `${type}, or empty`, parse: text => (text === "" ? undefined : parse(text)) };
+}
+
 export const integer = (fallback: number, min: number, max: number): Kind<number, number> => ({
     fallback,
     type: `integer, ${min} to ${max}`,
@@ -32,11 +40,10 @@ export const integer = (fallback: number, min: number, max: number): Kind<number
 });
 
 /** A whole number from `min`, or empty (undefined then): an option that is off unless set. */
-export const optionalInteger = (min: number, max: number): Kind<number | undefined, ""> => ({
-    fallback: "",
-    type: `integer, ${min} to ${max}, or empty`,
-    parse: text => (text === "" ? undefined : integer(min, min, max).parse(text)),
-});
+export const optionalInteger = (min: number, max: number): Kind<number | undefined, ""> => {
+    const whole = integer(min, min, max);
+    return orEmpty(whole.type, text => whole.parse(text));
+};
 
 export const boolean = (fallback: boolean): Kind<boolean, boolean> => ({
     fallback,
@@ -104,26 +111,18 @@ function isRealInstant(text: string): boolean {
 }
 
 /** An optional RFC 3339 instant (see `isRealInstant`). */
-export const instant = (expected: string): Kind<string | undefined, ""> => ({
-    fallback: "",
-    type: "RFC 3339 instant, or empty",
-    parse: text => {
-        if (text === "") return undefined;
+export const instant = (expected: string): Kind<string | undefined, ""> =>
+    orEmpty("RFC 3339 instant", text => {
         if (!isRealInstant(text)) throw new Invalid(`${expected}, got "${text}"`);
         return text;
-    },
-});
+    });
 
 /** A string that may be left empty (undefined then), else must match. */
-export const optional = (pattern: RegExp, expected: string, type: string): Kind<string | undefined, ""> => ({
-    fallback: "",
-    type: `${type}, or empty`,
-    parse: text => {
-        if (text === "") return undefined;
+export const optional = (pattern: RegExp, expected: string, type: string): Kind<string | undefined, ""> =>
+    orEmpty(type, text => {
         if (!pattern.test(text)) throw new Invalid(`${expected}, got "${text}"`);
         return text;
-    },
-});
+    });
 
 export const required = (
     pattern: RegExp,
@@ -163,13 +162,8 @@ function bucketNameProblem(name: string): string | undefined {
 }
 
 /** An optional bucket name S3 will take (see `bucketNameProblem`). */
-export const bucketName: Kind<string | undefined, ""> = {
-    fallback: "",
-    type: "S3 bucket name, or empty",
-    parse: text => {
-        if (text === "") return undefined;
-        const problem = bucketNameProblem(text);
-        if (problem) throw new Invalid(`${problem}, got "${text}"`);
-        return text;
-    },
-};
+export const bucketName: Kind<string | undefined, ""> = orEmpty("S3 bucket name", text => {
+    const problem = bucketNameProblem(text);
+    if (problem) throw new Invalid(`${problem}, got "${text}"`);
+    return text;
+});
